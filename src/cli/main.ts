@@ -1,0 +1,56 @@
+/**
+ * The `signalbase` command: parses the environment once, sets up logging, dispatches to one
+ * subcommand module, and turns errors into exit codes (2 bad usage or configuration, 1 runtime).
+ */
+import { loadConfig } from '../config.ts';
+import { ConfigError, describeError, exitCodeFor } from '../errors.ts';
+import { createLogger, setRootLogger } from '../log.ts';
+import type { Command } from './command.ts';
+
+/** Subcommands load lazily so `signalbase doctor` does not pay for TensorFlow. */
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  migrate: () => import('./migrate.ts'),
+  doctor: () => import('./doctor.ts'),
+};
+
+function usage(): string {
+  return [
+    'usage: signalbase <command> [options]',
+    '',
+    'commands:',
+    ...Object.keys(COMMANDS).map((name) => `  ${name}`),
+    '',
+    'Configuration comes from the environment; see README.md.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`signalbase: unknown command '${name}'\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    const config = loadConfig();
+    const log = createLogger({ level: config.logLevel });
+    setRootLogger(log);
+    const { default: command } = await load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(rest, { config, log, out: process.stdout });
+  } catch (err) {
+    const code = exitCodeFor(err);
+    process.stderr.write(`signalbase ${name}: ${describeError(err)}\n`);
+    if (code === 1 && !(err instanceof ConfigError) && process.env.LOG_LEVEL === 'debug') {
+      process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    }
+    return code;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The one place that reads process.env. Every variable is optional; an invalid value stops the
+ * program with a ConfigError (exit code 2) whose one-line message names the variable.
+ */
+import { resolve } from 'node:path';
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { INDICATOR_COLUMNS, isIndicatorColumn, type IndicatorColumn } from './features/columns.ts';
+import { TIMEFRAMES, type Timeframe } from './ingest/timeframe.ts';
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
+  z.preprocess(emptyToUndefined, schema.default(fallback as never));
+
+const postgresUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a URL like postgres://user:password@host:5432/database' },
+);
+
+const cronExpr = z.string().refine((v) => validateCron(v), { message: 'is not a valid cron expression' });
+
+const positiveNumber = z.coerce.number().refine((n) => Number.isFinite(n) && n > 0, { message: 'must be a positive number' });
+
+const schemaName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lower-case Postgres identifier (letters, digits, _)' });
+
+const shard = z
+  .string()
+  .regex(/^\d+\/\d+$/, { message: 'must look like i/n, e.g. 0/2' })
+  .transform((v) => {
+    const [i, n] = v.split('/').map(Number) as [number, number];
+    return { index: i, count: n };
+  })
+  .refine((s) => s.count >= 1 && s.index < s.count, { message: 'must have 0 <= i < n' });
+
+const features = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every(isIndicatorColumn), {
+    message: `must be a comma-separated subset of: ${INDICATOR_COLUMNS.join(', ')}`,
+  })
+  .refine((list) => new Set(list).size === list.length, { message: 'lists a column twice' })
+  .transform((list) => list as IndicatorColumn[]);
+
+const symbols = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean))
+  .refine((list) => list.every((s) => /^[A-Z0-9]+\/[A-Z0-9]+$/.test(s)), { message: 'must be symbols like LTC/BTC,XLM/BTC' });
+
+const envSchema = z.object({
+  DATABASE_URL: opt(postgresUrl),
+  SUPABASE_URL: opt(z.string().url({ message: 'must be the project URL, e.g. https://xyz.supabase.co' })),
+  SUPABASE_SERVICE_ROLE_KEY: opt(z.string().min(20, { message: 'is too short to be a service-role key' })),
+  SIGNALBASE_DATA_DIR: withDefault(z.string(), './.signalbase'),
+  FEED: opt(z.string().min(1)),
+  SYMBOLS: opt(symbols),
+  TIMEFRAME: opt(z.enum(TIMEFRAMES as unknown as [Timeframe, ...Timeframe[]])),
+  PORT: withDefault(z.coerce.number().int().min(0).max(65535), 8787),
+  RETRAIN_CRON: withDefault(cronExpr, '0 3 * * 0'),
+  MIN_RETRAIN_INTERVAL_DAYS: withDefault(z.coerce.number().min(0), 7),
+  DRIFT_CRON: withDefault(cronExpr, '0 * * * *'),
+  TFJS_BACKEND: withDefault(z.enum(['auto', 'node', 'wasm', 'cpu']), 'auto'),
+  FEATURES: opt(features),
+  SIGNALBASE_SCHEMA: withDefault(schemaName, 'public'),
+  SHARD: withDefault(shard, '0/1'),
+  LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  TP_ATR_MULT: withDefault(positiveNumber, 2.0),
+  SL_ATR_MULT: withDefault(positiveNumber, 1.5),
+  BARRIER_HORIZON: withDefault(z.coerce.number().int().min(1).max(10_000), 24),
+  FEE_PCT: withDefault(z.coerce.number().min(0).max(5), 0.1),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type StoreChoice =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'supabase'; url: string; serviceRoleKey: string }
+  | { kind: 'embedded'; dir: string };
+
+export interface Config {
+  store: StoreChoice;
+  schema: string;
+  dataDir: string;
+  supabase: { url: string; serviceRoleKey: string } | undefined;
+  feed: string | undefined;
+  symbols: string[] | undefined;
+  timeframe: Timeframe | undefined;
+  port: number;
+  retrainCron: string;
+  minRetrainIntervalDays: number;
+  driftCron: string;
+  tfjsBackend: 'auto' | 'node' | 'wasm' | 'cpu';
+  features: IndicatorColumn[];
+  shard: { index: number; count: number };
+  logLevel: Env['LOG_LEVEL'];
+  barrier: { tpAtrMult: number; slAtrMult: number; horizon: number; feePct: number };
+}
+
+/** Parses the environment. Throws ConfigError naming the first invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${name} ${issue.message.replace(/^Invalid input: /, '')}`, { variable: name });
+  }
+  const e = parsed.data;
+  if (Boolean(e.SUPABASE_URL) !== Boolean(e.SUPABASE_SERVICE_ROLE_KEY)) {
+    const missing = e.SUPABASE_URL ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
+    throw new ConfigError(`${missing} is required when ${missing === 'SUPABASE_URL' ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL'} is set`, {
+      variable: missing,
+    });
+  }
+  const dataDir = resolve(e.SIGNALBASE_DATA_DIR);
+  const supabase =
+    e.SUPABASE_URL && e.SUPABASE_SERVICE_ROLE_KEY ? { url: e.SUPABASE_URL, serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY } : undefined;
+  const store: StoreChoice = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL }
+    : supabase
+      ? { kind: 'supabase', ...supabase }
+      : { kind: 'embedded', dir: resolve(dataDir, 'pg') };
+  return {
+    store,
+    schema: e.SIGNALBASE_SCHEMA,
+    dataDir,
+    supabase,
+    feed: e.FEED,
+    symbols: e.SYMBOLS,
+    timeframe: e.TIMEFRAME,
+    port: e.PORT,
+    retrainCron: e.RETRAIN_CRON,
+    minRetrainIntervalDays: e.MIN_RETRAIN_INTERVAL_DAYS,
+    driftCron: e.DRIFT_CRON,
+    tfjsBackend: e.TFJS_BACKEND,
+    features: e.FEATURES ?? [...INDICATOR_COLUMNS],
+    shard: e.SHARD,
+    logLevel: e.LOG_LEVEL,
+    barrier: { tpAtrMult: e.TP_ATR_MULT, slAtrMult: e.SL_ATR_MULT, horizon: e.BARRIER_HORIZON, feePct: e.FEE_PCT },
+  };
+}
+
+/** A connection string with the password masked, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The Store port: everything the engine persists or reads back. Engine code depends on this
+ * interface only; adapters (embedded PGlite, Postgres, Supabase REST) implement it with the same SQL.
+ *
+ * Every multi-row write is one round trip and idempotent on its natural key, so a write replayed
+ * by the outbox after a crash never duplicates a row.
+ */
+import type { Candle } from '../ingest/candle.ts';
+import type { Timeframe } from '../ingest/timeframe.ts';
+import type {
+  ApiKeyInfo,
+  ApiKeyValidation,
+  ArtifactRecord,
+  CandleSeriesInfo,
+  CreatedApiKey,
+  DriftRecord,
+  GenerationLogRecord,
+  IndicatorWeight,
+  ModelPatch,
+  ModelRecord,
+  NewApiKey,
+  NewModel,
+  OutcomeRecord,
+  PerformanceRecord,
+  PredictionQuery,
+  PredictionRecord,
+  RetrainRequest,
+  RetrainSource,
+  TrainingSampleRecord,
+} from './types.ts';
+
+export interface CandleRangeQuery {
+  symbol: string;
+  timeframe: Timeframe;
+  /** Inclusive lower bound on open time (ms). */
+  from?: number;
+  /** Inclusive upper bound on open time (ms). */
+  to?: number;
+  /** With `latest: true`, the newest `limit` candles (still returned oldest first). */
+  limit?: number;
+  latest?: boolean;
+}
+
+/** A held leadership lease; `lost` resolves if the underlying session dies. */
+export interface LeaderLease {
+  readonly lost: Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface StoreInfo {
+  kind: 'embedded' | 'postgres' | 'supabase';
+  /** Where it lives, with no secret: a path, or host:port/database. */
+  location: string;
+  schema: string;
+  serverVersion: string | null;
+  /** Whether advisory-lock leadership is real (false: single-leader fallback). */
+  supportsLeadership: boolean;
+}
+
+export interface Store {
+  readonly info: StoreInfo;
+
+  /** Cheap round trip; throws StoreError naming the host (never the password) when unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // Candles
+  upsertCandles(candles: readonly Candle[]): Promise<number>;
+  readCandles(q: CandleRangeQuery): Promise<Candle[]>;
+  listCandleSeries(): Promise<CandleSeriesInfo[]>;
+  /** Deletes candles older than the cutoff (open time, ms); returns how many. */
+  pruneCandles(olderThan: number): Promise<number>;
+
+  // Predictions (signals) and their outcomes
+  insertPredictions(rows: readonly PredictionRecord[]): Promise<number>;
+  resolvePredictions(outcomes: readonly OutcomeRecord[]): Promise<number>;
+  readPredictions(q: PredictionQuery): Promise<PredictionRecord[]>;
+  getPrediction(id: string): Promise<PredictionRecord | null>;
+  /** Signals with a direction and no outcome yet, for the outcome tracker after a restart. */
+  openPredictions(): Promise<PredictionRecord[]>;
+
+  insertTrainingSamples(rows: readonly TrainingSampleRecord[]): Promise<number>;
+  countTrainingSamples(): Promise<number>;
+
+  // Models, artifacts, registry
+  createModel(m: NewModel): Promise<ModelRecord>;
+  updateModel(version: string, patch: ModelPatch): Promise<ModelRecord>;
+  getModel(version: string): Promise<ModelRecord | null>;
+  listModels(): Promise<ModelRecord[]>;
+  activeModel(): Promise<ModelRecord | null>;
+  /** Makes `version` the one active model and retires the previous one, atomically. */
+  activateModel(version: string): Promise<ModelRecord>;
+  putArtifacts(rows: readonly ArtifactRecord[]): Promise<void>;
+  getArtifacts(version: string): Promise<ArtifactRecord[]>;
+
+  // Indicator weights and performance
+  getWeights(): Promise<IndicatorWeight[]>;
+  setWeights(weights: Record<string, number>): Promise<IndicatorWeight[]>;
+  insertPerformance(row: PerformanceRecord): Promise<void>;
+
+  // Drift
+  insertDrift(row: DriftRecord): Promise<string>;
+  listDrift(limit: number): Promise<(DriftRecord & { id: string; createdAt: number })[]>;
+
+  // Retrain queue: every source files here; the leader claims and finishes.
+  enqueueRetrain(r: { source: RetrainSource; reason?: string | null; force?: boolean }): Promise<RetrainRequest>;
+  /** Claims the oldest PENDING request (SKIP LOCKED), marking it RUNNING by `worker`. */
+  claimRetrain(worker: string): Promise<RetrainRequest | null>;
+  finishRetrain(
+    id: string,
+    result: { status: 'DONE' | 'FAILED' | 'SKIPPED'; modelVersion?: string | null; error?: string | null },
+  ): Promise<RetrainRequest>;
+  getRetrain(id: string): Promise<RetrainRequest | null>;
+  listRetrains(limit: number): Promise<RetrainRequest[]>;
+
+  // API keys: only hashes are stored.
+  createApiKey(k: NewApiKey): Promise<CreatedApiKey>;
+  validateApiKey(key: string): Promise<ApiKeyValidation>;
+  revokeApiKey(id: string): Promise<boolean>;
+  listApiKeys(): Promise<ApiKeyInfo[]>;
+
+  insertGenerationLog(row: GenerationLogRecord): Promise<void>;
+
+  /** The row of get_ml_dashboard_data(). */
+  dashboard(): Promise<Record<string, unknown>>;
+
+  /**
+   * Tries to become the leader for `name` (retrains, drift checks). Postgres: a session advisory
+   * lock on a dedicated connection. Embedded: the process already owns the store, so always granted.
+   * Returns null when another instance holds it.
+   */
+  tryAcquireLeadership(name: string): Promise<LeaderLease | null>;
+}
