@@ -11,8 +11,9 @@ import { TIMEFRAMES, type Timeframe } from './ingest/timeframe.ts';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+// prefault, not default: the fallback goes through the same parsing and transforms as a set value.
 const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
-  z.preprocess(emptyToUndefined, schema.default(fallback as never));
+  z.preprocess(emptyToUndefined, schema.prefault(fallback as never));
 
 const postgresUrl = z.string().refine(
   (v) => {
