@@ -1,0 +1,372 @@
+/**
+ * The websocket signal stream's core: the daemon publishes here (publishSignals and friends), every
+ * connected client gets what it subscribed to, and a `since` resume replays what it missed
+ * (catch-up.ts). Publishing is synchronous and never waits for any client.
+ *
+ *   daemon ──publishSignals──► ring (last N, serialised once) ──► live clients (filtered, no await)
+ *                                          └──► clients catching up: held in pending, merged at switch
+ */
+import type { Registry } from 'prom-client';
+import type { RawData, WebSocket } from 'ws';
+import type { Logger } from '../log.ts';
+import { compareCursors } from '../signals/signal.ts';
+import type { Signal } from '../signals/signal.ts';
+import type { PredictionCursor } from '../store/types.ts';
+import { catchUp, resolveSince, switchToLive, type CatchUpContext } from './catch-up.ts';
+import { serveMetrics, type ServeMetrics } from './metrics.ts';
+import { clientMessage, describeIssues } from './schemas.ts';
+import { SignalRing, signalCursor, type RingEntry } from './signal-ring.ts';
+import { StreamClient, type DropReason } from './stream-client.ts';
+import { normalizeSymbol } from './symbols.ts';
+import type { Clock, SignalHistory, StreamOptions } from './types.ts';
+
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
+  ringSize: 10_000,
+  pingIntervalMs: 30_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxPendingPerClient: 10_000,
+  catchUpPageSize: 200,
+  maxClients: 10_000,
+  maxMessageBytes: 16 * 1024,
+  maxMessagesPerSecond: 20,
+  closeGraceMs: 5_000,
+  gapRetries: 3,
+  gapRetryMs: 500,
+};
+
+/** Bound on the per-symbol eviction index (one entry per symbol ever evicted). */
+const MAX_EVICTED_SYMBOLS = 100_000;
+
+export interface StreamHubDeps {
+  history: SignalHistory;
+  registry: Registry;
+  logger: Logger;
+  clock?: Clock;
+  knownSymbols?: () => readonly string[];
+  options?: Partial<StreamOptions>;
+}
+
+export interface AttachOptions {
+  /** For logs and clients(); never the key itself. */
+  keyName: string | null;
+  revalidate?: () => Promise<boolean>;
+}
+
+export interface StreamClientInfo {
+  id: number;
+  keyName: string | null;
+  state: StreamClient['state'];
+  symbols: string[];
+  bufferedBytes: number;
+}
+
+export class StreamHub {
+  readonly options: StreamOptions;
+  readonly #deps: StreamHubDeps;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #metrics: ServeMetrics;
+  readonly #ring: SignalRing;
+  readonly #evicted = new Map<string, PredictionCursor>();
+  readonly #clients = new Set<StreamClient>();
+  readonly #ctx: CatchUpContext;
+  #nextId = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(deps: StreamHubDeps) {
+    this.options = { ...DEFAULT_STREAM_OPTIONS, ...deps.options };
+    this.#deps = deps;
+    this.#log = deps.logger.child({ module: 'stream' });
+    this.#clock = deps.clock ?? { now: () => Date.now() };
+    this.#metrics = serveMetrics(deps.registry);
+    this.#ring = new SignalRing(this.options.ringSize);
+    this.#ctx = {
+      history: deps.history,
+      ring: this.#ring,
+      pageSize: this.options.catchUpPageSize,
+      gapRetries: this.options.gapRetries,
+      gapRetryMs: this.options.gapRetryMs,
+      evicted: this.#evicted,
+      onGap: (c) => {
+        this.#metrics.wsResumeGaps.inc();
+        this.#log.warn({ client: c.id, ringSize: this.#ring.capacity }, 'resume may have a gap: the ring evicted signals the store does not have yet');
+        c.sendError('RESUME_GAP', 'some signals after since were neither stored yet nor still in memory; resume again from the last signal you received');
+      },
+      onStoreError: (c, err) => {
+        this.#log.warn({ err, client: c.id }, 'resume could not read stored signals');
+        c.sendError('RESUME_FAILED', 'stored signals could not be read; continuing with the signals held in memory');
+      },
+    };
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** False while stopping or full: the server refuses new upgrades with 503. */
+  get accepting(): boolean {
+    return !this.#stopping && this.#clients.size < this.options.maxClients;
+  }
+
+  /** Starts the ping timer. */
+  start(): void {
+    if (this.#timer || this.#stopping) return;
+    this.#timer = setInterval(() => this.#tick(), this.options.pingIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Takes over an upgraded socket. */
+  attach(ws: WebSocket, opts: AttachOptions): void {
+    if (this.#stopping) {
+      ws.close(1001, 'server shutting down');
+      return;
+    }
+    const client = new StreamClient(++this.#nextId, ws, {
+      keyName: opts.keyName,
+      ...(opts.revalidate ? { revalidate: opts.revalidate } : {}),
+      limits: {
+        maxBufferedBytes: this.options.maxBufferedBytes,
+        maxPending: this.options.maxPendingPerClient,
+        closeGraceMs: this.options.closeGraceMs,
+        maxMessagesPerSecond: this.options.maxMessagesPerSecond,
+      },
+      onDrop: (c, reason) => this.#dropped(c, reason),
+      onSent: (type) => this.#metrics.wsMessages.inc({ type }),
+    });
+    this.#clients.add(client);
+    this.#metrics.wsClients.inc();
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.#onMessage(client, data, isBinary));
+    ws.on('error', (err) => this.#log.debug({ err, client: client.id }, 'websocket client error'));
+    ws.on('close', () => {
+      client.closed();
+      if (this.#clients.delete(client)) this.#metrics.wsClients.dec();
+    });
+    this.#log.debug({ client: client.id, keyName: opts.keyName }, 'websocket client connected');
+  }
+
+  /** Publishes signals (in stream order) to subscribers; a signal id already published is skipped. */
+  publishSignals(signals: readonly Signal[]): void {
+    for (const s of signals) {
+      if (this.#ring.get(s.id)) continue;
+      const entry: RingEntry = { cursor: signalCursor(s), frame: JSON.stringify({ type: 'signal', data: s }) };
+      const out = this.#ring.insert(entry);
+      if (out) this.#noteEvicted(out.cursor);
+      for (const c of this.#clients) {
+        if (!c.filter.matches(s.symbol)) continue;
+        if (c.state === 'live') c.send(entry.frame, 'signal');
+        else if (c.state === 'catching_up') c.hold({ kind: 'signal', entry });
+      }
+    }
+  }
+
+  /** A signal's outcome; sent to clients subscribed to its `symbol` (to all when it has none). */
+  publishOutcome(data: Record<string, unknown>): void {
+    this.#publishEvent('outcome', data);
+  }
+
+  /** A model registry change (trained, activated, rolled back). */
+  publishModel(data: Record<string, unknown>): void {
+    this.#publishEvent('model', data);
+  }
+
+  /** A drift check result. */
+  publishDrift(data: Record<string, unknown>): void {
+    this.#publishEvent('drift', data);
+  }
+
+  clients(): StreamClientInfo[] {
+    return [...this.#clients].map((c) => ({
+      id: c.id,
+      keyName: c.keyName,
+      state: c.state,
+      symbols: c.filter.describe(),
+      bufferedBytes: c.ws.bufferedAmount,
+    }));
+  }
+
+  /** Closes every client with 1001 and cuts those still open at the deadline. Idempotent. */
+  stop(deadlineMs = 5_000): Promise<void> {
+    this.#stopped ??= this.#stop(deadlineMs);
+    return this.#stopped;
+  }
+
+  async #stop(deadlineMs: number): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    const open = [...this.#clients];
+    const allClosed = Promise.all(
+      open.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.state === 'closed') return resolve();
+            c.ws.once('close', () => resolve());
+            try {
+              c.close(1001, 'server shutting down');
+            } catch (err) {
+              this.#log.debug({ err, client: c.id }, 'close failed; cutting');
+              c.ws.terminate();
+            }
+          }),
+      ),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const outcome = await Promise.race([allClosed.then(() => 'closed' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'deadline') {
+      for (const c of this.#clients) {
+        try {
+          c.ws.terminate();
+        } catch (err) {
+          this.#log.debug({ err, client: c.id }, 'terminate failed');
+        }
+      }
+      this.#log.warn({ clients: this.#clients.size }, 'websocket clients cut at the shutdown deadline');
+    }
+  }
+
+  #publishEvent(type: 'outcome' | 'model' | 'drift', data: Record<string, unknown>): void {
+    const symbol = typeof data.symbol === 'string' ? data.symbol : null;
+    const frame = JSON.stringify({ type, data });
+    for (const c of this.#clients) {
+      if (symbol !== null && !c.filter.matches(symbol)) continue;
+      if (c.state === 'live') c.send(frame, type);
+      else if (c.state === 'catching_up') c.hold({ kind: 'event', type, symbol, frame });
+    }
+  }
+
+  #noteEvicted(c: PredictionCursor): void {
+    const prev = this.#evicted.get(c.symbol);
+    if (prev && compareCursors(c, prev) <= 0) return;
+    this.#evicted.delete(c.symbol);
+    this.#evicted.set(c.symbol, c);
+    if (this.#evicted.size > MAX_EVICTED_SYMBOLS) this.#evicted.delete(this.#evicted.keys().next().value as string);
+  }
+
+  #dropped(c: StreamClient, reason: DropReason): void {
+    this.#metrics.wsDropped.inc({ reason });
+    this.#log.info({ client: c.id, keyName: c.keyName, reason, bufferedBytes: c.ws.bufferedAmount }, 'websocket client dropped');
+  }
+
+  #tick(): void {
+    for (const c of this.#clients) {
+      if (c.closing) continue;
+      if (!c.alive) {
+        c.drop('ping_timeout', 1001, 'no pong');
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch (err) {
+        this.#log.debug({ err, client: c.id }, 'ping failed');
+      }
+      c.revalidate?.().then(
+        (ok) => {
+          if (!ok) c.drop('key_revoked', 1008, 'API key revoked or expired');
+        },
+        (err: unknown) => this.#log.debug({ err, client: c.id }, 'key re-check failed; keeping the client'),
+      );
+    }
+  }
+
+  #onMessage(client: StreamClient, data: RawData, isBinary: boolean): void {
+    if (client.closing) return;
+    if (!client.allowMessage(this.#clock.now())) {
+      client.sendError('TOO_MANY_MESSAGES', `at most ${this.options.maxMessagesPerSecond} messages a second; this one was ignored`);
+      return;
+    }
+    if (isBinary) {
+      client.sendError('INVALID_MESSAGE', 'messages must be JSON text frames');
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawText(data));
+    } catch {
+      client.sendError('MALFORMED_JSON', 'the message is not valid JSON');
+      return;
+    }
+    const parsed = clientMessage.safeParse(json);
+    if (!parsed.success) {
+      client.sendError('INVALID_MESSAGE', `${describeIssues(parsed.error)}; expected {"type":"subscribe","symbols"?,"since"?} or {"type":"unsubscribe","symbols"?}`);
+      return;
+    }
+    const msg = parsed.data;
+    const symbols = this.#symbols(msg.symbols);
+    if (symbols === 'invalid') {
+      client.sendError('INVALID_SYMBOL', 'symbols must look like LTC/BTC (or LTC-BTC, or a tracked LTCBTC), or be ["*"]');
+      return;
+    }
+    if (msg.type === 'unsubscribe') {
+      client.filter.remove(symbols);
+      return;
+    }
+    if (msg.since === undefined) {
+      client.filter.add(symbols);
+      if (client.state === 'idle') client.state = 'live';
+      return;
+    }
+    // A subscribe with `since` replaces the subscription and restarts the stream from that point.
+    client.generation += 1;
+    const gen = client.generation;
+    client.filter.reset();
+    client.filter.add(symbols);
+    client.pending = [];
+    client.state = 'catching_up';
+    void this.#resume(client, msg.since, gen);
+  }
+
+  async #resume(client: StreamClient, since: string, gen: number): Promise<void> {
+    const stale = () => client.generation !== gen || client.closing;
+    try {
+      let pos;
+      try {
+        pos = await resolveSince(this.#ctx, since);
+      } catch (err) {
+        if (stale()) return;
+        this.#ctx.onStoreError(client, err);
+        switchToLive(client, null, []);
+        return;
+      }
+      if (stale()) return;
+      if (pos === null) {
+        client.sendError('UNKNOWN_SINCE', `since ${JSON.stringify(since)} is neither a known signal id nor an ISO 8601 time; continuing live`);
+        switchToLive(client, null, []);
+        return;
+      }
+      await catchUp(this.#ctx, client, pos, gen);
+    } catch (err) {
+      // A bug, not a client problem: say so loudly and release the client rather than leave it hanging.
+      this.#log.error({ err, client: client.id }, 'resume failed unexpectedly');
+      client.close(1011, 'internal error during resume');
+    }
+  }
+
+  /** null = all symbols; 'invalid' when one cannot be understood. */
+  #symbols(list: string[] | undefined): string[] | null | 'invalid' {
+    if (list === undefined || list.includes('*')) return null;
+    const known = this.#deps.knownSymbols?.() ?? [];
+    const out: string[] = [];
+    for (const raw of list) {
+      const s = normalizeSymbol(raw, known);
+      if (s === null) return 'invalid';
+      out.push(s);
+    }
+    return out;
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

@@ -1,0 +1,116 @@
+/**
+ * The narrow ports the HTTP API and the websocket stream depend on. The daemon wires real
+ * implementations (the Store, the pipeline, the retrain queue); tests wire small in-memory ones.
+ * Nothing in src/serve/ imports the daemon, the store adapters or the model.
+ */
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log.ts';
+import type { Signal } from '../signals/signal.ts';
+import type { ApiKeyValidation, PredictionQuery, PredictionRecord } from '../store/types.ts';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Time as a dependency (epoch milliseconds), so rate windows and key TTLs can be tested. */
+export interface Clock {
+  now(): number;
+}
+
+/** The store's validateApiKey. */
+export interface KeyValidator {
+  validate(key: string): Promise<ApiKeyValidation>;
+}
+
+/** Stored signals, read back in stream order (the store's readPredictions / getPrediction). */
+export interface SignalHistory {
+  readAfter(q: PredictionQuery): Promise<PredictionRecord[]>;
+  get(id: string): Promise<PredictionRecord | null>;
+}
+
+/** One candle in a POST /v1/predict body, normalised; the daemon validates it against the symbol. */
+export interface ApiCandle {
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
+
+export interface ApiDeps {
+  keys: KeyValidator;
+  signals: SignalHistory;
+  /**
+   * A signal for `symbol` now, or computed over the given candles. May throw (see serve/errors.ts):
+   * code UNKNOWN_SYMBOL → 404, NOT_READY → 503, INVALID_CANDLES / INVALID_INPUT → 400.
+   */
+  predict(symbol: string, candles?: ApiCandle[]): Promise<Signal>;
+  /** Files a retrain request (source 'api'). */
+  retrain(force: boolean, reason: string | null): Promise<{ request_id: string }>;
+  /** Latest raw indicators, weights, consensus score and technical summary; null when unknown. */
+  indicators(symbol: string): MaybePromise<Record<string, unknown> | null>;
+  /** The row of get_ml_dashboard_data(). */
+  dashboard(): MaybePromise<Record<string, unknown>>;
+  readiness(): MaybePromise<Readiness>;
+  /** Symbols the daemon tracks; resolves compact forms such as LTCBTC. Optional. */
+  knownSymbols?(): readonly string[];
+  registry: Registry;
+  logger: Logger;
+  clock?: Clock;
+  /** Serve files from this directory at `/` (the dashboard); API routes take precedence. */
+  staticDir?: string;
+  options?: Partial<ApiOptions>;
+}
+
+export interface ApiOptions {
+  /** How long a valid key's validation is reused: a revoked key keeps working at most this long. */
+  keyCacheValidTtlMs: number;
+  /** How long an invalid key's rejection is reused (protects the store from key guessing). */
+  keyCacheInvalidTtlMs: number;
+  keyCacheMaxEntries: number;
+  /** Keys tracked by the hourly rate limiter; the least recently used is evicted beyond this. */
+  rateLimitMaxKeys: number;
+  predictBodyLimitBytes: number;
+  retrainBodyLimitBytes: number;
+  /** After a 413, the rest of the body is read and discarded up to this many bytes, then the socket is cut. */
+  discardLimitBytes: number;
+  /** stop(): how long clients and connections get to close before they are cut. */
+  shutdownDeadlineMs: number;
+  stream: Partial<StreamOptions>;
+}
+
+export interface StreamOptions {
+  /** Recent signals kept in memory for `since` resume; must exceed the outbox's write lag. */
+  ringSize: number;
+  /** The server pings every this many ms; a client that has not ponged by the next ping is cut. */
+  pingIntervalMs: number;
+  /** A client whose unsent bytes pass this is closed (1013) as a slow consumer. */
+  maxBufferedBytes: number;
+  /** Live events queued for a client while it catches up; beyond this it is dropped. */
+  maxPendingPerClient: number;
+  /** Rows per store read during catch-up. */
+  catchUpPageSize: number;
+  maxClients: number;
+  /** Largest client → server message; larger ones close the socket with 1009. */
+  maxMessageBytes: number;
+  /** Client → server messages allowed per second before they are refused with an error. */
+  maxMessagesPerSecond: number;
+  /** After closing a client (slow consumer, shutdown), how long before the socket is cut. */
+  closeGraceMs: number;
+  /** When a resume may have a gap (the store lags an evicted ring), re-read this many times... */
+  gapRetries: number;
+  /** ...this many ms apart, before reporting RESUME_GAP. */
+  gapRetryMs: number;
+}
+
+/** Who is calling: the validated key, without the key itself. */
+export interface Principal {
+  keyId: string;
+  keyName: string | null;
+  keyType: 'stream' | 'prediction' | 'admin';
+  rateLimit: number | null;
+}
