@@ -169,9 +169,11 @@ CREATE TABLE IF NOT EXISTS ml_model_performance (
 CREATE TABLE IF NOT EXISTS ml_predictions (
   -- Chosen by the daemon, so subscribers and the store share the signal's id.
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  model_version text NOT NULL,
-  symbol text NOT NULL,
-  timeframe text NOT NULL,
+  -- COLLATE "C": the stream order (candle_time, symbol, timeframe, model_version, id) is byte
+  -- order, the same in every database and in src/signals/signal.ts compareCursors.
+  model_version text COLLATE "C" NOT NULL,
+  symbol text COLLATE "C" NOT NULL,
+  timeframe text COLLATE "C" NOT NULL,
   candle_time timestamptz NOT NULL,
   prediction_type text NOT NULL DEFAULT 'SIGNAL' CHECK (prediction_type IN ('SIGNAL', 'API', 'BACKTEST')),
 

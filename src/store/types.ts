@@ -37,6 +37,8 @@ export interface PredictionRecord {
   createdAt: number;
   actualOutcome?: Outcome | null;
   actualProfitLoss?: number | null;
+  /** Price the trade closed at (take profit, stop loss or the horizon's close), once resolved. */
+  exitPrice?: number | null;
   outcomeTime?: number | null;
 }
 
@@ -64,6 +66,7 @@ export interface PredictionQuery {
   /** Only rows whose candle_time is strictly after this instant. */
   afterTime?: number;
   symbols?: string[];
+  /** At most this many rows (default 1000); page on with `after`. */
   limit?: number;
 }
 

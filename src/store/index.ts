@@ -1,0 +1,72 @@
+/**
+ * Opening the store the configuration asks for (DESIGN.md "Configuration"): DATABASE_URL → server
+ * Postgres; else SUPABASE_URL + key → Supabase REST (not built yet); else embedded PGlite under
+ * SIGNALBASE_DATA_DIR/pg. Every adapter runs the same SQL through SqlStore.
+ */
+import type { Config } from '../config.ts';
+import { StoreError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { PgLeadership, SoleLeadership, type Leadership } from './leadership.ts';
+import { assertMigratable, checkServerVersion, migrate, migrationStatus } from './migrate.ts';
+import { PgSqlClient } from './pg-client.ts';
+import { PgliteSqlClient } from './pglite-client.ts';
+import type { SqlClient } from './sql-client.ts';
+import { SqlStore } from './sql-store.ts';
+import type { Store } from './store.ts';
+
+export { SqlStore } from './sql-store.ts';
+export type { Store, StoreInfo, LeaderLease, CandleRangeQuery } from './store.ts';
+
+export interface OpenStoreOptions {
+  /** Apply pending migrations first (the daemon does; commands that only read do not need to). */
+  migrate?: boolean;
+  /** Without `migrate`, refuse a schema with pending migrations (default true). */
+  requireCurrentSchema?: boolean;
+  /** pg pool size (server Postgres). */
+  poolSize?: number;
+}
+
+/** Just the SQL connection of the configured store, for `migrate` and `doctor`. */
+export async function openSqlClient(config: Config, log: Logger, opts: { poolSize?: number } = {}): Promise<SqlClient> {
+  const choice = config.store;
+  switch (choice.kind) {
+    case 'postgres':
+      return new PgSqlClient({ url: choice.url, log: log.child({ module: 'store' }), poolSize: opts.poolSize });
+    case 'embedded':
+      return PgliteSqlClient.open(choice.dir);
+    case 'supabase':
+      throw new StoreError(
+        'STORE_NOT_IMPLEMENTED',
+        'Supabase REST store not implemented yet: set DATABASE_URL to the project database connection string, or unset SUPABASE_URL for the embedded store',
+      );
+  }
+}
+
+export async function openStore(config: Config, log: Logger, opts: OpenStoreOptions = {}): Promise<Store> {
+  const client = await openSqlClient(config, log, { poolSize: opts.poolSize });
+  try {
+    const serverVersion = await checkServerVersion(client);
+    const schema = config.schema;
+    if (opts.migrate) {
+      await migrate(client, { schema, log: log.child({ module: 'migrate' }) });
+    } else if (opts.requireCurrentSchema ?? true) {
+      const status = await migrationStatus(client, schema);
+      assertMigratable(status, schema);
+      if (status.pending.length > 0) {
+        throw new StoreError(
+          'SCHEMA_NOT_MIGRATED',
+          `schema "${schema}" at ${client.location} has ${status.pending.length} pending migration(s); run signalbase migrate`,
+          { context: { pending: status.pending } },
+        );
+      }
+    }
+    const leadership: Leadership =
+      config.store.kind === 'postgres'
+        ? new PgLeadership({ url: config.store.url, location: client.location, schema, log: log.child({ module: 'leader' }) })
+        : new SoleLeadership();
+    return new SqlStore(client, { schema, leadership, serverVersion });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * ml_retrain_requests: the one retrain queue. Anyone files a request; the leader claims the oldest
+ * PENDING one with FOR UPDATE SKIP LOCKED, so two claimers never get the same request.
+ */
+import type { RetrainRequest, RetrainSource, RetrainStatus } from '../types.ts';
+import { isUuid, notFound, strOrNull, toMs, toMsOrNull, type Ctx } from './common.ts';
+
+type Row = Record<string, unknown>;
+
+const toRequest = (r: Row): RetrainRequest => ({
+  id: String(r.id),
+  source: r.source as RetrainSource,
+  reason: strOrNull(r.reason),
+  force: Boolean(r.force),
+  status: r.status as RetrainStatus,
+  claimedBy: strOrNull(r.claimed_by),
+  modelVersion: strOrNull(r.model_version),
+  error: strOrNull(r.error),
+  createdAt: toMs(r.created_at),
+  startedAt: toMsOrNull(r.started_at),
+  finishedAt: toMsOrNull(r.finished_at),
+});
+
+export async function enqueueRetrain(
+  { db, n }: Ctx,
+  r: { source: RetrainSource; reason?: string | null; force?: boolean },
+): Promise<RetrainRequest> {
+  const { rows } = await db.query(`INSERT INTO ${n.retrain} (source, reason, force) VALUES ($1, $2, $3) RETURNING *`, [
+    r.source,
+    r.reason ?? null,
+    r.force ?? false,
+  ]);
+  return toRequest(rows[0]!);
+}
+
+export async function claimRetrain({ db, n }: Ctx, worker: string): Promise<RetrainRequest | null> {
+  const { rows } = await db.query(
+    `UPDATE ${n.retrain} SET status = 'RUNNING', claimed_by = $1, started_at = now()
+     WHERE id = (
+       SELECT id FROM ${n.retrain} WHERE status = 'PENDING'
+       ORDER BY created_at, id
+       FOR UPDATE SKIP LOCKED
+       LIMIT 1
+     )
+     RETURNING *`,
+    [worker],
+  );
+  return rows[0] ? toRequest(rows[0]) : null;
+}
+
+/**
+ * Ends a PENDING or RUNNING request. A request already finished is returned as it is, so a
+ * repeated finish (a retry after a lost reply) changes nothing.
+ */
+export async function finishRetrain(
+  { db, n }: Ctx,
+  id: string,
+  result: { status: 'DONE' | 'FAILED' | 'SKIPPED'; modelVersion?: string | null; error?: string | null },
+): Promise<RetrainRequest> {
+  if (!isUuid(id)) throw notFound('retrain request', id);
+  const { rows } = await db.query(
+    `UPDATE ${n.retrain} SET status = $2, model_version = $3, error = $4, finished_at = now()
+     WHERE id = $1 AND status IN ('PENDING', 'RUNNING') RETURNING *`,
+    [id, result.status, result.modelVersion ?? null, result.error ?? null],
+  );
+  if (rows[0]) return toRequest(rows[0]);
+  const existing = await getRetrain({ db, n }, id);
+  if (!existing) throw notFound('retrain request', id);
+  return existing;
+}
+
+export async function getRetrain({ db, n }: Ctx, id: string): Promise<RetrainRequest | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await db.query(`SELECT * FROM ${n.retrain} WHERE id = $1`, [id]);
+  return rows[0] ? toRequest(rows[0]) : null;
+}
+
+export async function listRetrains({ db, n }: Ctx, limit: number): Promise<RetrainRequest[]> {
+  const { rows } = await db.query(`SELECT * FROM ${n.retrain} ORDER BY created_at DESC, id DESC LIMIT $1`, [
+    Math.max(0, Math.floor(limit)),
+  ]);
+  return rows.map(toRequest);
+}
