@@ -1,0 +1,39 @@
+/**
+ * `signalbase migrate`: applies sql/ to the configured store (embedded, or DATABASE_URL) in
+ * SIGNALBASE_SCHEMA. Idempotent: a second run applies nothing and says so.
+ */
+import { openSqlClient } from '../store/index.ts';
+import { migrate } from '../store/migrate.ts';
+import { parseFlags, writeJson, type Command } from './command.ts';
+
+const command: Command = {
+  summary: 'apply the SQL migrations to the configured store',
+  usage: [
+    'usage: signalbase migrate [--json]',
+    '',
+    'Applies the pending files of sql/ to the store the environment configures (DATABASE_URL, or the',
+    'embedded store under SIGNALBASE_DATA_DIR), in schema SIGNALBASE_SCHEMA. Prints each file applied,',
+    'or "schema up to date". --json prints {"schema","location","applied":[...],"total"}.',
+  ].join('\n'),
+
+  async run(argv, { config, log, out }) {
+    const { values } = parseFlags(argv, { json: { type: 'boolean' } });
+    const client = await openSqlClient(config, log, { poolSize: 2 });
+    try {
+      const result = await migrate(client, { schema: config.schema, log: log.child({ module: 'migrate' }) });
+      if (values.json) {
+        writeJson(out, { schema: config.schema, location: client.location, applied: result.applied, total: result.total });
+      } else if (result.applied.length === 0) {
+        out.write(`schema up to date (${result.total} migrations) in "${config.schema}" at ${client.location}\n`);
+      } else {
+        for (const name of result.applied) out.write(`applied ${name}\n`);
+        out.write(`${result.applied.length} applied, ${result.total} migrations in "${config.schema}" at ${client.location}\n`);
+      }
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export default command;
