@@ -44,3 +44,31 @@ export interface TalibFixture {
 export function loadTalibFixture(file: string): TalibFixture {
   return JSON.parse(readFileSync(`${FIXTURE_DIR}/${file}`, 'utf8')) as TalibFixture;
 }
+
+export const REL_TOL = 1e-9;
+
+/**
+ * Near zero a relative bound is meaningless, so |ours − TA-Lib| ≤ 1e-9 · max(|TA-Lib|, floor):
+ * - 0..100 oscillators: floor 1, i.e. 1e-9 absolute on the 0–100 scale. TA-Lib's STOCH smooths
+ *   with a running sum whose residue leaves values like ±3e-14 where the exact value is 0.
+ * - MACD line and signal cross 0: floor 1e-3 · close, i.e. 1e-12 of the price they are made of.
+ * - price_change_pct crosses 0: floor 1e-3 (percent), i.e. 1e-12 absolute.
+ * - everything else is a positive price, range or volume: no floor, plain relative error.
+ */
+export function floorFor(column: IndicatorColumn, bar: Bar): number {
+  switch (column) {
+    case 'adx_value':
+    case 'rsi_value':
+    case 'stoch_k':
+    case 'stoch_d':
+    case 'mfi_value':
+      return 1;
+    case 'macd_line':
+    case 'macd_signal':
+      return 1e-3 * bar.close;
+    case 'price_change_pct':
+      return 1e-3;
+    default:
+      return 0;
+  }
+}

@@ -12,35 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { IndicatorColumn } from '../../src/features/columns.ts';
 import { COLUMN_DEFINITIONS, type ColumnDefinition } from '../../src/features/indicators/registry.ts';
 import type { Bar } from '../../src/features/indicators/indicator.ts';
-import { loadBars, loadTalibFixture } from './candles.ts';
-
-const REL_TOL = 1e-9;
-
-/**
- * Near zero a relative bound is meaningless, so |ours − TA-Lib| ≤ 1e-9 · max(|TA-Lib|, floor):
- * - 0..100 oscillators: floor 1, i.e. 1e-9 absolute on the 0–100 scale. TA-Lib's STOCH smooths
- *   with a running sum whose residue leaves values like ±3e-14 where the exact value is 0.
- * - MACD line and signal cross 0: floor 1e-3 · close, i.e. 1e-12 of the price they are made of.
- * - price_change_pct crosses 0: floor 1e-3 (percent), i.e. 1e-12 absolute.
- * - everything else is a positive price, range or volume: no floor, plain relative error.
- */
-function floorFor(column: IndicatorColumn, bar: Bar): number {
-  switch (column) {
-    case 'adx_value':
-    case 'rsi_value':
-    case 'stoch_k':
-    case 'stoch_d':
-    case 'mfi_value':
-      return 1;
-    case 'macd_line':
-    case 'macd_signal':
-      return 1e-3 * bar.close;
-    case 'price_change_pct':
-      return 1e-3;
-    default:
-      return 0;
-  }
-}
+import { floorFor, loadBars, loadTalibFixture, REL_TOL } from './candles.ts';
 
 function run(def: ColumnDefinition, bars: readonly Bar[]): (number | null)[] {
   const s = def.create();

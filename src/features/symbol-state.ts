@@ -1,0 +1,139 @@
+/**
+ * Everything the engine keeps per symbol between candles: its 17 indicators, the ring of the last T
+ * transformed feature rows the model reads, and the small context the consensus and the technical
+ * summary need. Memory is fixed at construction (T×17 Float32 plus the indicators' windows); an
+ * update allocates only the IndicatorValues snapshot it returns.
+ *
+ * The ring stores model-independent transformed rows (transforms.ts), not model input: scaling,
+ * feature selection and weights are applied by `window(pipeline)`, so swapping in a model with other
+ * features or statistics needs no re-warm-up.
+ */
+import { INDICATOR_COLUMNS, type IndicatorValues } from './columns.ts';
+import { consensus, type ConsensusOptions, type ConsensusResult } from './consensus.ts';
+import { IndicatorSet } from './indicator-set.ts';
+import { EmaCore } from './indicators/ema.ts';
+import type { Bar } from './indicators/indicator.ts';
+import type { FeaturePipeline } from './pipeline.ts';
+import { technicalSummary, type TechnicalSummary } from './summary.ts';
+import { transformRaw } from './transforms.ts';
+import type { IndicatorWeights } from './weights.ts';
+
+export const DEFAULT_WINDOW = 60;
+/** Candles in the slow average of `volatility` that the summary's volatility regime compares to. */
+export const VOLATILITY_BASELINE_PERIOD = 200;
+
+const COLS = INDICATOR_COLUMNS.length;
+const VOLATILITY_COL = INDICATOR_COLUMNS.indexOf('volatility');
+
+export interface SymbolFeatureStateOptions {
+  /** Rows in the model window (T). Default 60. */
+  windowSize?: number;
+}
+
+export class SymbolFeatureState {
+  readonly indicators: IndicatorSet;
+  readonly windowSize: number;
+  private readonly ring: Float32Array;
+  private head = 0; // next row to write
+  private rows = 0;
+  private readonly volBaseline = new EmaCore(VOLATILITY_BASELINE_PERIOD);
+  private last: IndicatorValues | null = null;
+  private lastBar: Bar | null = null;
+
+  constructor(
+    readonly symbol: string,
+    opts: SymbolFeatureStateOptions = {},
+  ) {
+    const t = opts.windowSize ?? DEFAULT_WINDOW;
+    if (!Number.isInteger(t) || t < 1) throw new RangeError(`window size must be a positive integer, got ${t}`);
+    this.windowSize = t;
+    this.indicators = new IndicatorSet(symbol);
+    this.ring = new Float32Array(t * COLS);
+  }
+
+  /**
+   * Consume one closed candle (time order, as validated by ingest). Once all 17 indicators have
+   * values, each candle adds one transformed row to the window.
+   */
+  update(bar: Bar): IndicatorValues {
+    const set = this.indicators;
+    set.push(bar);
+    if (set.isReady) {
+      transformRaw(set.raw, bar, this.ring, this.head * COLS);
+      this.head = this.head + 1 === this.windowSize ? 0 : this.head + 1;
+      if (this.rows < this.windowSize) this.rows++;
+    }
+    const vol = set.raw[VOLATILITY_COL]!;
+    if (vol === vol) this.volBaseline.next(vol);
+    this.lastBar = bar;
+    this.last = set.snapshot();
+    return this.last;
+  }
+
+  /** True when the window holds T rows. */
+  get isReady(): boolean {
+    return this.rows === this.windowSize;
+  }
+
+  /** Rows currently in the window (≤ T). */
+  get length(): number {
+    return this.rows;
+  }
+
+  /** The latest raw values (null before the first candle). */
+  get values(): IndicatorValues | null {
+    return this.last;
+  }
+
+  get lastCandle(): Bar | null {
+    return this.lastBar;
+  }
+
+  /**
+   * The model input: T rows × pipeline.width, oldest first, encoded by `pipeline`. Writes into
+   * `out` (at `outOffset`, for batching several symbols into one tensor) or a new array.
+   * Call only when `isReady`.
+   */
+  window(pipeline: FeaturePipeline, out?: Float32Array, outOffset = 0): Float32Array {
+    if (!this.isReady) throw new RangeError(`${this.symbol}: window needs ${this.windowSize} rows, has ${this.rows}`);
+    const width = pipeline.width;
+    const dst = out ?? new Float32Array(this.windowSize * width);
+    // Oldest row sits at `head` once the ring is full.
+    let row = this.head;
+    for (let r = 0; r < this.windowSize; r++) {
+      pipeline.encodeRow(this.ring, row * COLS, dst, outOffset + r * width);
+      row = row + 1 === this.windowSize ? 0 : row + 1;
+    }
+    return dst;
+  }
+
+  /** The transformed row of the latest candle (17 values, columns.ts order), copied. */
+  latestTransformed(): Float32Array | null {
+    if (this.rows === 0) return null;
+    const row = (this.head - 1 + this.windowSize) % this.windowSize;
+    return this.ring.slice(row * COLS, row * COLS + COLS);
+  }
+
+  /** Rule consensus on the latest candle. */
+  consensus(weights: IndicatorWeights, opts?: ConsensusOptions): ConsensusResult | null {
+    if (!this.last || !this.lastBar) return null;
+    return consensus(this.last, this.lastBar, weights, opts);
+  }
+
+  /** Technical summary of the latest candle. */
+  summary(): TechnicalSummary | null {
+    if (!this.last || !this.lastBar) return null;
+    const baseline = this.volBaseline.current;
+    return technicalSummary(this.last, this.lastBar, { volatilityBaseline: baseline === baseline ? baseline : null });
+  }
+
+  reset(): void {
+    this.indicators.reset();
+    this.ring.fill(0);
+    this.head = 0;
+    this.rows = 0;
+    this.volBaseline.reset();
+    this.last = null;
+    this.lastBar = null;
+  }
+}
