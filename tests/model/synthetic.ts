@@ -1,0 +1,21 @@
+/**
+ * Small learnable datasets for the model tests: features drawn from a seeded PRNG, the label a
+ * function of the last timestep's first feature (so a net can learn it and the classes are mixed).
+ */
+import { denseDataset, type WindowDataset } from '../../src/model/dataset.ts';
+import { mulberry32 } from '../../src/model/seed.ts';
+
+export function syntheticDataset(n: number, timesteps: number, features: number, seed = 7): WindowDataset {
+  const rand = mulberry32(seed);
+  const x = new Float32Array(n * timesteps * features);
+  for (let i = 0; i < x.length; i++) x[i] = rand() * 2 - 1;
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = x[i * timesteps * features + (timesteps - 1) * features]!;
+    labels[i] = v > 0.3 ? 0 : v < -0.3 ? 1 : 2;
+  }
+  const times = Float64Array.from({ length: n }, (_, i) => i * 300_000);
+  return denseDataset(x, timesteps, features, labels, times);
+}
+
+export const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
