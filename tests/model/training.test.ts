@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/model/backend.ts';
+import { DatasetError, TrainingCancelledError } from '../../src/model/errors.ts';
+import { trainModel, type TrainInput } from '../../src/model/train-loop.ts';
+import { startTraining } from '../../src/model/trainer.ts';
+import { range, syntheticDataset } from './synthetic.ts';
+
+// Small shapes keep each training well under a second (T=8, F=3, 8 units).
+const ds = syntheticDataset(320, 8, 3);
+const input = (seed: number, extra: Partial<TrainInput> = {}): TrainInput => ({
+  dataset: ds,
+  trainRows: range(0, 256),
+  valRows: range(256, 320),
+  classWeights: [1, 1.5, 0.8],
+  seed,
+  backend: 'wasm',
+  hyper: { units: 8, batchSize: 64, maxEpochs: 3, patience: 2 },
+  ...extra,
+});
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('trainModel (in-process)', () => {
+  it('is deterministic: same seed → same weights hash; another seed → a different one', async () => {
+    const a = await trainModel(input(1));
+    const b = await trainModel(input(1));
+    const c = await trainModel(input(2));
+    expect(a.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.weightsSha256).toBe(a.weightsSha256);
+    expect(c.weightsSha256).not.toBe(a.weightsSha256);
+    expect(a.history.map((h) => h.valLoss)).toEqual(b.history.map((h) => h.valLoss));
+    expect(a.backend).toBe('wasm');
+    expect(a.bestEpoch).toBeGreaterThanOrEqual(1);
+    expect(a.history.length).toBe(a.epochsRun);
+  });
+
+  it('disposes every tensor it creates, on success and on cancellation', async () => {
+    const baseline = tf.memory().numTensors;
+    await trainModel(input(3));
+    expect(tf.memory().numTensors).toBe(baseline);
+    const ac = new AbortController();
+    const err = await trainModel(input(3, { hyper: { units: 8, batchSize: 32, maxEpochs: 50, patience: 50 } }), {
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.kind === 'batch' && p.batch === 3) ac.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingCancelledError);
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('stops early on validation loss and keeps the best epoch', async () => {
+    // A high learning rate on noise overfits fast: validation loss stops improving.
+    const noisy = syntheticDataset(320, 8, 3, 11);
+    noisy.labels.set(Uint8Array.from({ length: 320 }, (_, i) => (i * 7) % 3));
+    const r = await trainModel({ ...input(4), dataset: noisy, hyper: { units: 8, batchSize: 32, maxEpochs: 40, patience: 2, learningRate: 0.05 } });
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.epochsRun).toBeLessThan(40);
+    expect(r.epochsRun - r.bestEpoch).toBe(2);
+    const best = Math.min(...r.history.map((h) => h.valLoss));
+    expect(r.bestValLoss).toBe(best);
+    expect(r.history[r.bestEpoch - 1]!.valLoss).toBe(best);
+  });
+
+  it('names the sample, row and feature of a NaN', async () => {
+    const bad = syntheticDataset(320, 8, 3);
+    bad.rows[(5 * 8 + 2) * 3 + 1] = Number.NaN; // sample 5, timestep 2, feature f1
+    const err = (await trainModel({ ...input(1), dataset: bad }).catch((e: unknown) => e)) as DatasetError;
+    expect(err).toBeInstanceOf(DatasetError);
+    expect(err.code).toBe('DATASET_NAN');
+    expect(err.context).toMatchObject({ sample: 5, timestep: 2, feature: 'f1', row: 42 });
+  });
+});
+
+describe('startTraining (worker thread)', () => {
+  it('trains in a worker to the same weights as in-process, reporting progress', async () => {
+    const inProcess = await trainModel(input(5));
+    const run = startTraining(input(5));
+    const kinds: string[] = [];
+    run.on('progress', (p) => kinds.push(p.kind));
+    const r = await run.result;
+    expect(r.weightsSha256).toBe(inProcess.weightsSha256);
+    expect(kinds.filter((k) => k === 'epoch').length).toBe(r.epochsRun);
+    expect(kinds.filter((k) => k === 'batch').length).toBe(r.epochsRun * 4); // 256 rows / 64
+    expect(r.model.weightsBin.byteLength).toBeGreaterThan(0);
+  });
+
+  it('keeps the event loop running while a training runs', async () => {
+    // Two batches per epoch, big enough to take a while each. In-process (checked by hand), at most
+    // one timer callback fits between two batches of an epoch: the loop only turns between batches.
+    const big = syntheticDataset(512, 40, 8);
+    const run = startTraining({
+      ...input(6),
+      dataset: big,
+      trainRows: range(0, 384),
+      valRows: range(384, 512),
+      hyper: { units: 32, batchSize: 192, maxEpochs: 2, patience: 2 },
+    });
+    let ticks = 0;
+    let ticksSinceBatch = 0;
+    let maxTicksWithinOneBatch = 0;
+    const timer = setInterval(() => {
+      ticks++;
+      ticksSinceBatch++;
+    }, 5);
+    run.on('progress', (p) => {
+      if (p.kind !== 'batch') return;
+      // Only the second batch of an epoch: the first also spans worker start-up or validation.
+      if (p.batch > 1) maxTicksWithinOneBatch = Math.max(maxTicksWithinOneBatch, ticksSinceBatch);
+      ticksSinceBatch = 0;
+    });
+    try {
+      await run.result;
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    // The main thread ran several timers while the worker was inside a single batch.
+    expect(maxTicksWithinOneBatch).toBeGreaterThanOrEqual(3);
+  });
+
+  it('cancels at the next batch and rejects with TrainingCancelledError', async () => {
+    const ac = new AbortController();
+    const run = startTraining(input(7, { hyper: { units: 8, batchSize: 16, maxEpochs: 200, patience: 200 } }), {
+      signal: ac.signal,
+      cancelGraceMs: 30_000,
+    });
+    let batches = 0;
+    run.on('progress', (p) => {
+      if (p.kind === 'batch' && ++batches === 2) ac.abort();
+    });
+    const err = await run.result.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingCancelledError);
+    // Stopped by the worker itself at a batch boundary, not by terminate().
+    expect((err as Error).message).toBe('training cancelled');
+    expect(batches).toBeLessThan(200 * 16);
+  });
+
+  it('terminates a worker that does not stop within the grace period', async () => {
+    const run = startTraining(input(8, { hyper: { units: 8, batchSize: 16, maxEpochs: 200, patience: 200 } }), { cancelGraceMs: 0 });
+    run.cancel();
+    run.cancel(); // idempotent
+    await expect(run.result).rejects.toBeInstanceOf(TrainingCancelledError);
+  });
+
+  it('reports bad input from the worker as the same typed error', async () => {
+    const err = await startTraining(input(1, { classWeights: [1, 1, 1], trainRows: new Int32Array(0) })).result.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).code).toBe('DATASET_TOO_SMALL');
+  });
+});
