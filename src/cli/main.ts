@@ -11,6 +11,7 @@ import type { Command } from './command.ts';
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   migrate: () => import('./migrate.ts'),
   doctor: () => import('./doctor.ts'),
+  indicators: () => import('./indicators.ts'),
 };
 
 function usage(): string {
@@ -25,6 +26,11 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
