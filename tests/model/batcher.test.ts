@@ -151,7 +151,7 @@ describe('InferenceBatcher', () => {
   });
 
   it('times every batch in inference_batch_seconds', async () => {
-    const count = async () => (await registry.getSingleMetric('inference_batch_seconds')!.get()).values.find((v) => v.metricName === 'inference_batch_seconds_count')!.value;
+    const count = async () => (await registry.getSingleMetric('inference_batch_seconds')!.get()).values.find((v) => (v as { metricName?: string }).metricName === 'inference_batch_seconds_count')!.value;
     const before = await count();
     const b = new InferenceBatcher(layersPredictor(model), { maxBatch: 2 });
     await Promise.all([0, 1, 2].map((i) => b.submit(win(i))));
