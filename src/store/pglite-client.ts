@@ -16,7 +16,7 @@ function executor(target: Queryable, location: string): SqlExecutor {
     async query<R = Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
       try {
         const res = await target.query<R>(text, params as unknown[]);
-        return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+        return { rows: res.rows, rowCount: res.rowCount ?? res.affectedRows ?? res.rows.length };
       } catch (err) {
         throw toStoreError(err, location);
       }
