@@ -35,7 +35,8 @@ export function layersPredictor(model: tf.LayersModel): WindowPredictor {
     timesteps,
     features,
     async predict(windows, n) {
-      const out = tf.tidy(() => model.predict(tf.tensor3d(windows.subarray(0, n * timesteps * features), [n, timesteps, features])) as tf.Tensor);
+      // batchSize: n, or tfjs splits the call into chunks of 32 and the batching is lost.
+      const out = tf.tidy(() => model.predict(tf.tensor3d(windows.subarray(0, n * timesteps * features), [n, timesteps, features]), { batchSize: n }) as tf.Tensor);
       try {
         return (await out.data()) as Float32Array;
       } finally {

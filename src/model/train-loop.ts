@@ -167,7 +167,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions = {}): Pr
       fillTargets(rows, from, to);
       const s = tf.tidy(() => {
         const x = tf.tensor3d(xBuf.subarray(0, n * windowSize), [n, T, F]);
-        const p = model.predict(x) as tf.Tensor2D;
+        const p = model.predict(x, { batchSize: n }) as tf.Tensor2D;
         return weightedCeSum(p, tf.tensor2d(yBuf.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]), tf.tensor1d(wBuf.subarray(0, n)));
       });
       sum += (await s.data())[0]!;
