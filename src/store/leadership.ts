@@ -51,7 +51,8 @@ export class PgLeadership implements Leadership {
       connectionString: this.opts.url,
       keepAlive: true,
       connectionTimeoutMillis: 5_000,
-      application_name: `signalbase-leader:${name}`,
+      // Shows in pg_stat_activity which schema's leader this session is (63 bytes at most).
+      application_name: `signalbase-leader:${this.opts.schema}:${name}`.slice(0, 63),
     });
     let resolveLost!: () => void;
     const lost = new Promise<void>((r) => (resolveLost = r));
