@@ -2,17 +2,22 @@
  * The Binance feed against a fake exchange on loopback (tests/helpers/fake-exchange.ts): one
  * combined connection for four symbols of real 5m candles (data/sample, the first 150, which have no
  * missing step), through dropped connections, a stalled socket, a refused subscription and failing
- * REST requests. Afterwards the candles delivered, and stored through CandleHistory, equal the
- * ground truth for every symbol: no gap, no duplicate, no unfinished candle.
+ * REST requests. Afterwards the candles delivered, and those stored through CandleHistory in the
+ * embedded store (PGlite), equal the ground truth for every symbol: no gap, no duplicate, no
+ * unfinished candle.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BinanceSource } from '../../src/ingest/binance/source.ts';
 import { CandleHistory } from '../../src/ingest/history.ts';
 import { feedReconnects } from '../../src/ingest/metrics.ts';
 import type { SourceStatus } from '../../src/ingest/source.ts';
 import { FakeExchange } from '../helpers/fake-exchange.ts';
+import { openStore } from '../../src/store/index.ts';
+import { testConfig } from '../helpers/pg.ts';
 import { Received, SYMBOLS, fastOptions, groundTruth, log } from './binance-helpers.ts';
-import { MemoryCandleStore } from './memory-store.ts';
 
 async function reconnectCount(cause: string): Promise<number> {
   return (await feedReconnects.get()).values.find((v) => v.labels.cause === cause)?.value ?? 0;
@@ -28,7 +33,12 @@ describe('BinanceSource against a fake exchange', () => {
   it('delivers exactly the ground truth through drops, a stall, a refused subscription and REST failures', async () => {
     const truth = groundTruth(150);
     const ex = await FakeExchange.start({ series: truth, timeframe: '5m' });
-    const store = new MemoryCandleStore();
+    const dir = mkdtempSync(join(tmpdir(), 'sb-binance-'));
+    const store = await openStore(testConfig({ SIGNALBASE_DATA_DIR: dir }), log, { migrate: true });
+    cleanup.push(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
     const history = new CandleHistory(store, { log, flushIntervalMs: 20, batchSize: 50 });
     history.start();
     // A long linger: on a loaded machine a 20 ms linger can split a tick, which would be correct
@@ -78,7 +88,7 @@ describe('BinanceSource against a fake exchange', () => {
     await src.stop();
     await history.stop();
     expect(src.status).toBe('stopped');
-    for (const s of SYMBOLS) expect(store.series(s)).toEqual(truth[s]);
+    for (const s of SYMBOLS) expect(await store.readCandles({ symbol: s, timeframe: '5m' })).toEqual(truth[s]);
   });
 
   it('backfills a gap seen on a live candle before delivering it', async () => {
