@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BinanceSource } from '../../src/ingest/binance/source.ts';
 import { CandleHistory } from '../../src/ingest/history.ts';
-import { feedReconnects } from '../../src/ingest/metrics.ts';
+import { feedFramesDropped, feedReconnects } from '../../src/ingest/metrics.ts';
 import type { SourceStatus } from '../../src/ingest/source.ts';
 import { FakeExchange } from '../helpers/fake-exchange.ts';
 import { openStore } from '../../src/store/index.ts';
@@ -112,6 +112,33 @@ describe('BinanceSource against a fake exchange', () => {
     expect(ex.restRequests).toBe(restBefore + 2); // one range request per symbol
     expect(ex.connectionsTotal).toBe(connectionsBefore);
     for (const s of ['LTC/BTC', 'XLM/BTC']) expect(got.bySymbol.get(s)).toEqual(truth[s]);
+  });
+
+  it('drops frames at the queue bound while the sink is slow, then backfills what was dropped', async () => {
+    const symbols = ['LTC/BTC', 'XLM/BTC'];
+    const truth = groundTruth(30, symbols);
+    const ex = await FakeExchange.start({ series: truth, timeframe: '5m' });
+    const src = new BinanceSource(fastOptions(ex, { symbols, queueCapacity: 3 }));
+    cleanup.push(() => ex.stop(), () => src.stop());
+    const droppedBefore = (await feedFramesDropped.get()).values[0]?.value ?? 0;
+    const got = new Received();
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    await src.start(async (b) => {
+      got.sink(b);
+      await slow;
+    });
+    await vi.waitFor(() => expect(ex.liveConnections).toBe(1));
+    ex.tick();
+    await got.upTo(ex.openTime(0), symbols); // delivered; the sink now blocks
+    for (let i = 0; i < 20; i++) ex.tick();
+    await vi.waitFor(async () => expect(((await feedFramesDropped.get()).values[0]?.value ?? 0) - droppedBefore).toBeGreaterThan(20));
+    release();
+    while (ex.cursor < ex.length) {
+      ex.tick();
+      await got.upTo(ex.openTime(ex.cursor - 1), symbols);
+    }
+    for (const s of symbols) expect(got.bySymbol.get(s)).toEqual(truth[s]);
   });
 
   it('resumes after a restart from the last stored candle', async () => {
