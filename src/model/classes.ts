@@ -38,3 +38,9 @@ export function argmaxAt(flat: ArrayLike<number>, row: number): ClassIndex {
   if (flat[o + 2]! > flat[o + best]!) best = 2;
   return best;
 }
+
+/** The arg-max direction of every row of a flat [n, 3] softmax output (e.g. predictMany's). */
+export function directionsOf(flat: ArrayLike<number>): Direction[] {
+  const n = Math.floor(flat.length / NUM_CLASSES);
+  return Array.from({ length: n }, (_, k) => CLASSES[argmaxAt(flat, k)]);
+}
