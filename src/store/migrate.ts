@@ -158,9 +158,12 @@ export async function migrate(db: SqlClient, opts: MigrateOptions): Promise<Migr
     const status = compare(files, await readApplied(tx, schema));
     assertMigratable(status, schema);
     if (status.pending.length > 0) {
+      // Only when missing: CREATE SCHEMA checks the CREATE privilege on the database even with
+      // IF NOT EXISTS, and a Supabase project's public schema exists already.
+      const { rows } = await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (rows.length === 0) await tx.exec(`CREATE SCHEMA ${q}`);
       await tx.exec(
-        `CREATE SCHEMA IF NOT EXISTS ${q};
-         CREATE TABLE IF NOT EXISTS ${q}.ml_schema_migrations (
+        `CREATE TABLE IF NOT EXISTS ${q}.ml_schema_migrations (
            name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
       );
     }
