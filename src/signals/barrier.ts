@@ -212,12 +212,19 @@ export function tripleBarrierAt(prices: PriceArrays, atr: number | null, index: 
   if (!long) return null;
   const short = walkTrade('SELL', prices, index, atr, p);
   if (!short) return null;
+  return { label: labelOf(long, short), long, short };
+}
+
+/**
+ * The triple-barrier label from both sides' results (rule in `tripleBarrierAt`'s comment). Shared
+ * with the live outcome tracker, which steps the two sides of a HOLD itself.
+ */
+export function labelOf(long: Pick<BarrierResult, 'outcome' | 'barsHeld'>, short: Pick<BarrierResult, 'outcome' | 'barsHeld'>): Direction {
   const longTp = long.outcome === 'TP_HIT';
   const shortTp = short.outcome === 'TP_HIT';
-  let label: Direction = 'HOLD';
-  if (longTp && (!shortTp || long.barsHeld < short.barsHeld)) label = 'BUY';
-  else if (shortTp && (!longTp || short.barsHeld < long.barsHeld)) label = 'SELL';
-  return { label, long, short };
+  if (longTp && (!shortTp || long.barsHeld < short.barsHeld)) return 'BUY';
+  if (shortTp && (!longTp || short.barsHeld < long.barsHeld)) return 'SELL';
+  return 'HOLD';
 }
 
 /**

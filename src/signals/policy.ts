@@ -1,0 +1,223 @@
+/**
+ * The signal policy (DESIGN.md "Signal"): turns class probabilities (from the model, or from the
+ * rule consensus before any model is active) and the closed candle's indicators into the signal
+ * that is published and stored. Pure: the same input gives the same record, apart from `createdAt`
+ * (read from the clock passed in) and the measured `processingTimeMs` passed in.
+ *
+ * Direction (`chooseDirection`):
+ *   1. Probabilities are validated (finite, >= 0, positive sum) and normalised to sum to 1.
+ *   2. Argmax. When BUY and SELL tie for the maximum the market has no direction: HOLD. A BUY or
+ *      SELL tying with HOLD wins the argmax (the margin rule below then decides).
+ *   3. A BUY/SELL is demoted to HOLD when its probability is below `minConfidence`, or when its lead
+ *      over the runner-up class is below `minMargin`, or when ATR is not available yet (no
+ *      barriers can be set, so the trade could not be tracked).
+ *   Model signals use MODEL_THRESHOLDS (0.45 and 0.10). Rule signals use RULES_THRESHOLDS (0 and 0):
+ *   the consensus already has its dead zone (|score| < 0.2 is HOLD), and gating twice would make
+ *   the live "rules" signals disagree with the rule-consensus baseline of the model report. With
+ *   RULES_THRESHOLDS and ATR available, the policy's direction equals the consensus direction.
+ * Confidence = the normalised probability of the chosen class (for a demoted signal: of HOLD).
+ * Recommendation: STRONG_BUY / STRONG_SELL when confidence >= `strongConfidence` (0.70), else BUY /
+ *   SELL; HOLD for HOLD.
+ * Stop loss / take profit: `barrierLevels` at the candle's close with ATR(14), the very numbers the
+ *   outcome tracker and the label builder use (signals/barrier.ts); null for HOLD.
+ * signal_weight, position_multiplier, risk_score: signals/sizing.ts.
+ * Id: deterministic from (symbol, timeframe, candle_time, model_version) (signals/prediction-id.ts).
+ * Symbol and timeframe are the candle's own.
+ */
+import type { IndicatorValues } from '../features/columns.ts';
+import { consensus as ruleConsensus, type ConsensusResult } from '../features/consensus.ts';
+import type { TechnicalSummary } from '../features/summary.ts';
+import type { IndicatorWeights } from '../features/weights.ts';
+import { SignalbaseError } from '../errors.ts';
+import type { Candle } from '../ingest/candle.ts';
+import type { Clock } from '../ingest/clock.ts';
+import type { Direction, PredictionRecord, PredictionType, Recommendation } from '../store/types.ts';
+import { barrierLevels, checkParams, type BarrierParams } from './barrier.ts';
+import { predictionId } from './prediction-id.ts';
+import { assessRisk, positionMultiplier, signalWeight } from './sizing.ts';
+
+export const RULES_MODEL_VERSION = 'rules';
+
+export interface PolicyThresholds {
+  /** A BUY/SELL whose probability is below this becomes HOLD. */
+  minConfidence: number;
+  /** A BUY/SELL leading the runner-up class by less than this becomes HOLD. */
+  minMargin: number;
+  /** BUY/SELL at or above this confidence is recommended STRONG_BUY / STRONG_SELL. */
+  strongConfidence: number;
+}
+
+export const MODEL_THRESHOLDS: Readonly<PolicyThresholds> = Object.freeze({ minConfidence: 0.45, minMargin: 0.1, strongConfidence: 0.7 });
+export const RULES_THRESHOLDS: Readonly<PolicyThresholds> = Object.freeze({ minConfidence: 0, minMargin: 0, strongConfidence: 0.7 });
+
+/** The policy refuses inputs that would publish a meaningless signal. */
+export class PolicyInputError extends SignalbaseError {
+  constructor(message: string, context: Record<string, unknown>) {
+    super('POLICY_INPUT_INVALID', message, { context });
+  }
+}
+
+export type DemotionReason = 'tie' | 'low_confidence' | 'low_margin' | 'no_atr';
+
+export interface DirectionChoice {
+  direction: Direction;
+  confidence: number;
+  /** The normalised probabilities (sum 1). */
+  probabilities: Record<Direction, number>;
+  /** The argmax before the gate. */
+  argmax: Direction;
+  /** Why a BUY/SELL argmax became HOLD; null when it was not demoted. */
+  demoted: DemotionReason | null;
+}
+
+const DIRECTIONS: readonly Direction[] = ['BUY', 'SELL', 'HOLD'];
+
+export function normaliseProbabilities(p: Record<Direction, number>): Record<Direction, number> {
+  const values = DIRECTIONS.map((d) => p[d]);
+  if (!values.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+    throw new PolicyInputError(`probabilities must be finite and non-negative, got ${JSON.stringify(p)}`, { probabilities: p });
+  }
+  const sum = values[0]! + values[1]! + values[2]!;
+  if (!(sum > 0)) throw new PolicyInputError('probabilities sum to 0', { probabilities: p });
+  return { BUY: p.BUY / sum, SELL: p.SELL / sum, HOLD: p.HOLD / sum };
+}
+
+/** Direction and confidence from class probabilities (rules in the header). */
+export function chooseDirection(raw: Record<Direction, number>, t: PolicyThresholds, atrAvailable: boolean): DirectionChoice {
+  const p = normaliseProbabilities(raw);
+  let argmax: Direction;
+  let demoted: DemotionReason | null = null;
+  if (p.BUY === p.SELL && p.BUY >= p.HOLD) {
+    argmax = 'HOLD';
+    demoted = 'tie';
+  } else {
+    const lead: Direction = p.BUY > p.SELL ? 'BUY' : 'SELL';
+    argmax = p[lead] >= p.HOLD ? lead : 'HOLD';
+  }
+  let direction = argmax;
+  if (argmax !== 'HOLD') {
+    const other = argmax === 'BUY' ? p.SELL : p.BUY;
+    const runnerUp = Math.max(other, p.HOLD);
+    if (p[argmax] < t.minConfidence) demoted = 'low_confidence';
+    else if (p[argmax] - runnerUp < t.minMargin) demoted = 'low_margin';
+    else if (!atrAvailable) demoted = 'no_atr';
+    if (demoted) direction = 'HOLD';
+  }
+  return { direction, confidence: p[direction], probabilities: p, argmax, demoted };
+}
+
+export function recommendationFor(direction: Direction, confidence: number, strongConfidence: number): Recommendation {
+  if (direction === 'HOLD') return 'HOLD';
+  const strong = confidence >= strongConfidence;
+  return direction === 'BUY' ? (strong ? 'STRONG_BUY' : 'BUY') : strong ? 'STRONG_SELL' : 'SELL';
+}
+
+/**
+ * Probabilities of the rule fallback: the consensus's own (they sum to 1 and their argmax is its
+ * direction). The consensus computes one class as a difference, which can come out a rounding error
+ * below 0 (−1.7e−18 on real candles); such values count as 0.
+ */
+export function rulesProbabilities(c: ConsensusResult): Record<Direction, number> {
+  const p = c.probabilities;
+  return normaliseProbabilities({ BUY: Math.max(0, p.BUY), SELL: Math.max(0, p.SELL), HOLD: Math.max(0, p.HOLD) });
+}
+
+export interface PolicyInput {
+  /** The closed candle the signal is computed on; entry = its close. */
+  candle: Candle;
+  indicators: IndicatorValues;
+  /** Over BUY / SELL / HOLD; normalised here. */
+  probabilities: Record<Direction, number>;
+  /** The active model's version, or RULES_MODEL_VERSION. */
+  modelVersion: string;
+  weights: IndicatorWeights;
+  barrier: BarrierParams;
+  clock: Clock;
+  /** Measured duration of computing this prediction, ms (never a timestamp). */
+  processingTimeMs: number;
+  predictionType?: PredictionType;
+  /** Default: RULES_THRESHOLDS for the rules version, MODEL_THRESHOLDS otherwise. */
+  thresholds?: PolicyThresholds;
+  /** The rule consensus on this candle, when the caller already has it. */
+  consensus?: ConsensusResult;
+  /** Technical summary of this candle (market context, volatility regime). */
+  summary?: TechnicalSummary | null;
+  /** What the model read (feature names, window), stored as input_features. */
+  inputFeatures?: Record<string, unknown>;
+}
+
+/** The signal for one closed candle, ready to publish (toSignal) and persist. */
+export function decideSignal(input: PolicyInput): PredictionRecord {
+  const { candle, indicators, barrier } = input;
+  checkParams(barrier);
+  if (!(Number.isFinite(input.processingTimeMs) && input.processingTimeMs >= 0 && input.processingTimeMs < 86_400_000)) {
+    throw new PolicyInputError(`processingTimeMs must be a duration in [0, 1 day) ms, got ${input.processingTimeMs}`, {
+      processingTimeMs: input.processingTimeMs,
+    });
+  }
+  const thresholds = input.thresholds ?? (input.modelVersion === RULES_MODEL_VERSION ? RULES_THRESHOLDS : MODEL_THRESHOLDS);
+  const atr = indicators.atr_value;
+  const atrAvailable = atr !== null && Number.isFinite(atr) && atr > 0;
+  const choice = chooseDirection(input.probabilities, thresholds, atrAvailable);
+  const { direction, confidence } = choice;
+  const cons = input.consensus ?? ruleConsensus(indicators, candle, input.weights);
+  const regime = input.summary?.volatility ?? 'normal';
+
+  let stopLoss: number | null = null;
+  let takeProfit: number | null = null;
+  if (direction !== 'HOLD') {
+    ({ stopLoss, takeProfit } = barrierLevels(direction, candle.close, atr!, barrier));
+  }
+  const risk = assessRisk({ confidence, close: candle.close, atr: atrAvailable ? atr : null, slAtrMult: barrier.slAtrMult, regime });
+  const s = input.summary;
+
+  return {
+    id: predictionId(candle.symbol, candle.timeframe, candle.openTime, input.modelVersion),
+    symbol: candle.symbol,
+    timeframe: candle.timeframe,
+    candleTime: candle.openTime,
+    modelVersion: input.modelVersion,
+    predictionType: input.predictionType ?? 'SIGNAL',
+    predictedDirection: direction,
+    confidenceScore: confidence,
+    probabilities: choice.probabilities,
+    recommendation: recommendationFor(direction, confidence, thresholds.strongConfidence),
+    signalWeight: signalWeight(direction, confidence, cons.score),
+    positionMultiplier: positionMultiplier(direction, confidence, regime),
+    entryPrice: candle.close,
+    stopLoss,
+    takeProfit,
+    riskScore: risk.risk_score,
+    technicalIndicators: { ...indicators },
+    inputFeatures: input.inputFeatures ?? {},
+    marketConditions: {
+      consensus_score: cons.score,
+      consensus_direction: cons.direction,
+      voters: cons.voters,
+      ...(s
+        ? {
+            session: s.session,
+            trend: s.trend,
+            trend_strength: s.trendStrength,
+            momentum: s.momentum,
+            volatility: s.volatility,
+            volume: s.volume,
+            summary: s.text,
+          }
+        : {}),
+    },
+    riskAssessment: {
+      ...risk,
+      argmax: choice.argmax,
+      demoted: choice.demoted,
+      thresholds: { ...thresholds },
+      barrier: { tp_atr_mult: barrier.tpAtrMult, sl_atr_mult: barrier.slAtrMult, horizon: barrier.horizon, fee_pct: barrier.feePct },
+    },
+    processingTimeMs: input.processingTimeMs,
+    createdAt: input.clock.now(),
+    actualOutcome: null,
+    actualProfitLoss: null,
+    exitPrice: null,
+    outcomeTime: null,
+  };
+}
