@@ -18,16 +18,19 @@
  *  3. Store phase, while the ring does not cover pos (pos < ring head): read a page of stored rows
  *     after pos. For each row, synchronously after the read, compare with the ring's CURRENT head:
  *     a row >= head ends the phase (the ring has it and all after it, I2); a row < head is sent
- *     and pos advances. Rows arrive strictly increasing, so none is sent twice.
+ *     and pos advances. Held signals between pos and the row are sent first, in order: the outbox
+ *     may store a later signal before an earlier one, and the earlier one (published during the
+ *     catch-up, already evicted) is then only in pending. Everything sent is > pos, so nothing twice.
  *  4. Gap check when the store phase ends: a signal evicted from the ring with cursor > pos that is
  *     not held in pending is in neither place: the outbox lagged more than the ring covers (I4).
  *     Re-read the store a few times (the outbox may catch up), then say RESUME_GAP to the client
  *     and count it, rather than pretend. Best effort: only the newest eviction per symbol is kept.
- *  5. Ring phase: send ring entries after pos a page at a time, waiting for the socket to flush in
- *     between (so a long replay never trips the slow-consumer bound). If the ring's head passed pos
- *     during a wait, go back to 3 for what was evicted meanwhile.
- *  6. Switch, in one synchronous block (I1), once the ring's remainder fits in a page: send
- *     ring.after(pos) ∪ pending signals after pos, sorted by compareCursors, each id once; then the
+ *  5. Memory phase: the remainder is ring.after(pos) ∪ pending signals after pos, sorted by
+ *     compareCursors, each id once (pending matters: a signal published during the catch-up may
+ *     already be evicted from the ring and not yet stored). Send it a page at a time, waiting for
+ *     the socket to flush in between (so a long replay never trips the slow-consumer bound). If the
+ *     ring's head passed pos during a wait, go back to 3 for what was evicted meanwhile.
+ *  6. Switch, in one synchronous block (I1), once the remainder fits in a page: send it, then the
  *     held non-signal events; empty pending; state := live. publishSignals now sends directly.
  *  No duplicate: each phase sends only cursors > pos and advances pos; the switch dedups by id.
  *  No gap: at the switch every signal > pos is in the ring (I2) or in pending (I3), or was in a
@@ -100,6 +103,8 @@ export async function catchUp(ctx: CatchUpContext, client: StreamClient, start: 
       }
       if (stale()) return;
       let reachedRing = false;
+      const held = heldAfter(client, pos);
+      let hi = 0;
       for (const row of rows) {
         const c = cursorOf(row);
         const h = ctx.ring.first();
@@ -107,10 +112,18 @@ export async function catchUp(ctx: CatchUpContext, client: StreamClient, start: 
           reachedRing = true;
           break;
         }
+        for (; hi < held.length && compareCursors(held[hi]!.cursor, c) < 0; hi++) {
+          const e = held[hi]!;
+          if (!isAfter(e.cursor, pos)) continue; // already sent as a stored row
+          pos = { cursor: e.cursor };
+          if (client.filter.matches(e.cursor.symbol) && !client.send(e.frame, 'signal')) return;
+        }
+        if (!isAfter(c, pos)) continue;
         pos = { cursor: c };
         if (row.predictionType !== 'SIGNAL' || !client.filter.matches(row.symbol)) continue;
         if (!client.send(JSON.stringify({ type: 'signal', data: toSignal(row) }), 'signal')) return;
       }
+      pruneHeld(client, pos);
       if (!reachedRing && rows.length >= ctx.pageSize) {
         await client.flushed();
         continue;
@@ -128,42 +141,68 @@ export async function catchUp(ctx: CatchUpContext, client: StreamClient, start: 
       continue;
     }
 
-    // Steps 5 and 6: the ring.
-    const rest = ctx.ring.after(pos);
+    // Steps 5 and 6: memory (ring ∪ pending).
+    const rest = remainder(ctx, client, pos);
     if (rest.length > ctx.pageSize) {
       const page = rest.slice(0, ctx.pageSize);
       for (const e of page) {
         if (client.filter.matches(e.cursor.symbol) && !client.send(e.frame, 'signal')) return;
       }
       pos = { cursor: page[page.length - 1]!.cursor };
+      pruneHeld(client, pos);
       // If the ring's head passes pos during the wait, step 3 reads what was evicted meanwhile.
       storeDone = false;
       await client.flushed();
       continue;
     }
-    switchToLive(client, pos, rest);
+    switchToLive(client, rest);
     return;
   }
 }
 
-/** Step 6, synchronous: the ring's remainder and the held events, merged and deduplicated. */
-export function switchToLive(client: StreamClient, pos: StreamPosition | null, ringRest: readonly RingEntry[]): void {
+/** Forgets held signals at or before pos (delivered), so they no longer count against the bound. */
+function pruneHeld(client: StreamClient, pos: StreamPosition): void {
+  client.pending = client.pending.filter((ev) => ev.kind === 'event' || isAfter(ev.entry.cursor, pos));
+}
+
+/** The client's held signals after pos, in stream order. */
+function heldAfter(client: StreamClient, pos: StreamPosition): RingEntry[] {
+  const out: RingEntry[] = [];
+  for (const ev of client.pending) if (ev.kind === 'signal' && isAfter(ev.entry.cursor, pos)) out.push(ev.entry);
+  return out.sort((a, b) => compareCursors(a.cursor, b.cursor));
+}
+
+/** Signals after pos held in memory: the ring's and the client's pending, in order, each id once. */
+function remainder(ctx: CatchUpContext, client: StreamClient, pos: StreamPosition): RingEntry[] {
   const byId = new Map<string, RingEntry>();
-  for (const e of ringRest) byId.set(e.cursor.id, e);
-  const events: string[] = [];
+  for (const e of ctx.ring.after(pos)) byId.set(e.cursor.id, e);
+  let extra = false;
   for (const ev of client.pending) {
-    if (ev.kind === 'event') {
-      if (ev.symbol === null || client.filter.matches(ev.symbol)) events.push(ev.frame);
-    } else if (pos === null || isAfter(ev.entry.cursor, pos)) {
+    if (ev.kind === 'signal' && !byId.has(ev.entry.cursor.id) && isAfter(ev.entry.cursor, pos)) {
       byId.set(ev.entry.cursor.id, ev.entry);
+      extra = true;
     }
   }
+  const out = [...byId.values()];
+  if (extra) out.sort((a, b) => compareCursors(a.cursor, b.cursor));
+  return out;
+}
+
+/**
+ * Step 6, synchronous: sends `signals` (sorted, deduplicated; null = every held signal), then the
+ * held non-signal events, and makes the client live.
+ */
+export function switchToLive(client: StreamClient, signals: readonly RingEntry[] | null): void {
+  const held = client.pending;
   client.pending = [];
-  const signals = [...byId.values()].filter((e) => client.filter.matches(e.cursor.symbol));
-  signals.sort((a, b) => compareCursors(a.cursor, b.cursor));
   client.state = 'live';
-  for (const e of signals) if (!client.send(e.frame, 'signal')) return;
-  for (const f of events) if (!client.send(f, JSON.parse(f).type as string)) return;
+  const toSend = signals ?? held.flatMap((ev) => (ev.kind === 'signal' ? [ev.entry] : []));
+  for (const e of toSend) {
+    if (client.filter.matches(e.cursor.symbol) && !client.send(e.frame, 'signal')) return;
+  }
+  for (const ev of held) {
+    if (ev.kind === 'event' && (ev.symbol === null || client.filter.matches(ev.symbol)) && !client.send(ev.frame, ev.type)) return;
+  }
 }
 
 /** An evicted signal after pos, for this client, that it will not get from pending. */

@@ -334,13 +334,13 @@ export class StreamHub {
       } catch (err) {
         if (stale()) return;
         this.#ctx.onStoreError(client, err);
-        switchToLive(client, null, []);
+        switchToLive(client, null);
         return;
       }
       if (stale()) return;
       if (pos === null) {
         client.sendError('UNKNOWN_SINCE', `since ${JSON.stringify(since)} is neither a known signal id nor an ISO 8601 time; continuing live`);
-        switchToLive(client, null, []);
+        switchToLive(client, null);
         return;
       }
       await catchUp(this.#ctx, client, pos, gen);
