@@ -6,15 +6,21 @@
  *   otherwise the suite is skipped, so `npm test` passes on a clean clone with no Postgres.
  * - `createTestSchema()` gives each test file its own fresh schema in the `test` database, dropped
  *   afterwards, so files running in parallel never see each other's rows.
+ * - `memoryStore()`, `testConfig()`, `silentLogger()`: an in-memory embedded store, a Config from a
+ *   given environment through the real parser, a logger that writes nothing.
  *
  * Usage:
  *   const pg = await serverPostgres();
- *   describe.runIf(pg.available)('...', () => { ... });
+ *   describe.runIf(pg.available)("...", () => { ... });
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
+import { SoleLeadership } from '../../src/store/leadership.ts';
+import { checkServerVersion, migrate } from '../../src/store/migrate.ts';
+import { PgliteSqlClient } from '../../src/store/pglite-client.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
 
 export const TEST_DATABASE_URL = process.env.SIGNALBASE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const PG_REQUIRED = process.env.SIGNALBASE_TEST_PG === 'required';
@@ -95,4 +101,15 @@ export function testConfig(env: Record<string, string | undefined>): Config {
 /** A logger that writes nothing (tests never assert on logs). */
 export function silentLogger(): Logger {
   return createLogger({ level: 'silent', pretty: false });
+}
+
+/**
+ * A real embedded store in memory (PGlite, no data dir, no lock file), migrated, in `schema`.
+ * For tests that need a Store but not the on-disk layout; close() discards it.
+ */
+export async function memoryStore(schema = 'public'): Promise<SqlStore> {
+  const client = await PgliteSqlClient.open();
+  const serverVersion = await checkServerVersion(client);
+  await migrate(client, { schema });
+  return new SqlStore(client, { schema, leadership: new SoleLeadership(), serverVersion });
 }
