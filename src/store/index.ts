@@ -15,6 +15,8 @@ import { SqlStore } from './sql-store.ts';
 import type { Store } from './store.ts';
 
 export { SqlStore } from './sql-store.ts';
+export { checkServerVersion, loadMigrations, migrate, migrationStatus, MIGRATIONS_DIR } from './migrate.ts';
+export type { MigrateOptions, MigrateResult, MigrationStatus } from './migrate.ts';
 export type { Store, StoreInfo, LeaderLease, CandleRangeQuery } from './store.ts';
 
 export interface OpenStoreOptions {

@@ -76,7 +76,10 @@ export interface Store {
   resolvePredictions(outcomes: readonly OutcomeRecord[]): Promise<number>;
   readPredictions(q: PredictionQuery): Promise<PredictionRecord[]>;
   getPrediction(id: string): Promise<PredictionRecord | null>;
-  /** Signals with a direction and no outcome yet, for the outcome tracker after a restart. */
+  /**
+   * Signals with no outcome yet (HOLD included: it resolves to NO_TRADE), oldest first, for the
+   * outcome tracker after a restart.
+   */
   openPredictions(): Promise<PredictionRecord[]>;
 
   insertTrainingSamples(rows: readonly TrainingSampleRecord[]): Promise<number>;
