@@ -31,7 +31,6 @@ interface Client {
 }
 
 const exchangeSymbol = (s: string) => s.replace('/', '');
-const streamName = (s: string, tf: Timeframe) => `${exchangeSymbol(s).toLowerCase()}@kline_${tf}`;
 
 export class FakeExchange {
   readonly clock: Clock;
@@ -69,12 +68,12 @@ export class FakeExchange {
   }
 
   static async start(opts: FakeExchangeOptions): Promise<FakeExchange> {
-    let self: FakeExchange | undefined;
-    const http = createServer((req, res) => self!.onRest(req, res));
+    const ref: { ex?: FakeExchange } = {};
+    const http = createServer((req, res) => ref.ex!.onRest(req, res));
     const wss = new WebSocketServer({ server: http, path: '/stream', autoPong: false });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    self = new FakeExchange(opts, http, wss, (http.address() as AddressInfo).port);
-    return self;
+    ref.ex = new FakeExchange(opts, http, wss, (http.address() as AddressInfo).port);
+    return ref.ex;
   }
 
   get wsBase(): string {
@@ -246,4 +245,3 @@ export class FakeExchange {
   }
 }
 
-export { streamName };

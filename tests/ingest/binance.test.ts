@@ -156,6 +156,19 @@ describe('BinanceSource against a fake exchange', () => {
     expect(got.bySymbol.get('LTC/BTC')).toEqual(truth['LTC/BTC']!.slice(20, 31));
   });
 
+  it('fetches the latest warmupCandles of a symbol with no history at the first connection', async () => {
+    const truth = groundTruth(60, ['LTC/BTC']);
+    const ex = await FakeExchange.start({ series: truth, timeframe: '5m' });
+    for (let i = 0; i < 30; i++) ex.tick();
+    const src = new BinanceSource(fastOptions(ex, { symbols: ['LTC/BTC'], warmupCandles: 12 }));
+    cleanup.push(() => ex.stop(), () => src.stop());
+    const got = new Received();
+    await src.start(got.sink);
+    await got.upTo(ex.openTime(29), ['LTC/BTC']);
+    expect(got.bySymbol.get('LTC/BTC')).toEqual(truth['LTC/BTC']!.slice(18, 30));
+    expect(got.batches.every((b) => b.backfill)).toBe(true);
+  });
+
   it('stops promptly while reconnecting, and stop is idempotent', async () => {
     const ex = await FakeExchange.start({ series: groundTruth(5, ['LTC/BTC']), timeframe: '5m' });
     const src = new BinanceSource(fastOptions(ex, { symbols: ['LTC/BTC'], backoff: { steps: [60_000], jitter: 0 } }));

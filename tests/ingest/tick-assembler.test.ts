@@ -43,4 +43,17 @@ describe('TickAssembler', () => {
       [2, 'LTC/BTC,XLM/BTC'],
     ]);
   });
+
+  it('hands out the ticks holding a candle of given symbols, and every earlier one, before a backfill', () => {
+    const a = new TickAssembler(3, 250, () => 0);
+    a.add(c('LTC/BTC', 0));
+    a.add(c('XLM/BTC', 1));
+    a.add(c('DASH/BTC', 2));
+    expect(shape(a.takeHolding(new Set(['XLM/BTC'])))).toEqual([
+      [1, 'LTC/BTC'],
+      [2, 'XLM/BTC'],
+    ]);
+    expect(a.takeHolding(new Set(['ZEC/BTC']))).toEqual([]);
+    expect(shape(a.takeAll())).toEqual([[3, 'DASH/BTC']]);
+  });
 });

@@ -28,7 +28,7 @@ import { FeedSubscribeError, StreamConnection, type IncomingFrame } from './conn
 import { parseStreamFrame } from './frames.ts';
 import { KlineValidator } from './kline-candle.ts';
 import { TickAssembler } from './tick-assembler.ts';
-import { SymbolMap, exchangeSymbol, klineStream } from './symbols.ts';
+import { SymbolMap, klineStream } from './symbols.ts';
 
 export interface BinanceOptions {
   /** e.g. wss://stream.binance.com:9443; the combined endpoint is WS_BASE/stream. */
@@ -58,6 +58,8 @@ export interface BinanceOptions {
   maxBackfillCandles?: number;
   /** Last stored open time per symbol: the first connection backfills from there (restart). */
   resume?: ReadonlyMap<string, number>;
+  /** For a symbol with no resume point, fetch this many recent closed candles at the first connection. Default 0. */
+  warmupCandles?: number;
   fetchImpl?: typeof fetch;
 }
 
@@ -95,6 +97,7 @@ export class BinanceSource extends BaseSource {
   private readonly tracker = new SeriesTracker();
   private readonly reporter: RejectionReporter;
   private readonly inbound: BoundedQueue<Inbound>;
+  private readonly assembler: TickAssembler;
   private readonly backoff: BackoffOptions;
   private readonly tolerance: number;
   private connection: StreamConnection | undefined;
@@ -114,6 +117,7 @@ export class BinanceSource extends BaseSource {
     this.map = new SymbolMap(this.symbols);
     this.reporter = new RejectionReporter(this.log);
     this.inbound = new BoundedQueue(opts.queueCapacity ?? 10_000);
+    this.assembler = new TickAssembler(this.symbols.length, opts.lingerMs ?? 250);
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.tolerance = opts.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
     this.restBase = opts.restBase ?? defaultRestBase(opts.wsBase);
@@ -220,19 +224,18 @@ export class BinanceSource extends BaseSource {
 
   private async processLoop(sink: CandleSink, signal: AbortSignal): Promise<void> {
     const lingerMs = this.opts.lingerMs ?? 250;
-    const assembler = new TickAssembler(this.symbols.length, lingerMs);
     for (;;) {
-      const item = await this.inbound.take(signal, assembler.msUntilDue());
+      const item = await this.inbound.take(signal, this.assembler.msUntilDue());
       if (signal.aborted) return;
       if (item?.kind === 'frame') {
         const candle = this.candleFromFrame(item.frame);
-        if (candle) await this.acceptLive(candle, assembler, sink, signal);
+        if (candle) await this.acceptLive(candle, sink, signal);
       } else if (item?.kind === 'resync') {
         this.resyncQueued = false;
         await this.resync(sink, signal);
       }
       // Frames still queued may complete a tick: while there are some, a late tick gets one more linger.
-      await this.deliver(sink, assembler.takeDue(this.inbound.size > 0 ? lingerMs : 0), false);
+      await this.deliver(sink, this.assembler.takeDue(this.inbound.size > 0 ? lingerMs : 0), false);
     }
   }
 
@@ -255,7 +258,7 @@ export class BinanceSource extends BaseSource {
     return check.candle;
   }
 
-  private async acceptLive(c: Candle, assembler: TickAssembler, sink: CandleSink, signal: AbortSignal): Promise<void> {
+  private async acceptLive(c: Candle, sink: CandleSink, signal: AbortSignal): Promise<void> {
     let verdict = this.tracker.check(c);
     if (verdict.kind === 'gap') {
       candleGaps.inc({ source: 'binance', resolution: 'backfill' });
@@ -273,15 +276,17 @@ export class BinanceSource extends BaseSource {
       return;
     }
     this.tracker.commit(c);
-    await this.deliver(sink, assembler.add(c), false);
+    await this.deliver(sink, this.assembler.add(c), false);
   }
 
   /** After (re)subscribing: every series from its last candle up to the last surely closed one. */
   private async resync(sink: CandleSink, signal: AbortSignal): Promise<void> {
     const to = Math.floor((this.clock.now() - this.tolerance) / this.tf) * this.tf - this.tf;
+    const warmup = this.opts.warmupCandles ?? 0;
     const ranges = this.symbols.flatMap((symbol) => {
       const last = this.tracker.last(symbol, this.timeframe);
-      return last !== undefined && last + this.tf <= to ? [{ symbol, from: last + this.tf, to }] : [];
+      if (last === undefined) return warmup > 0 ? [{ symbol, from: to - (warmup - 1) * this.tf, to }] : [];
+      return last + this.tf <= to ? [{ symbol, from: last + this.tf, to }] : [];
     });
     if (ranges.length > 0) await this.backfill(ranges, sink, signal);
   }
@@ -293,6 +298,8 @@ export class BinanceSource extends BaseSource {
       const perSymbol: Candle[][] = [];
       for (const r of ranges) perSymbol.push(await backfillRange(this.backfillDeps, r, signal));
       if (signal.aborted) return;
+      // A live candle of these series may be waiting in a tick; it is older than what was fetched.
+      await this.deliver(sink, this.assembler.takeHolding(new Set(ranges.map((r) => r.symbol))), false);
       let n = 0;
       for (const tick of mergeTicks(perSymbol)) {
         n += tick.candles.length;

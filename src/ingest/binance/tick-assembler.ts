@@ -51,6 +51,16 @@ export class TickAssembler {
     return this.takeWhere((q) => q.openTime <= upTo);
   }
 
+  /**
+   * Pending ticks holding a candle of any of `symbols`, and every earlier one. A backfill of those
+   * symbols must deliver these first, or a held candle would reach the sink after later ones.
+   */
+  takeHolding(symbols: ReadonlySet<string>): CandleBatch[] {
+    let upTo = -Infinity;
+    for (const p of this.pending.values()) if (p.candles.some((c) => symbols.has(c.symbol))) upTo = Math.max(upTo, p.openTime);
+    return this.takeWhere((q) => q.openTime <= upTo);
+  }
+
   takeAll(): CandleBatch[] {
     return this.takeWhere(() => true);
   }
