@@ -20,7 +20,8 @@ const command: Command = {
     const { values } = parseFlags(argv, { json: { type: 'boolean' } });
     const client = await openSqlClient(config, log, { poolSize: 2 });
     try {
-      const result = await migrate(client, { schema: config.schema, log: log.child({ module: 'migrate' }) });
+      // No logger: this command prints each applied file itself, on stdout.
+      const result = await migrate(client, { schema: config.schema });
       if (values.json) {
         writeJson(out, { schema: config.schema, location: client.location, applied: result.applied, total: result.total });
       } else if (result.applied.length === 0) {
