@@ -10,7 +10,7 @@ import { BinanceSource } from '../../src/ingest/binance/source.ts';
 import type { Candle } from '../../src/ingest/candle.ts';
 import type { RejectReason } from '../../src/ingest/validate.ts';
 import { FakeExchange } from '../helpers/fake-exchange.ts';
-import { Received, fastOptions, groundTruth } from './binance-helpers.ts';
+import { Received, WAIT, fastOptions, groundTruth } from './binance-helpers.ts';
 import { rejectedCounts, rejectedSince } from './metrics-helpers.ts';
 
 const SYMS = ['LTC/BTC', 'XLM/BTC'];
@@ -91,11 +91,11 @@ afterEach(async () => {
 it('survives thousands of malformed frames: nothing bad is delivered and every rejection is counted', async () => {
   const truth = groundTruth(TICKS, SYMS);
   const ex = await FakeExchange.start({ series: truth, timeframe: '5m' });
-  const src = new BinanceSource(fastOptions(ex, { symbols: SYMS, heartbeatMs: 2_000 }));
+  const src = new BinanceSource(fastOptions(ex, { symbols: SYMS, heartbeatMs: 10_000 }));
   stop.push(() => ex.stop(), () => src.stop());
   const got = new Received();
   await src.start(got.sink);
-  await expect.poll(() => ex.liveConnections).toBe(1);
+  await expect.poll(() => ex.liveConnections, WAIT).toBe(1);
 
   const before = await rejectedCounts();
   const expected: Record<string, number> = {};
@@ -112,7 +112,7 @@ it('survives thousands of malformed frames: nothing bad is delivered and every r
     }
     // Judged against this tick's clock: the next tick must not move time under frames still queued.
     await expect
-      .poll(async () => total(await rejectedSince(before)), { timeout: 10_000, interval: 5 })
+      .poll(async () => total(await rejectedSince(before)), WAIT)
       .toBe(total(expected));
   }
 

@@ -8,6 +8,8 @@ import type { FakeExchange } from '../helpers/fake-exchange.ts';
 import { sampleRows } from './sample.ts';
 
 export const log = pino({ level: 'silent' });
+/** Generous: the machine is shared, and a wait only costs time when something is wrong. */
+export const WAIT = { timeout: 20_000, interval: 5 };
 export const SYMBOLS = ['LTC/BTC', 'XLM/BTC', 'DASH/BTC', 'ZEC/BTC'];
 
 export function groundTruth(n: number, symbols = SYMBOLS): Record<string, Candle[]> {
@@ -52,7 +54,7 @@ export class Received {
   }
   /** Waits until every symbol has candle `openTime`. */
   async upTo(openTime: number, symbols = SYMBOLS): Promise<void> {
-    await vi.waitFor(() => expect(symbols.map((s) => this.last(s))).toEqual(symbols.map(() => openTime)), { timeout: 10_000, interval: 2 });
+    await vi.waitFor(() => expect(symbols.map((s) => this.last(s))).toEqual(symbols.map(() => openTime)), WAIT);
   }
 }
 

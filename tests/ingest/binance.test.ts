@@ -17,7 +17,7 @@ import type { SourceStatus } from '../../src/ingest/source.ts';
 import { FakeExchange } from '../helpers/fake-exchange.ts';
 import { openStore } from '../../src/store/index.ts';
 import { testConfig } from '../helpers/pg.ts';
-import { Received, SYMBOLS, fastOptions, groundTruth, log } from './binance-helpers.ts';
+import { Received, SYMBOLS, WAIT, fastOptions, groundTruth, log } from './binance-helpers.ts';
 
 async function reconnectCount(cause: string): Promise<number> {
   return (await feedReconnects.get()).values.find((v) => v.labels.cause === cause)?.value ?? 0;
@@ -54,7 +54,7 @@ describe('BinanceSource against a fake exchange', () => {
       got.sink(b);
       history.append(b.candles);
     });
-    await vi.waitFor(() => expect(src.status).toBe('streaming'));
+    await vi.waitFor(() => expect(src.status).toBe('streaming'), WAIT);
 
     const faults: Record<number, () => void> = {
       20: () => ex.dropConnections(),
@@ -98,7 +98,7 @@ describe('BinanceSource against a fake exchange', () => {
     cleanup.push(() => ex.stop(), () => src.stop());
     const got = new Received();
     await src.start(got.sink);
-    await vi.waitFor(() => expect(ex.liveConnections).toBe(1));
+    await vi.waitFor(() => expect(ex.liveConnections).toBe(1), WAIT);
     for (let i = 0; i < 10; i++) ex.tick();
     // The connection never breaks, but the frames of candles 10..14 are lost: only REST has them.
     await got.upTo(ex.openTime(9), ['LTC/BTC', 'XLM/BTC']);
@@ -128,11 +128,11 @@ describe('BinanceSource against a fake exchange', () => {
       got.sink(b);
       await slow;
     });
-    await vi.waitFor(() => expect(ex.liveConnections).toBe(1));
+    await vi.waitFor(() => expect(ex.liveConnections).toBe(1), WAIT);
     ex.tick();
     await got.upTo(ex.openTime(0), symbols); // delivered; the sink now blocks
     for (let i = 0; i < 20; i++) ex.tick();
-    await vi.waitFor(async () => expect(((await feedFramesDropped.get()).values[0]?.value ?? 0) - droppedBefore).toBeGreaterThan(20));
+    await vi.waitFor(async () => expect(((await feedFramesDropped.get()).values[0]?.value ?? 0) - droppedBefore).toBeGreaterThan(20), WAIT);
     release();
     while (ex.cursor < ex.length) {
       ex.tick();
@@ -174,9 +174,9 @@ describe('BinanceSource against a fake exchange', () => {
     const src = new BinanceSource(fastOptions(ex, { symbols: ['LTC/BTC'], backoff: { steps: [60_000], jitter: 0 } }));
     cleanup.push(() => ex.stop());
     await src.start(() => undefined);
-    await vi.waitFor(() => expect(src.status).toBe('streaming'));
+    await vi.waitFor(() => expect(src.status).toBe('streaming'), WAIT);
     ex.dropConnections();
-    await vi.waitFor(() => expect(src.status).toBe('reconnecting'));
+    await vi.waitFor(() => expect(src.status).toBe('reconnecting'), WAIT);
     await Promise.all([src.stop(), src.stop()]);
     await src.finished;
     expect(src.status).toBe('stopped');

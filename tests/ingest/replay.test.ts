@@ -18,6 +18,8 @@ import { rejectedCounts, rejectedSince } from './metrics-helpers.ts';
 import { SAMPLE_FILES, sampleRows, samplePath, type Row } from './sample.ts';
 
 const log = pino({ level: 'silent' });
+/** Generous: the machine is shared, and a wait only costs time when something is wrong. */
+const WAIT = { timeout: 20_000, interval: 5 };
 const dir = mkdtempSync(join(tmpdir(), 'signalbase-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -142,7 +144,7 @@ describe('ReplaySource', () => {
       if (delivered === 10) await blocked;
     });
     await expect(src.start(() => undefined)).rejects.toThrow(/already started/);
-    await vi.waitFor(() => expect(delivered).toBe(10));
+    await vi.waitFor(() => expect(delivered).toBe(10), WAIT);
     const stopping = src.stop();
     release();
     await stopping;
