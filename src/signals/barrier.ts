@@ -121,7 +121,8 @@ export function tradePnlPct(direction: TradeDirection, entryPrice: number, exitP
 /**
  * Advances an open trade by one later candle. Returns the result when this candle closes the trade,
  * else null (the trade stays open). Never call it again on a resolved trade.
- * `index` is reported back as `exitIndex`.
+ * `index` is reported back as `exitIndex` (an array index for walkTrade; the live tracker may pass
+ * the candle's open time).
  */
 export function stepTrade(t: OpenTrade, high: number, low: number, close: number, index: number): BarrierResult | null {
   if (t.barsHeld >= t.horizon) {
