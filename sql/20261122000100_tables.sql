@@ -297,6 +297,9 @@ CREATE TABLE IF NOT EXISTS ml_candles (
 -- a row from the Supabase dashboard with just a reason: every other column has a default.
 CREATE TABLE IF NOT EXISTS ml_retrain_requests (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- First come, first served: filing order, since two requests can share a timestamp (PGlite's
+  -- clock ticks in milliseconds).
+  seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
   source text NOT NULL DEFAULT 'operator' CHECK (source IN ('cron', 'cli', 'api', 'flag', 'drift', 'operator')),
   reason text,
   force boolean NOT NULL DEFAULT false,

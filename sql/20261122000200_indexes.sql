@@ -39,5 +39,5 @@ CREATE INDEX IF NOT EXISTS idx_ml_performance_accuracy ON ml_model_performance (
 CREATE INDEX IF NOT EXISTS idx_ml_model_drift_version_date ON ml_model_drift (model_version, drift_date DESC);
 CREATE INDEX IF NOT EXISTS idx_ml_generation_logs_time ON ml_generation_logs (generation_time DESC);
 CREATE INDEX IF NOT EXISTS idx_ml_api_keys_created_by ON ml_api_keys (created_by);
-CREATE INDEX IF NOT EXISTS idx_ml_retrain_pending ON ml_retrain_requests (created_at, id) WHERE status = 'PENDING';
+CREATE INDEX IF NOT EXISTS idx_ml_retrain_pending ON ml_retrain_requests (seq) WHERE status = 'PENDING';
 CREATE INDEX IF NOT EXISTS idx_ml_retrain_created ON ml_retrain_requests (created_at DESC);

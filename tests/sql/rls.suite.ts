@@ -164,6 +164,10 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
         expect(await as(t.db, 'authenticated', u1, sql), sql).toEqual({ ok: false, sqlState: '42501' });
       }
       expect(await as(t.db, 'service_role', null, insertPrediction)).toMatchObject({ ok: true, rowCount: 1 });
+      // The identity column's sequence needs no grant of its own.
+      const file = `INSERT INTO ${s}.ml_retrain_requests (source, reason) VALUES ('api', 'service role') RETURNING seq`;
+      expect(await as(t.db, 'service_role', null, file)).toMatchObject({ ok: true, rowCount: 1 });
+      expect(await as(t.db, 'authenticated', u1, file)).toEqual({ ok: false, sqlState: '42501' });
     });
 
     describe('API keys', () => {

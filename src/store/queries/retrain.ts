@@ -1,6 +1,7 @@
 /**
  * ml_retrain_requests: the one retrain queue. Anyone files a request; the leader claims the oldest
- * PENDING one with FOR UPDATE SKIP LOCKED, so two claimers never get the same request.
+ * PENDING one (by filing order, seq) with FOR UPDATE SKIP LOCKED, so two claimers never get the
+ * same request.
  */
 import type { RetrainRequest, RetrainSource, RetrainStatus } from '../types.ts';
 import { isUuid, notFound, strOrNull, toMs, toMsOrNull, type Ctx } from './common.ts';
@@ -38,7 +39,7 @@ export async function claimRetrain({ db, n }: Ctx, worker: string): Promise<Retr
     `UPDATE ${n.retrain} SET status = 'RUNNING', claimed_by = $1, started_at = now()
      WHERE id = (
        SELECT id FROM ${n.retrain} WHERE status = 'PENDING'
-       ORDER BY created_at, id
+       ORDER BY seq
        FOR UPDATE SKIP LOCKED
        LIMIT 1
      )
@@ -76,7 +77,7 @@ export async function getRetrain({ db, n }: Ctx, id: string): Promise<RetrainReq
 }
 
 export async function listRetrains({ db, n }: Ctx, limit: number): Promise<RetrainRequest[]> {
-  const { rows } = await db.query(`SELECT * FROM ${n.retrain} ORDER BY created_at DESC, id DESC LIMIT $1`, [
+  const { rows } = await db.query(`SELECT * FROM ${n.retrain} ORDER BY seq DESC LIMIT $1`, [
     Math.max(0, Math.floor(limit)),
   ]);
   return rows.map(toRequest);
