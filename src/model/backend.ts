@@ -131,3 +131,16 @@ export function backendSummary(d: BackendDescription = describeBackend()): strin
   const skipped = d.skipped.map((s) => `skipped ${s.backend}: ${s.reason}`);
   return `${d.backend} (${[...extras, ...skipped].join('; ')})`;
 }
+
+/**
+ * The doctor check's body: loads the configured backend (if not loaded yet) and describes it.
+ * Register it from the CLI with registerDoctorCheck({ name: 'tfjs backend', run: (r) => checkBackend(r.config.tfjsBackend) }).
+ */
+export async function checkBackend(pref: BackendPreference, log?: Logger): Promise<{ ok: boolean; detail: string }> {
+  try {
+    await initBackend(pref, log);
+    return { ok: true, detail: backendSummary() };
+  } catch (err) {
+    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { backendSummary, currentBackend, describeBackend, initBackend } from '../../src/model/backend.ts';
+import { backendSummary, checkBackend, currentBackend, describeBackend, initBackend } from '../../src/model/backend.ts';
 import { BackendError } from '../../src/model/errors.ts';
 import { registry } from '../../src/metrics.ts';
 
@@ -11,6 +11,9 @@ describe('initBackend', () => {
     expect(err).toBeInstanceOf(BackendError);
     expect((err as BackendError).code).toBe('BACKEND_UNAVAILABLE');
     expect(() => currentBackend()).toThrow(BackendError);
+    const check = await checkBackend('node');
+    expect(check.ok).toBe(false);
+    expect(check.detail).toMatch(/TFJS_BACKEND=node/);
   });
 
   it('auto falls back from tfjs-node to wasm, exports it as a metric and describes it', async () => {
@@ -25,5 +28,6 @@ describe('initBackend', () => {
     expect(gauge.values).toEqual([{ value: 1, labels: { backend: 'wasm' } }]);
     // A process has one backend: a later call returns the first choice.
     expect(await initBackend('cpu')).toBe('wasm');
+    expect(await checkBackend('auto')).toEqual({ ok: true, detail: backendSummary() });
   });
 });
