@@ -6,7 +6,7 @@
 import type { IndicatorValues } from '../../features/columns.ts';
 import type { Timeframe } from '../../ingest/timeframe.ts';
 import type { Direction, Outcome, OutcomeRecord, PredictionQuery, PredictionRecord, PredictionType, Recommendation } from '../types.ts';
-import { dedupeBy, isUuid, jsonOrNull, numOrNull, toMs, toMsOrNull, tsFromMs, type Ctx } from './common.ts';
+import { dedupeBy, isUuid, numOrNull, toMs, toMsOrNull, tsFromMs, type Ctx } from './common.ts';
 
 interface PredictionRow {
   id: string;
