@@ -1,8 +1,8 @@
 /**
  * One websocket subscriber: what it subscribed to, where it stands (idle, catching up, live), the
  * live events held for it while it catches up (bounded), and the slow-consumer policy. Sends never
- * wait: a client whose unsent bytes pass the bound is closed with 1013 and cut after a grace period,
- * so the publisher and every other client carry on at their own pace.
+ * wait: a client whose unsent backlog passes the bound is closed with 1013 and cut after a grace
+ * period, so the publisher and every other client carry on at their own pace.
  */
 import { WebSocket } from 'ws';
 import type { RingEntry } from './signal-ring.ts';
@@ -86,6 +86,7 @@ export class StreamClient {
   generation = 0;
   pending: PendingEvent[] = [];
   #closing = false;
+  #corked = false;
   #msgSecond = -1;
   #msgCount = 0;
   readonly #limits: ClientLimits;
@@ -116,16 +117,51 @@ export class StreamClient {
     return this.#closing || this.state === 'closed';
   }
 
-  /** Queues a frame on the socket without waiting. False when closed, or dropped by this send. */
+  /**
+   * Queues a frame on the socket without waiting. False when closed, or dropped by this send.
+   * The slow-consumer bound applies to the backlog left by earlier sends, checked before adding
+   * more: a burst (one tick's signals) is never mistaken for a backlog, and a client is at most one
+   * burst over the bound before it is dropped.
+   */
   send(frame: string, type: string): boolean {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.#corked && !this.#backlogOk()) return false;
     this.ws.send(frame);
     this.#onSent(type);
-    if (this.ws.bufferedAmount > this.#limits.maxBufferedBytes) {
-      this.drop('slow_consumer', 1013, `slow consumer: more than ${this.#limits.maxBufferedBytes} bytes unsent`);
-      return false;
-    }
     return true;
+  }
+
+  /**
+   * Starts a burst: the sends until uncork() leave in a single socket write (one writev instead of
+   * one syscall per frame). False, and the client is dropped, when its earlier backlog is over the
+   * bound. Uses ws's underlying socket, which it does not expose publicly.
+   */
+  cork(): boolean {
+    if (this.#corked) return true;
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN || !this.#backlogOk()) return false;
+    this.#socket()?.cork();
+    this.#corked = true;
+    return true;
+  }
+
+  uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket()?.uncork();
+  }
+
+  get corked(): boolean {
+    return this.#corked;
+  }
+
+  #socket(): { cork(): void; uncork(): void } | undefined {
+    return (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket ?? undefined;
+  }
+
+  #backlogOk(): boolean {
+    if (this.ws.bufferedAmount <= this.#limits.maxBufferedBytes) return true;
+    this.drop('slow_consumer', 1013, `slow consumer: more than ${this.#limits.maxBufferedBytes} bytes unsent`);
+    return false;
   }
 
   /** Resolves once everything queued so far has been handed to the OS (catch-up pacing). */

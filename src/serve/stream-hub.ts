@@ -151,16 +151,28 @@ export class StreamHub {
 
   /** Publishes signals (in stream order) to subscribers; a signal id already published is skipped. */
   publishSignals(signals: readonly Signal[]): void {
-    for (const s of signals) {
-      if (this.#ring.get(s.id)) continue;
-      const entry: RingEntry = { cursor: signalCursor(s), frame: JSON.stringify({ type: 'signal', data: s }) };
-      const out = this.#ring.insert(entry);
-      if (out) this.#noteEvicted(out.cursor);
-      for (const c of this.#clients) {
-        if (!c.filter.matches(s.symbol)) continue;
-        if (c.state === 'live') c.send(entry.frame, 'signal');
-        else if (c.state === 'catching_up') c.hold({ kind: 'signal', entry });
+    const corked: StreamClient[] = [];
+    try {
+      for (const s of signals) {
+        if (this.#ring.get(s.id)) continue;
+        const entry: RingEntry = { cursor: signalCursor(s), frame: JSON.stringify({ type: 'signal', data: s }) };
+        const out = this.#ring.insert(entry);
+        if (out) this.#noteEvicted(out.cursor);
+        for (const c of this.#clients) {
+          if (!c.filter.matches(s.symbol)) continue;
+          if (c.state === 'live') {
+            if (!c.corked) {
+              if (!c.cork()) continue;
+              corked.push(c);
+            }
+            c.send(entry.frame, 'signal');
+          } else if (c.state === 'catching_up') {
+            c.hold({ kind: 'signal', entry });
+          }
+        }
       }
+    } finally {
+      for (const c of corked) c.uncork();
     }
   }
 
