@@ -62,6 +62,11 @@ export async function openStore(config: Config, log: Logger, opts: OpenStoreOpti
         );
       }
     }
+    if (client instanceof PgSqlClient && client.target.port === 6543) {
+      // Supabase's transaction pooler hands each transaction any server session: a session
+      // advisory lock (leadership) would not stay with this instance.
+      log.warn({ location: client.location }, 'DATABASE_URL looks like a transaction pooler (port 6543); leadership needs a direct or session-mode connection (port 5432)');
+    }
     const leadership: Leadership =
       config.store.kind === 'postgres'
         ? new PgLeadership({ url: config.store.url, location: client.location, schema, log: log.child({ module: 'leader' }) })
