@@ -1,0 +1,7 @@
+/** The outbox: every store write of the daemon, journaled, batched, retried, never blocking. */
+export { Outbox, type OutboxOptions, type OutboxHealth, type OutboxWriter } from './outbox.ts';
+export { failureKind, type FailureKind } from './batch.ts';
+export { APPLY_ORDER, type OutboxOp, type OpRows, type OutboxStore } from './operations.ts';
+export { OutboxJournalError, OutboxStateError } from './errors.ts';
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+export type { JournalEntry } from './journal.ts';
