@@ -3,6 +3,7 @@
  * get parsed input and return a Reply; turning errors into the JSON envelope is the server's job.
  */
 import type { IncomingMessage } from 'node:http';
+import type { ZodType } from 'zod';
 import type { ApiKeyType } from '../store/types.ts';
 import { ApiError } from './errors.ts';
 import { readJson } from './body.ts';
@@ -37,7 +38,7 @@ function symbolParam(path: string): string[] | null {
   return [path.slice(prefix.length)];
 }
 
-async function body<T>(req: IncomingMessage, limit: number, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }): Promise<T> {
+async function body<T>(req: IncomingMessage, limit: number, schema: ZodType<T>): Promise<T> {
   const raw = await readJson(req, limit);
   const parsed = schema.safeParse(raw ?? {});
   if (!parsed.success) throw new ApiError(400, 'INVALID_BODY', describeIssues(parsed.error));
@@ -141,8 +142,12 @@ export function buildRoutes(deps: ApiDeps, opts: ApiOptions): Route[] {
 
 export type RouteMatch = { route: Route; params: string[] } | { allowed: string[]; pattern: string } | null;
 
-/** The route for (method, path); or the methods the path allows (405); or null (no such path). */
-export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch {
+/**
+ * The route for (method, path); or the methods the path allows (405); or null (no such path).
+ * HEAD is answered as GET (node:http leaves the body out).
+ */
+export function matchRoute(routes: readonly Route[], requestMethod: string, path: string): RouteMatch {
+  const method = requestMethod === 'HEAD' ? 'GET' : requestMethod;
   const allowed: string[] = [];
   let pattern = '';
   for (const route of routes) {

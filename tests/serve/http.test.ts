@@ -34,6 +34,9 @@ describe('health, readiness, metrics', () => {
     const health = await fetch(`${h.base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
+    const head = await fetch(`${h.base}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
 
     const notReady = await fetch(`${h.base}/readyz`);
     expect(notReady.status).toBe(503);

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApiDeps, StreamOptions } from '../../src/serve/types.ts';
-import { connect, metric, mixed, record, records, signals, startServer, type Harness, type TestSocket } from './helpers.ts';
+import { connect, metric, mixed, record, records, signals, startServer, upgradeStatus, type Harness, type TestSocket } from './helpers.ts';
 
 let h: Harness | undefined;
 const sockets: TestSocket[] = [];
@@ -84,6 +84,19 @@ describe('subscriptions', () => {
     await subscribe(hh, c, { symbols: ['LTC/BTC'] });
     hh.api.hub.publishSignals(signals([record('LTC/BTC', 0)]));
     await vi.waitFor(() => expect(c.signalIds()).toEqual([record('LTC/BTC', 0).id]));
+  });
+});
+
+describe('bounds', () => {
+  it('refuses upgrades beyond maxClients with 503, and more than maxMessagesPerSecond messages with an error', async () => {
+    const hh = await server({ maxClients: 1, maxMessagesPerSecond: 2 }, { clock: { now: () => Date.UTC(2018, 0, 20) } });
+    const c = await client(hh);
+    expect((await upgradeStatus(hh.ws, auth('k'))).status).toBe(503);
+    c.send({ type: 'subscribe', symbols: ['LTC/BTC'] });
+    c.send({ type: 'subscribe', symbols: ['XLM/BTC'] });
+    c.send({ type: 'subscribe', symbols: ['ZEC/BTC'] }); // third in the same (frozen) second
+    await vi.waitFor(() => expect(c.messages.map((m) => m.code)).toEqual(['TOO_MANY_MESSAGES']));
+    expect(hh.api.hub.clients()[0]!.symbols).toEqual(['LTC/BTC', 'XLM/BTC']);
   });
 });
 
