@@ -73,6 +73,31 @@ export async function resolveSince(ctx: CatchUpContext, since: string): Promise<
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Steps 2–6 for a client the hub just marked catching_up at generation `gen`: resolve `since`,
+ * then catch up. An unknown `since` (or a store failure resolving it) is reported to the client,
+ * which then continues live with what was published since it subscribed.
+ */
+export async function resume(ctx: CatchUpContext, client: StreamClient, since: string, gen: number): Promise<void> {
+  const stale = () => client.generation !== gen || client.closing;
+  let pos: StreamPosition | null;
+  try {
+    pos = await resolveSince(ctx, since);
+  } catch (err) {
+    if (stale()) return;
+    ctx.onStoreError(client, err);
+    switchToLive(client, null);
+    return;
+  }
+  if (stale()) return;
+  if (pos === null) {
+    client.sendError('UNKNOWN_SINCE', `since ${JSON.stringify(since)} is neither a known signal id nor an ISO 8601 time; continuing live`);
+    switchToLive(client, null);
+    return;
+  }
+  await catchUp(ctx, client, pos, gen);
+}
+
+/**
  * Runs steps 3–6 for a client already marked catching_up at generation `gen`. Returns when the
  * client is live, or early when it closed or a newer subscribe superseded this one.
  */

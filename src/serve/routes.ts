@@ -29,7 +29,7 @@ export interface Route {
 }
 
 const exact = (p: string) => (path: string) => (path === p ? [] : null);
-const ALL_TYPES: 'any' = 'any';
+const ALL_TYPES = 'any' as const;
 
 /** Decodes /v1/indicators/<symbol>; also accepts an unencoded slash (/v1/indicators/LTC/BTC). */
 function symbolParam(path: string): string[] | null {

@@ -12,12 +12,11 @@ import type { Logger } from '../log.ts';
 import { compareCursors } from '../signals/signal.ts';
 import type { Signal } from '../signals/signal.ts';
 import type { PredictionCursor } from '../store/types.ts';
-import { catchUp, resolveSince, switchToLive, type CatchUpContext } from './catch-up.ts';
+import { resume, type CatchUpContext } from './catch-up.ts';
 import { serveMetrics, type ServeMetrics } from './metrics.ts';
-import { clientMessage, describeIssues } from './schemas.ts';
+import { parseClientMessage } from './client-messages.ts';
 import { SignalRing, signalCursor, type RingEntry } from './signal-ring.ts';
 import { StreamClient, type DropReason } from './stream-client.ts';
-import { normalizeSymbol } from './symbols.ts';
 import type { Clock, SignalHistory, StreamOptions } from './types.ts';
 
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
@@ -296,34 +295,18 @@ export class StreamHub {
       client.sendError('TOO_MANY_MESSAGES', `at most ${this.options.maxMessagesPerSecond} messages a second; this one was ignored`);
       return;
     }
-    if (isBinary) {
-      client.sendError('INVALID_MESSAGE', 'messages must be JSON text frames');
+    const parsed = parseClientMessage(data, isBinary, this.#deps.knownSymbols?.() ?? []);
+    if (!parsed.ok) {
+      client.sendError(parsed.code, parsed.message);
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(rawText(data));
-    } catch {
-      client.sendError('MALFORMED_JSON', 'the message is not valid JSON');
+    const cmd = parsed.command;
+    if (cmd.type === 'unsubscribe') {
+      client.filter.remove(cmd.symbols);
       return;
     }
-    const parsed = clientMessage.safeParse(json);
-    if (!parsed.success) {
-      client.sendError('INVALID_MESSAGE', `${describeIssues(parsed.error)}; expected {"type":"subscribe","symbols"?,"since"?} or {"type":"unsubscribe","symbols"?}`);
-      return;
-    }
-    const msg = parsed.data;
-    const symbols = this.#symbols(msg.symbols);
-    if (symbols === 'invalid') {
-      client.sendError('INVALID_SYMBOL', 'symbols must look like LTC/BTC (or LTC-BTC, or a tracked LTCBTC), or be ["*"]');
-      return;
-    }
-    if (msg.type === 'unsubscribe') {
-      client.filter.remove(symbols);
-      return;
-    }
-    if (msg.since === undefined) {
-      client.filter.add(symbols);
+    if (cmd.since === undefined) {
+      client.filter.add(cmd.symbols);
       if (client.state === 'idle') client.state = 'live';
       return;
     }
@@ -331,54 +314,13 @@ export class StreamHub {
     client.generation += 1;
     const gen = client.generation;
     client.filter.reset();
-    client.filter.add(symbols);
+    client.filter.add(cmd.symbols);
     client.pending = [];
     client.state = 'catching_up';
-    void this.#resume(client, msg.since, gen);
-  }
-
-  async #resume(client: StreamClient, since: string, gen: number): Promise<void> {
-    const stale = () => client.generation !== gen || client.closing;
-    try {
-      let pos;
-      try {
-        pos = await resolveSince(this.#ctx, since);
-      } catch (err) {
-        if (stale()) return;
-        this.#ctx.onStoreError(client, err);
-        switchToLive(client, null);
-        return;
-      }
-      if (stale()) return;
-      if (pos === null) {
-        client.sendError('UNKNOWN_SINCE', `since ${JSON.stringify(since)} is neither a known signal id nor an ISO 8601 time; continuing live`);
-        switchToLive(client, null);
-        return;
-      }
-      await catchUp(this.#ctx, client, pos, gen);
-    } catch (err) {
+    resume(this.#ctx, client, cmd.since, gen).catch((err: unknown) => {
       // A bug, not a client problem: say so loudly and release the client rather than leave it hanging.
       this.#log.error({ err, client: client.id }, 'resume failed unexpectedly');
       client.close(1011, 'internal error during resume');
-    }
+    });
   }
-
-  /** null = all symbols; 'invalid' when one cannot be understood. */
-  #symbols(list: string[] | undefined): string[] | null | 'invalid' {
-    if (list === undefined || list.includes('*')) return null;
-    const known = this.#deps.knownSymbols?.() ?? [];
-    const out: string[] = [];
-    for (const raw of list) {
-      const s = normalizeSymbol(raw, known);
-      if (s === null) return 'invalid';
-      out.push(s);
-    }
-    return out;
-  }
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
 }
