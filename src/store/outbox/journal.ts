@@ -172,8 +172,15 @@ export class Journal {
     if (seq <= this.ackedSeq) return;
     this.ackedSeq = seq;
     const tmp = `${this.checkpointPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ acked: seq }));
-    renameSync(tmp, this.checkpointPath);
+    try {
+      writeFileSync(tmp, JSON.stringify({ acked: seq }));
+      renameSync(tmp, this.checkpointPath);
+    } catch (err) {
+      // A stale checkpoint only means more is replayed at next start (idempotently); segments stay
+      // until a checkpoint covering them is on disk.
+      this.log.warn({ err, path: this.checkpointPath }, 'cannot write the outbox checkpoint; applied entries may be replayed at next start');
+      return;
+    }
     this.dropAcked();
   }
 

@@ -27,7 +27,7 @@ import type { Candle } from '../../ingest/candle.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DeadLetters } from './dead-letter.ts';
 import { OutboxStateError } from './errors.ts';
-import { Journal, type JournalEntry } from './journal.ts';
+import { Journal } from './journal.ts';
 import { applyBatch, type BatchHooks, type FailureKind, type Pending } from './batch.ts';
 import { liveOutboxes } from './metrics.ts';
 import type { OpRows, OutboxOp, OutboxStore } from './operations.ts';
