@@ -79,6 +79,7 @@ const envSchema = z.object({
   SL_ATR_MULT: withDefault(positiveNumber, 1.5),
   BARRIER_HORIZON: withDefault(z.coerce.number().int().min(1).max(10_000), 24),
   FEE_PCT: withDefault(z.coerce.number().min(0).max(5), 0.1),
+  CANDLE_RETENTION_DAYS: withDefault(z.coerce.number().min(0), 0),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -105,6 +106,8 @@ export interface Config {
   shard: { index: number; count: number };
   logLevel: Env['LOG_LEVEL'];
   barrier: { tpAtrMult: number; slAtrMult: number; horizon: number; feePct: number };
+  /** Stored candles older than this (by open time, behind the newest) are pruned; 0 keeps all. */
+  candleRetentionMs: number;
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -147,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shard: e.SHARD,
     logLevel: e.LOG_LEVEL,
     barrier: { tpAtrMult: e.TP_ATR_MULT, slAtrMult: e.SL_ATR_MULT, horizon: e.BARRIER_HORIZON, feePct: e.FEE_PCT },
+    candleRetentionMs: e.CANDLE_RETENTION_DAYS * 86_400_000,
   };
 }
 

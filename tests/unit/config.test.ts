@@ -28,6 +28,8 @@ describe('loadConfig', () => {
     expect(c.shard).toEqual({ index: 0, count: 1 });
     expect(c.logLevel).toBe('info');
     expect(c.barrier).toEqual({ tpAtrMult: 2, slAtrMult: 1.5, horizon: 24, feePct: 0.1 });
+    expect(c.candleRetentionMs).toBe(0);
+    expect(loadConfig({ CANDLE_RETENTION_DAYS: '30' }).candleRetentionMs).toBe(30 * 86_400_000);
   });
 
   it('treats empty strings as unset', () => {
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
     ['TIMEFRAME', '7m'],
     ['BARRIER_HORIZON', '0'],
     ['TP_ATR_MULT', '-2'],
+    ['CANDLE_RETENTION_DAYS', '-1'],
   ])('rejects %s=%j with exit code 2 and a one-line message naming it', (name, value) => {
     const err = configError({ [name]: value });
     expect(err.message.startsWith(name)).toBe(true);
