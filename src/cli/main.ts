@@ -3,7 +3,7 @@
  * subcommand module, and turns errors into exit codes (2 bad usage or configuration, 1 runtime).
  */
 import { loadConfig } from '../config.ts';
-import { ConfigError, describeError, exitCodeFor } from '../errors.ts';
+import { SignalbaseError, describeError, exitCodeFor } from '../errors.ts';
 import { createLogger, setRootLogger } from '../log.ts';
 import type { Command } from './command.ts';
 
@@ -54,9 +54,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const code = exitCodeFor(err);
     process.stderr.write(`signalbase ${name}: ${describeError(err)}\n`);
-    if (code === 1 && !(err instanceof ConfigError) && process.env.LOG_LEVEL === 'debug') {
-      process.stderr.write(`${(err as Error).stack ?? ''}\n`);
-    }
+    // A typed error is an expected failure and its one line says it all; anything else is a bug.
+    if (!(err instanceof SignalbaseError)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return code;
   }
 }
