@@ -5,4 +5,5 @@ export { ApiError, UnknownSymbolError, NotReadyError, InvalidCandlesError, toApi
 export { KeyCache } from './key-cache.ts';
 export { HourlyRateLimiter } from './rate-limiter.ts';
 export { normalizeSymbol } from './symbols.ts';
+export { storePorts } from './store-ports.ts';
 export type * from './types.ts';
