@@ -146,6 +146,7 @@ function probabilities(direction: Direction, confidence: number, score: number):
   const p: Record<Direction, number> = { BUY: 0, SELL: 0, HOLD: 0 };
   p[direction] = confidence;
   p[x] = total > 0 ? (rest * affinity[x]) / total : rest / 2;
-  p[y] = rest - p[x];
+  // rest − p[x] can round to −1e-18 when p[x] takes all of it; a probability is never negative.
+  p[y] = Math.max(0, rest - p[x]);
   return p;
 }

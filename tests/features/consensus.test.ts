@@ -3,6 +3,8 @@ import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/features/colu
 import { consensus, indicatorVotes } from '../../src/features/consensus.ts';
 import { marketSession, technicalSummary } from '../../src/features/summary.ts';
 import { uniformWeights, type IndicatorWeights } from '../../src/features/weights.ts';
+import { IndicatorSet } from '../../src/features/indicator-set.ts';
+import { loadBars } from './candles.ts';
 
 const close = 100;
 const bar = { close, volume: 300, openTime: Date.UTC(2018, 0, 15, 14, 5) };
@@ -156,5 +158,21 @@ describe('technical summary', () => {
     expect([0, 7, 8, 12, 13, 20, 21, 23].map((h) => marketSession(Date.UTC(2018, 0, 1, h)))).toEqual([
       'asia', 'asia', 'europe', 'europe', 'us', 'us', 'late_us', 'late_us',
     ]);
+  });
+});
+
+describe('consensus probabilities on real candles', () => {
+  it('are never negative and sum to 1 on every warm candle of LTC/BTC', () => {
+    const set = new IndicatorSet('LTC/BTC');
+    let checked = 0;
+    for (const bar of loadBars('LTC_BTC-5m.json')) {
+      const v = set.update(bar);
+      if (!set.isReady) continue;
+      const p = consensus(v, bar, uniformWeights()).probabilities;
+      expect(Math.min(p.BUY, p.SELL, p.HOLD)).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(p.BUY + p.SELL + p.HOLD - 1)).toBeLessThan(1e-12);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5000);
   });
 });
