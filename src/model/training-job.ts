@@ -1,0 +1,303 @@
+/**
+ * One training run end to end (DESIGN.md "Models"), for `signalbase train` and the daemon's retrains:
+ *
+ *   ml_models row 'training' → training set from stored candles → LSTM in a worker thread →
+ *   test window: the model, always-HOLD, the rule consensus and the active model (if any) →
+ *   promotion gate → permutation importance (validation window) → artifacts, performance rows,
+ *   indicator weights stepped toward the importance → 'trained', then 'active' if the gate passes
+ *   (or `activate` overrides it, logged at warn).
+ *
+ * Any failure (DatasetError, TrainingError, ArtifactError, StoreError, ...) marks the row 'failed'
+ * with the reason and rethrows the typed error (its context gains `version`); cancellation records
+ * 'cancelled'. The active model is never touched by a failed run.
+ *
+ * Indicator weights move after every training that completes, activated or not (DESIGN.md
+ * "Indicators": "after each training"): the step is bounded (±0.1 within min..max) and a rejected
+ * model's importance still says which indicators carry information. The next training then uses
+ * the moved weights as its snapshot, so a second run on the same store sees other inputs and gets
+ * another weights hash; `updateWeights: false` leaves them alone (reproducibility experiments).
+ */
+import type { Config } from '../config.ts';
+import { SignalbaseError, describeError } from '../errors.ts';
+import { stepWeightsTowardImportance, weightsFromRecords, type WeightUpdate } from '../features/weights.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import type { ModelMetrics } from '../store/types.ts';
+import { modelFromBytes, packArtifact } from './artifact.ts';
+import { initBackend, type BackendName } from './backend.ts';
+import { layersPredictor } from './batcher.ts';
+import { TrainingCancelledError, TrainingError } from './errors.ts';
+import { evaluateAlwaysHold, evaluatePredictions } from './evaluate.ts';
+import { promotionGate, type GateDecision } from './gate.ts';
+import { permutationImportance, type ImportanceResult } from './importance.ts';
+import { loadModelVersion } from './registry.ts';
+import { jsonSafe } from './report.ts';
+import { deriveSeed, seedFromRunId } from './seed.ts';
+import type { SplitOptions } from './split.ts';
+import type { HyperParams, TrainProgress } from './train-loop.ts';
+import { startTraining } from './trainer.ts';
+import { evaluationBase, rulePredictions, scoreModel } from './training-eval.ts';
+import { artifactMetadata, runSummary, writePerformance, type ActiveComparison, type TrainingOutcome } from './training-record.ts';
+import { buildTrainingSet, type SeriesCandles } from './training-set.ts';
+import { readTrainingSeries } from './training-source.ts';
+import { modelVersion, newRunId } from './versions.ts';
+import type { Timeframe } from '../ingest/timeframe.ts';
+
+export interface TrainingJobDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+}
+
+export type JobPhase = 'dataset' | 'training' | 'evaluation' | 'importance' | 'saving';
+export type JobProgress = { kind: 'phase'; phase: JobPhase; message: string } | TrainProgress;
+
+export interface TrainingJobOptions {
+  /** The run seed; default: derived from the run id. */
+  seed?: number;
+  /** Default: random. The version's suffix comes from it. */
+  runId?: string;
+  /** Activate even if the gate refuses (logged at warn). */
+  activate?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+  hyper?: Partial<HyperParams>;
+  /** Train on these series instead of the store's candles. */
+  candles?: readonly SeriesCandles[];
+  /** Which stored series (default: config.symbols / config.timeframe). */
+  symbols?: readonly string[];
+  timeframe?: Timeframe;
+  /** Window length T (default 60). */
+  timesteps?: number;
+  split?: Omit<SplitOptions, 'horizonMs'>;
+  /** Replace the balanced class weights (experiments, tests). */
+  classWeights?: readonly [number, number, number];
+  /** Step the indicator weights toward the importance (default true). */
+  updateWeights?: boolean;
+  /** Samples permutation importance scores (evenly spaced over the validation window). */
+  importanceSamples?: number;
+}
+
+export interface TrainingJobResult {
+  version: string;
+  runId: string;
+  seed: number;
+  backend: BackendName;
+  status: 'trained' | 'active';
+  statusReason: string;
+  gate: GateDecision;
+  /** Activated although the gate refused. */
+  overridden: boolean;
+  weightsSha256: string;
+  metrics: ModelMetrics;
+  baselines: { alwaysHold: ModelMetrics; rules: ModelMetrics };
+  active: ActiveComparison | null;
+  importance: ImportanceResult;
+  weights: WeightUpdate | null;
+  summary: ReturnType<typeof runSummary>;
+  epochsRun: number;
+  bestEpoch: number;
+  durationsMs: { dataset: number; training: number; evaluation: number; importance: number; saving: number; total: number };
+}
+
+export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOptions = {}): Promise<TrainingJobResult> {
+  const { store, config } = deps;
+  const runId = opts.runId ?? newRunId();
+  const seed = opts.seed ?? seedFromRunId(runId);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+  const version = modelVersion(runId);
+  const log = deps.log.child({ module: 'training', version });
+  const phase = (p: JobPhase, message: string) => {
+    log.info({ phase: p }, message);
+    opts.onProgress?.({ kind: 'phase', phase: p, message });
+  };
+  const checkCancelled = () => {
+    if (opts.signal?.aborted) throw new TrainingCancelledError('training cancelled');
+  };
+  const t0 = performance.now();
+  const lap = (() => {
+    let last = t0;
+    return () => {
+      const now = performance.now();
+      const d = now - last;
+      last = now;
+      return d;
+    };
+  })();
+
+  await store.createModel({ version, seed, backend: null, metadata: { runId } });
+  log.info({ runId, seed }, `training run ${runId} started as model ${version}`);
+  try {
+    const backend = await initBackend(config.tfjsBackend, log);
+    await store.updateModel(version, { backend });
+
+    phase('dataset', 'building the training set');
+    const weightRecords = await store.getWeights();
+    const weights = weightsFromRecords(weightRecords);
+    const series = opts.candles ?? (await readTrainingSeries(store, { symbols: opts.symbols ?? config.symbols, timeframe: opts.timeframe ?? config.timeframe }));
+    const set = buildTrainingSet(series, { features: config.features, barrier: config.barrier, weights, timesteps: opts.timesteps, split: opts.split });
+    const summary = runSummary({ set, runId });
+    await store.updateModel(version, {
+      trainingSamplesCount: set.split.train.length,
+      validationSamplesCount: set.split.val.length,
+      metadata: jsonSafe({ ...summary, features: [...set.pipeline.features], barrier: set.barrier }),
+    });
+    log.info(summary.samples, `training set: ${summary.symbols.length} series, ${summary.samples.train}/${summary.samples.val}/${summary.samples.test} samples`);
+    const dDataset = lap();
+    checkCancelled();
+
+    phase('training', `training on ${set.split.train.length} windows`);
+    const run = startTraining(
+      {
+        dataset: set.dataset,
+        trainRows: set.split.train,
+        valRows: set.split.val,
+        classWeights: opts.classWeights ? [...opts.classWeights] as [number, number, number] : set.classWeights,
+        seed,
+        hyper: opts.hyper,
+        backend,
+      },
+      { signal: opts.signal, log },
+    );
+    run.on('progress', (p) => opts.onProgress?.(p));
+    const train = await run.result;
+    const dTraining = lap();
+    checkCancelled();
+
+    const model = await modelFromBytes(train.model);
+    let outcome: TrainingOutcome;
+    let dEvaluation: number;
+    let dImportance: number;
+    try {
+      const predictor = layersPredictor(model);
+      phase('evaluation', `evaluating on ${set.split.test.length} test windows beside the baselines`);
+      const test = set.split.test;
+      const scored = await scoreModel(set, { predictor, pipeline: set.pipeline }, test, { signal: opts.signal });
+      const base = evaluationBase(set, test);
+      const alwaysHold = evaluateAlwaysHold(base);
+      const rules = evaluatePredictions({ ...base, predicted: rulePredictions(set, test, weights) });
+      const active = await scoreActive(deps, set, test, backend, opts.signal, log);
+      let gate = promotionGate({ candidate: scored.evaluation.metrics, alwaysHold: alwaysHold.metrics, active: active?.metrics ?? null });
+      if (active?.error) gate = { ...gate, reason: `${gate.reason} (the active model ${active.version} could not be scored: ${active.error})` };
+      dEvaluation = lap();
+      checkCancelled();
+
+      phase('importance', `permutation importance of ${set.dataset.featureCount} features`);
+      const importance = await permutationImportance(predictor, set.dataset, set.split.val, {
+        seed: deriveSeed(seed, 'importance'),
+        maxSamples: opts.importanceSamples,
+        signal: opts.signal,
+      });
+      dImportance = lap();
+      outcome = { version, runId, seed, set, train, model: scored.evaluation, testProbabilities: scored.probabilities, alwaysHold, rules, active, gate, importance };
+    } finally {
+      model.dispose();
+    }
+    checkCancelled();
+
+    // From here on the run completes: cancelling now would leave less consistent state than finishing.
+    phase('saving', 'saving artifacts and reports');
+    const blobs = packArtifact(train.model, train.weightsSha256, artifactMetadata(outcome));
+    await store.putArtifacts(blobs.map((b) => ({ ...b, modelVersion: version })));
+    let weightUpdate: WeightUpdate | null = null;
+    if (opts.updateWeights ?? true) {
+      weightUpdate = stepWeightsTowardImportance(weightRecords, outcome.importance.importance);
+      if (Object.keys(weightUpdate.next).length > 0) await store.setWeights(weightUpdate.next as Record<string, number>);
+    }
+    await writePerformance(store, outcome, weightUpdate);
+
+    const { gate } = outcome;
+    const overridden = !gate.pass && Boolean(opts.activate);
+    const statusReason = overridden ? `activated by --activate although the gate refused: ${gate.reason}` : gate.reason;
+    await store.updateModel(version, {
+      status: 'trained',
+      statusReason,
+      metrics: outcome.model.metrics,
+      featureImportance: outcome.importance.importance,
+      trainingDurationMs: train.durationMs,
+      weightsSha256: train.weightsSha256,
+      metadata: jsonSafe({
+        ...summary,
+        features: [...set.pipeline.features],
+        barrier: set.barrier,
+        hyper: train.hyper,
+        epochsRun: train.epochsRun,
+        bestEpoch: train.bestEpoch,
+        gate,
+        baselines: { alwaysHold: outcome.alwaysHold.metrics, rules: outcome.rules.metrics },
+        active: outcome.active,
+      }),
+    });
+    if (overridden) log.warn({ reason: gate.reason }, `gate refused ${version}; activating it anyway (--activate)`);
+    if (gate.pass || overridden) await store.activateModel(version);
+    const dSaving = lap();
+    const status = gate.pass || overridden ? 'active' : 'trained';
+    log.info({ status, gate: gate.pass, weightsSha256: train.weightsSha256 }, `model ${version} ${status}: ${statusReason}`);
+    return {
+      version,
+      runId,
+      seed,
+      backend,
+      status,
+      statusReason,
+      gate,
+      overridden,
+      weightsSha256: train.weightsSha256,
+      metrics: outcome.model.metrics,
+      baselines: { alwaysHold: outcome.alwaysHold.metrics, rules: outcome.rules.metrics },
+      active: outcome.active,
+      importance: outcome.importance,
+      weights: weightUpdate,
+      summary,
+      epochsRun: train.epochsRun,
+      bestEpoch: train.bestEpoch,
+      durationsMs: {
+        dataset: dDataset,
+        training: dTraining,
+        evaluation: dEvaluation,
+        importance: dImportance,
+        saving: dSaving,
+        total: performance.now() - t0,
+      },
+    };
+  } catch (err) {
+    const cancelled = err instanceof TrainingCancelledError;
+    const reason = cancelled ? 'cancelled' : `${err instanceof SignalbaseError ? `${err.code}: ` : ''}${describeError(err)}`;
+    try {
+      await store.updateModel(version, { status: 'failed', statusReason: reason });
+    } catch (writeErr) {
+      log.error({ err: writeErr }, `could not record model ${version} as failed`);
+    }
+    if (cancelled) log.warn(`training ${version} cancelled`);
+    else log.error({ err }, `training ${version} failed: ${reason}`);
+    const typed = err instanceof SignalbaseError ? err : new TrainingError(`training ${version} failed: ${describeError(err)}`, {}, err);
+    typed.context.version ??= version;
+    throw typed;
+  }
+}
+
+/** The active model scored on the new model's test window; null when none is active. */
+async function scoreActive(
+  deps: TrainingJobDeps,
+  set: Parameters<typeof scoreModel>[0],
+  test: Int32Array,
+  backend: BackendName,
+  signal: AbortSignal | undefined,
+  log: Logger,
+): Promise<ActiveComparison | null> {
+  const rec = await deps.store.activeModel();
+  if (!rec) return null;
+  let loaded;
+  try {
+    loaded = await loadModelVersion(deps.store, rec.version, { backend });
+  } catch (err) {
+    log.warn({ err, active: rec.version }, `the active model ${rec.version} cannot be loaded to compare with; the gate compares with always-HOLD only`);
+    return { version: rec.version, metrics: null, error: describeError(err), skipped: 0 };
+  }
+  try {
+    const s = await scoreModel(set, loaded, test, { signal });
+    return { version: rec.version, metrics: s.evaluation.metrics, error: null, skipped: s.skipped };
+  } finally {
+    loaded.dispose();
+  }
+}
