@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   migrate: () => import('./migrate.ts'),
   doctor: () => import('./doctor.ts'),
   indicators: () => import('./indicators.ts'),
+  train: () => import('./train.ts'),
+  models: () => import('./models.ts'),
 };
 
 function usage(): string {

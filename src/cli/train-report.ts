@@ -1,0 +1,90 @@
+/**
+ * What `signalbase train` prints when a run ends: a table of the test-window figures of the model
+ * beside always-HOLD, the rule consensus and (when there was one) the active model, then the gate's
+ * verdict, the resulting status and the weights hash. `trainReportJson` is the --json document.
+ */
+import { jsonSafe, metricsJson } from '../model/report.ts';
+import type { TrainingJobResult } from '../model/training-job.ts';
+import type { ModelMetrics } from '../store/types.ts';
+
+const ROWS: Array<[keyof ModelMetrics, string]> = [
+  ['accuracy', 'accuracy'],
+  ['precisionBuy', 'precision BUY'],
+  ['recallBuy', 'recall BUY'],
+  ['precisionSell', 'precision SELL'],
+  ['recallSell', 'recall SELL'],
+  ['f1Macro', 'macro F1'],
+  ['winRate', 'win rate'],
+  ['avgProfitPerTrade', 'avg P/L per trade %'],
+  ['profitFactor', 'profit factor'],
+  ['maxDrawdown', 'max drawdown %'],
+  ['sharpe', 'Sharpe'],
+  ['sortino', 'Sortino'],
+  ['calmar', 'Calmar'],
+  ['trades', 'trades'],
+];
+
+function cell(key: keyof ModelMetrics, m: ModelMetrics | null): string {
+  if (!m) return 'n/a';
+  const v = m[key];
+  if (key === 'trades') return String(v);
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : v < 0 ? '-inf' : 'NaN';
+  return v.toFixed(4);
+}
+
+export function renderTrainReport(r: TrainingJobResult): string {
+  const s = r.summary;
+  const columns: Array<[string, ModelMetrics | null]> = [
+    ['model', r.metrics],
+    ['always-HOLD', r.baselines.alwaysHold],
+    ['rules', r.baselines.rules],
+  ];
+  if (r.active) columns.push([`active ${r.active.version}`, r.active.metrics]);
+  const labelWidth = Math.max(...ROWS.map(([, l]) => l.length));
+  const widths = columns.map(([name, m]) => Math.max(name.length, ...ROWS.map(([k]) => cell(k, m).length)));
+  const line = (label: string, cells: string[]) => `${label.padEnd(labelWidth)}  ${cells.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;
+  const out = [
+    '',
+    `model ${r.version}  (run ${r.runId}, seed ${r.seed}, backend ${r.backend})`,
+    `data: ${s.symbols.length} series ${s.timeframe} (${s.symbols.join(', ')}), windows of ${s.timesteps}; ` +
+      `train ${s.samples.train} / validation ${s.samples.val} / test ${s.samples.test} (purged ${s.samples.purged})`,
+    `test window: ${s.window.testStart} .. ${s.window.testEnd}; epochs ${r.epochsRun} (best ${r.bestEpoch})`,
+    '',
+    line('test window', columns.map(([name]) => name)),
+    line('-'.repeat(labelWidth), widths.map((w) => '-'.repeat(w))),
+    ...ROWS.map(([key, label]) => line(label, columns.map(([, m]) => cell(key, m)))),
+    '',
+  ];
+  if (r.active?.error) out.push(`active model ${r.active.version} could not be scored: ${r.active.error}`);
+  out.push(`gate: ${r.gate.pass ? 'PASS' : 'FAIL'} — ${r.gate.reason}`);
+  if (r.overridden) out.push('--activate: activated although the gate refused');
+  out.push(`status: ${r.status} (${r.version})`);
+  out.push(`weights sha256: ${r.weightsSha256}`);
+  out.push(`took ${(r.durationsMs.total / 1000).toFixed(1)} s (training ${(r.durationsMs.training / 1000).toFixed(1)} s)`);
+  return `${out.join('\n')}\n`;
+}
+
+export function trainReportJson(r: TrainingJobResult): Record<string, unknown> {
+  return jsonSafe({
+    version: r.version,
+    run_id: r.runId,
+    seed: r.seed,
+    backend: r.backend,
+    status: r.status,
+    status_reason: r.statusReason,
+    weights_sha256: r.weightsSha256,
+    gate: { pass: r.gate.pass, reason: r.gate.reason, overridden: r.overridden },
+    evaluations: {
+      model: metricsJson(r.metrics),
+      always_hold: metricsJson(r.baselines.alwaysHold),
+      rules: metricsJson(r.baselines.rules),
+      active: r.active ? { version: r.active.version, metrics: metricsJson(r.active.metrics), error: r.active.error } : null,
+    },
+    training_set: r.summary,
+    epochs_run: r.epochsRun,
+    best_epoch: r.bestEpoch,
+    feature_importance: r.importance.importance,
+    weights: r.weights ? { previous: r.weights.previous, new: r.weights.next, changes: r.weights.changes } : null,
+    durations_ms: r.durationsMs,
+  });
+}
