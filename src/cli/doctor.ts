@@ -110,6 +110,15 @@ registerDoctorCheck({
   },
 });
 
+// Loaded only when the check runs, so the other checks do not pay for TensorFlow.
+registerDoctorCheck({
+  name: 'tfjs backend',
+  async run({ config, log }) {
+    const { checkBackend } = await import('../model/backend.ts');
+    return checkBackend(config.tfjsBackend, log);
+  },
+});
+
 /** Runs every registered check in order; a check that throws counts as failed. */
 export async function runDoctor(config: Config, log: Logger): Promise<DoctorCheckResult[]> {
   const run: DoctorRun = { config, log, sql: null };
