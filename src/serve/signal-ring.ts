@@ -9,8 +9,8 @@ import type { PredictionCursor } from '../store/types.ts';
 
 export interface RingEntry {
   cursor: PredictionCursor;
-  /** `{"type":"signal","data":Signal}`, serialised once. */
-  frame: string;
+  /** `{"type":"signal","data":Signal}`, serialised and UTF-8 encoded once for every client. */
+  frame: Buffer;
 }
 
 /** Where a client stands in the stream: after a signal, or after an instant (candle_time > time). */

@@ -123,10 +123,11 @@ export class StreamClient {
    * more: a burst (one tick's signals) is never mistaken for a backlog, and a client is at most one
    * burst over the bound before it is dropped.
    */
-  send(frame: string, type: string): boolean {
+  send(frame: string | Buffer, type: string): boolean {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
     if (!this.#corked && !this.#backlogOk()) return false;
-    this.ws.send(frame);
+    // A Buffer goes out as is (a text frame): shared by every client, encoded once.
+    this.ws.send(frame, { binary: false });
     this.#onSent(type);
     return true;
   }

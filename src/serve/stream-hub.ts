@@ -154,7 +154,7 @@ export class StreamHub {
     try {
       for (const s of signals) {
         if (this.#ring.get(s.id)) continue;
-        const entry: RingEntry = { cursor: signalCursor(s), frame: JSON.stringify({ type: 'signal', data: s }) };
+        const entry: RingEntry = { cursor: signalCursor(s), frame: Buffer.from(JSON.stringify({ type: 'signal', data: s })) };
         const out = this.#ring.insert(entry);
         if (out) this.#noteEvicted(out.cursor);
         for (const c of this.#clients) {

@@ -5,7 +5,7 @@ import { compareCursors } from '../../src/signals/signal.ts';
 
 const entry = (t: number, symbol: string, id: string): RingEntry => ({
   cursor: { candleTime: t, symbol, timeframe: '5m', modelVersion: 'rules', id },
-  frame: id,
+  frame: Buffer.from(id),
 });
 
 describe('SignalRing', () => {
