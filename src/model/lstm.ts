@@ -5,11 +5,14 @@
  * one mask forever when seeded. At inference dropout is the identity, so the saved topology is
  * just the two layers.
  *
- * Size, measured on this 2-core machine with the wasm backend (T=60, F=17, batch 256, 1 thread,
- * other work running): one training batch takes ~0.35 s with 16 units, ~0.7-0.95 s with 32,
- * ~1.7 s with 64. With 32 units an epoch over the four 5m files (15.7k training windows, 2.9k
- * validation) took 34-68 s depending on the machine's load, so the run (≤ 10 epochs, train-loop.ts)
- * stays inside 15 minutes with the other core left to the live loop.
+ * Size, measured on this 2-core machine with the wasm backend (T=60, F=17, batch 256, 1 thread),
+ * training on the four 5m sample files (22.5k samples: 15.8k train, 3.3k validation, 3.3k test)
+ * while other work kept the load average at 9-14:
+ *   32 units: ~80 s per epoch, early stop after 8 epochs, 653 s in all, test macro F1 0.447
+ *   16 units: ~45 s per epoch, early stop after 8 epochs, 365-407 s in all, test macro F1 0.423
+ * (always-HOLD: 0.215). 16 units is the default: the same verdict at the gate for about half the
+ * time, which leaves the `train` command (plus the integration's own evaluation work) well inside
+ * its 15-minute budget even on a busy machine.
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +25,7 @@ export interface LstmShape {
   units: number;
 }
 
-export const DEFAULT_UNITS = 32;
+export const DEFAULT_UNITS = 16;
 
 /** Builds the network with every initializer seeded from the run seed (hash(seed, component)). */
 export function buildLstm(shape: LstmShape, runSeed: number): tf.Sequential {
