@@ -22,6 +22,7 @@ import { DatasetError, TrainingCancelledError, TrainingError } from './errors.ts
 import { buildLstm, DEFAULT_UNITS, weightsSha256 } from './lstm.ts';
 import { modelToBytes, type ModelBytes } from './artifact.ts';
 import { deriveSeed, mulberry32, shuffleInPlace } from './seed.ts';
+import { classWeights } from './split.ts';
 
 export interface HyperParams {
   units: number;
@@ -121,6 +122,16 @@ export async function trainModel(input: TrainInput, opts: TrainOptions = {}): Pr
       val: input.valRows.length,
     });
   }
+  const n = ds.labels.length;
+  for (const [name, rows] of [
+    ['train', input.trainRows],
+    ['validation', input.valRows],
+  ] as const) {
+    const bad = rows.find((r) => !(r >= 0 && r < n));
+    if (bad !== undefined) throw new DatasetError('DATASET_SHAPE', `${name} row ${bad} is not a sample index (0..${n - 1})`, { split: name, row: bad });
+  }
+  // Fails with DATASET_SINGLE_CLASS when every training label is the same.
+  classWeights(ds.labels, input.trainRows);
   const backend = await initBackend(input.backend ?? 'auto', opts.log);
   const { timesteps: T, featureCount: F } = ds;
   const { units, batchSize: B, dropout } = hyper;

@@ -73,6 +73,17 @@ describe('trainModel (in-process)', () => {
     expect(err.code).toBe('DATASET_NAN');
     expect(err.context).toMatchObject({ sample: 5, timestep: 2, feature: 'f1', row: 42 });
   });
+
+  it('refuses a single class and rows outside the dataset', async () => {
+    const oneClass = syntheticDataset(320, 8, 3);
+    oneClass.labels.fill(2);
+    const single = (await trainModel({ ...input(1), dataset: oneClass }).catch((e: unknown) => e)) as DatasetError;
+    expect(single).toBeInstanceOf(DatasetError);
+    expect(single.code).toBe('DATASET_SINGLE_CLASS');
+    expect(single.context).toMatchObject({ counts: { BUY: 0, SELL: 0, HOLD: 256 } });
+    const outside = (await trainModel({ ...input(1), valRows: Int32Array.of(5, 320) }).catch((e: unknown) => e)) as DatasetError;
+    expect(outside.code).toBe('DATASET_SHAPE');
+  });
 });
 
 describe('startTraining (worker thread)', () => {
