@@ -18,3 +18,6 @@ if (passed === 0 || notRun.length > 0) {
   process.exit(1);
 }
 console.log(`server-Postgres tests: ${passed} passed, none skipped`);
+// The suite's totals as the last line, in the plain form CI tools read.
+const total = (k) => report[k] ?? 0;
+console.log(`tests: ${total('numPassedTests')} passed, ${total('numFailedTests')} failed, ${total('numPendingTests') + total('numTodoTests')} skipped`);
