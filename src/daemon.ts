@@ -1,0 +1,389 @@
+/**
+ * The live daemon: wiring and lifecycle of the pipeline (DESIGN.md "Commands", "Persistence never
+ * blocks the signal path"; STYLE.md "Every component has a lifecycle").
+ *
+ *   feed ──► tick loop ──► signal engine ──► hub (websocket subscribers) ──► outbox ──► store
+ *
+ * start() brings the components up in order: tfjs backend, store (+ migrations), outbox (replays
+ * its journal and waits for it to drain, so the store holds everything the last run computed),
+ * indicator weights, the active model, the engine, the feed (or the bundled sample demo), warm-up
+ * of every series from stored candles, open signals back into the outcome tracker, the HTTP API
+ * and stream, then the feed starts delivering. With the bundled sample and no active model, a
+ * first model trains in a worker thread meanwhile and is swapped in when it passes the gate.
+ *
+ * stop() (SIGTERM / SIGINT) takes them down in reverse, each step in its own try/catch, within a
+ * deadline: feed first, the ticks in flight finish, the engine, the API server (stream clients get
+ * close code 1001), the outbox flushes (what is left stays journaled for the next start), the store.
+ *
+ * `done` resolves once the daemon has stopped: under --once when the replay ended and everything
+ * was flushed; otherwise after stop(). It rejects (after stopping) on a fatal error: a bug in a
+ * tick, a failed feed, a journal the disk refuses. The CLI then exits non-zero.
+ */
+import { hostname } from 'node:os';
+import type { Config } from './config.ts';
+import { describeError } from './errors.ts';
+import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
+import { systemClock, type Clock } from './ingest/clock.ts';
+import type { CandleSource, SeriesInfo } from './ingest/source.ts';
+import type { Timeframe } from './ingest/timeframe.ts';
+import type { Logger } from './log.ts';
+import { registry } from './metrics.ts';
+import { initBackend } from './model/backend.ts';
+import { loadActiveModel } from './model/registry.ts';
+import { runTrainingJob } from './model/training-job.ts';
+import { createApiServer, type ApiServer } from './serve/index.ts';
+import type { ApiOptions } from './serve/types.ts';
+import { SignalEngine } from './signals/engine.ts';
+import { openStore, type Store } from './store/index.ts';
+import { Outbox } from './store/outbox/index.ts';
+import { PipelineApi } from './daemon/api.ts';
+import { openFeed } from './daemon/feed.ts';
+import { BackgroundTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
+import { checkReadiness } from './daemon/readiness.ts';
+import { retrainNow } from './daemon/retrain-now.ts';
+import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
+import { describeShard, ownsSymbol } from './daemon/shard.ts';
+import { TickLoop } from './daemon/tick-loop.ts';
+import { restoreOpenSignals, warmEngine } from './daemon/warmup.ts';
+
+export interface DaemonOptions {
+  /** Override FEED (the CLI's --feed). */
+  feed?: string;
+  symbols?: string[];
+  timeframe?: Timeframe;
+  /** Stop cleanly when a replay feed ends (replays then run at speed 0 unless the spec says). */
+  once?: boolean;
+  /** File a forced retrain request (source 'flag') and serve it now. */
+  retrainNow?: boolean;
+  /** Override PORT (0: any free port). */
+  port?: number;
+  /** Interface the API listens on. Default 0.0.0.0 (a container's port mapping needs it). */
+  host?: string;
+  /** Whole-shutdown deadline. Default 10 s. */
+  stopDeadlineMs?: number;
+  /** Bundled-sample demo pacing (tests speed it up). Defaults DEMO_SPEED, DEMO_TAIL. */
+  demoSpeed?: number;
+  demoTail?: number;
+  /** Trains a model; null turns automatic first training off. Default: runTrainingJob. */
+  trainer?: Trainer | null;
+  /** Loads the active model. Default: registry.ts loadActiveModel. */
+  modelLoader?: ModelLoader;
+  /** How long start() waits for the journal of the last run to reach the store. Default 30 s. */
+  journalDrainMs?: number;
+  api?: Partial<ApiOptions>;
+  clock?: Clock;
+}
+
+export type DaemonPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** T, rows per model window; registry-loaded models must match it. */
+const WINDOW = 60;
+/** Ticks per engine call when the feed is as fast as the engine (batching inference across time). */
+const FAST_TICKS_PER_BATCH = 128;
+
+export class Daemon {
+  readonly done: Promise<void>;
+  private phaseNow: DaemonPhase = 'idle';
+  /** The root logger, for components (each takes its own child). */
+  private readonly root: Logger;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly worker = `${hostname()}:${process.pid}`;
+  private settle!: { resolve: () => void; reject: (err: unknown) => void };
+  private fatal: unknown = undefined;
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private retention: NodeJS.Timeout | null = null;
+
+  private storeRef: Store | null = null;
+  private outbox: Outbox | null = null;
+  private engineRef: SignalEngine | null = null;
+  private slot: ModelSlot | null = null;
+  private trainer: BackgroundTrainer | null = null;
+  private source: CandleSource | null = null;
+  private loop: TickLoop | null = null;
+  private server: ApiServer | null = null;
+  private weights: IndicatorWeights | null = null;
+  private series: SeriesInfo[] = [];
+  private schemaCurrent = false;
+
+  constructor(
+    private readonly config: Config,
+    log: Logger,
+    private readonly opts: DaemonOptions = {},
+  ) {
+    this.root = log;
+    this.log = log.child({ module: 'daemon' });
+    this.clock = opts.clock ?? systemClock;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.done.catch(() => undefined);
+  }
+
+  get phase(): DaemonPhase {
+    return this.phaseNow;
+  }
+
+  /** The bound API port once started. */
+  get port(): number | null {
+    return this.server?.port ?? null;
+  }
+
+  get store(): Store | null {
+    return this.storeRef;
+  }
+
+  get engine(): SignalEngine | null {
+    return this.engineRef;
+  }
+
+  async start(): Promise<void> {
+    if (this.phaseNow !== 'idle') throw new Error(`daemon cannot start: it is ${this.phaseNow}`);
+    this.phaseNow = 'starting';
+    this.starting = this.startComponents();
+    try {
+      await this.starting;
+    } catch (err) {
+      this.log.error({ err }, `start failed: ${describeError(err)}`);
+      await this.stop();
+      this.phaseNow = 'failed';
+      throw err;
+    }
+    if (this.stopping) return; // a signal or a fatal error arrived while starting
+    this.phaseNow = 'running';
+    this.afterStart();
+  }
+
+  /** Stops everything in reverse order within the deadline. Idempotent. */
+  stop(): Promise<void> {
+    // A stop during start waits for the start to settle, then takes down whatever came up.
+    this.stopping ??= (this.starting ?? Promise.resolve()).catch(() => undefined).then(() => this.stopComponents()).then(() => {
+      this.phaseNow = this.fatal === undefined ? 'stopped' : 'failed';
+      if (this.fatal === undefined) this.settle.resolve();
+      else this.settle.reject(this.fatal);
+    });
+    return this.stopping;
+  }
+
+  private async startComponents(): Promise<void> {
+    const { config, log, root } = this;
+    const once = this.opts.once ?? false;
+
+    const backend = await initBackend(config.tfjsBackend, root);
+    log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
+    const store = (this.storeRef = await openStore(config, root, { migrate: true }));
+    this.schemaCurrent = true;
+
+    const outbox = (this.outbox = new Outbox({ store, dataDir: config.dataDir, log: root }));
+    outbox.start();
+    if (outbox.depth() > 0 && !(await outbox.drained(this.opts.journalDrainMs ?? 30_000))) {
+      log.warn({ pending: outbox.depth() }, 'store writes journaled by the last run are still pending; continuing (they are applied in the background)');
+    }
+
+    this.weights = weightsFromRecords(await store.getWeights());
+    const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW }));
+    const slot = (this.slot = new ModelSlot(engine, root, (data) => this.server?.hub.publishModel(data)));
+    const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
+    try {
+      const active = await loadModel();
+      if (active) slot.install(active, 'loaded');
+      else log.info('no trained model is active yet: signals come from the weighted rule consensus (model_version "rules")');
+    } catch (err) {
+      log.error({ err }, `the active model cannot be loaded (${describeError(err)}); serving rule-based signals until a model loads`);
+    }
+
+    const feed = await openFeed({
+      feed: this.opts.feed ?? config.feed,
+      symbols: this.opts.symbols ?? config.symbols,
+      timeframe: this.opts.timeframe ?? config.timeframe,
+      once,
+      shard: config.shard,
+      demoSpeed: this.opts.demoSpeed ?? DEMO_SPEED,
+      demoTail: this.opts.demoTail ?? DEMO_TAIL,
+      store,
+      log: root,
+      clock: this.clock,
+    });
+    const source = (this.source = feed.source);
+    const owns = (s: string) => ownsSymbol(config.shard, s);
+    this.series = source.series.filter((s) => owns(s.symbol));
+    if (config.shard.count > 1) {
+      log.info({ shard: describeShard(config.shard), symbols: this.series.map((s) => s.symbol) }, `shard ${describeShard(config.shard)} handles ${this.series.map((s) => s.symbol).join(', ') || 'no symbol yet'}`);
+    }
+
+    const warm = await warmEngine(engine, store, this.series);
+    if (warm.candles > 0) log.info(warm, `indicators warmed up from ${warm.candles.toLocaleString('en-US')} stored candles of ${warm.series} series`);
+    const restored = await restoreOpenSignals(engine.tracker, store, this.series, root.child({ module: 'tracker' }));
+    if (restored.resolved.length > 0) {
+      outbox.resolvePredictions(restored.resolved.map((r) => r.outcome));
+      outbox.insertTrainingSamples(restored.resolved.map((r) => r.sample));
+    }
+
+    const loop = (this.loop = new TickLoop({
+      engine,
+      publisher: { publishSignals: (s) => this.server?.hub.publishSignals(s), publishOutcome: (o) => this.server?.hub.publishOutcome(o) },
+      writer: outbox,
+      log: root,
+      maxTicksPerBatch: feed.fast ? FAST_TICKS_PER_BATCH : 1,
+      owns,
+      onBatchDone: () => slot.onBatchDone(),
+      onFatal: (err) => this.onFatal(err, 'a tick failed'),
+      signalLogLevel: feed.sample && !once ? 'info' : 'debug',
+    }));
+
+    const timeframes = new Map(this.series.map((s) => [s.symbol, s.timeframe]));
+    const api = new PipelineApi({
+      view: {
+        series: (symbol) => engine.series(symbol, timeframes.get(symbol)),
+        timeframes,
+        model: () => slot.model,
+        weights: () => this.weights!,
+      },
+      writer: () => (this.phaseNow === 'running' ? outbox : null),
+      store,
+      barrier: config.barrier,
+      clock: this.clock,
+      windowSize: WINDOW,
+      log: root.child({ module: 'api' }),
+    });
+    const server = (this.server = createApiServer({
+      keys: { validate: (key) => store.validateApiKey(key) },
+      signals: { readAfter: (q) => store.readPredictions(q), get: (id) => store.getPrediction(id) },
+      predict: (symbol, candles) => api.predict(symbol, candles),
+      retrain: (force, reason) => api.retrain(force, reason),
+      indicators: (symbol) => api.indicators(symbol),
+      dashboard: () => api.dashboard(),
+      readiness: () =>
+        checkReadiness({
+          phase: () => this.phaseNow,
+          ping: () => store.ping(),
+          schemaCurrent: () => this.schemaCurrent,
+          feed: () => (this.source ? { status: this.source.status, error: this.source.error } : null),
+          outbox: () => this.outbox?.health() ?? null,
+        }),
+      knownSymbols: () => api.knownSymbols(),
+      registry,
+      logger: root,
+      clock: this.clock,
+      options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
+    }));
+    const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
+    log.info({ port, backend }, `listening on http://localhost:${port} — stream at ws://localhost:${port}/v1/stream`);
+
+    this.trainer = new BackgroundTrainer({
+      trainer: this.trainerFor(store, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}),
+      load: loadModel,
+      slot,
+      log: root,
+      announce: (data) => server.hub.publishModel(data),
+    });
+
+    loop.start();
+    if (feed.sample) {
+      const s = feed.sample;
+      log.info(
+        { symbols: s.symbols, candles: s.replay, speed: feed.speed },
+        `replaying the bundled sample: ${s.symbols.length} symbols, ${s.timeframe} candles, ${describePace(s.timeframe, feed.speed ?? 0)}`,
+      );
+    } else {
+      log.info({ feed: source.kind, symbols: this.series.map((x) => x.symbol), speed: feed.speed }, `feed: ${source.kind}, ${this.series.length} series`);
+    }
+    await source.start(loop.sink);
+    void source.finished.then(
+      () => this.onFeedFinished(),
+      (err: unknown) => this.onFatal(err, 'the feed failed'),
+    );
+  }
+
+  /** Background work once the pipeline runs: a retrain asked for by flag, or the demo's first model. */
+  private afterStart(): void {
+    const { trainer, slot, storeRef: store } = this;
+    if (!trainer || !slot || !store) return;
+    this.startRetention(store);
+    if (this.opts.retrainNow) {
+      void retrainNow(store, trainer, this.worker, this.root.child({ module: 'retrain' })).catch((err: unknown) => this.log.error({ err }, `--retrain-now failed: ${describeError(err)}`));
+      return;
+    }
+    const demo = (this.opts.feed ?? this.config.feed) === undefined;
+    if (demo && !this.opts.once && slot.version === null && this.opts.trainer !== null) {
+      void store
+        .listCandleSeries()
+        .then((all) => {
+          const candles = all.reduce((n, s) => n + s.count, 0);
+          this.log.info({ candles }, `training a first model on ${candles.toLocaleString('en-US')} stored candles in the background; rule-based signals meanwhile`);
+          return trainer.run('first model for the bundled sample');
+        })
+        .catch((err: unknown) => this.log.error({ err }, `could not start the first training: ${describeError(err)}`));
+    }
+  }
+
+  /** CANDLE_RETENTION_DAYS: hourly, prune stored candles older than the retention behind the newest candle seen. */
+  private startRetention(store: Store): void {
+    const keep = this.config.candleRetentionMs;
+    if (!(keep > 0)) return;
+    this.retention = setInterval(() => {
+      const newest = this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY;
+      if (!Number.isFinite(newest)) return;
+      store
+        .pruneCandles(newest - keep)
+        .then((n) => n > 0 && this.log.info({ pruned: n }, `pruned ${n} candles older than the retention`))
+        .catch((err: unknown) => this.log.warn({ err }, 'candle retention failed'));
+    }, 3_600_000);
+    this.retention.unref();
+  }
+
+  private trainerFor(store: Store, sel: { symbols?: string[]; timeframe?: Timeframe }): Trainer {
+    if (this.opts.trainer) return this.opts.trainer;
+    return async ({ signal }) => {
+      const r = await runTrainingJob({ store, config: this.config, log: this.root }, { signal, symbols: sel.symbols, timeframe: sel.timeframe });
+      return { version: r.version, activated: r.status === 'active', reason: r.statusReason, durationMs: r.durationsMs.total };
+    };
+  }
+
+  private onFeedFinished(): void {
+    const source = this.source;
+    if (!source || source.status !== 'ended' || this.stopping) return;
+    if (this.opts.once) {
+      this.log.info({ ticks: this.loop?.processedTicks, signals: this.loop?.publishedSignals }, 'the replay ended (--once): finishing the last ticks and flushing the store');
+      void this.stop();
+      return;
+    }
+    this.log.info(
+      { ticks: this.loop?.processedTicks, signals: this.loop?.publishedSignals },
+      this.loop?.processedTicks
+        ? 'the replay ended; still serving the HTTP API and the stream (Ctrl-C to stop)'
+        : 'the replay had no new candles (they were all seen by an earlier run); serving the HTTP API and the stream (delete the data directory to replay the demo from scratch)',
+    );
+  }
+
+  private onFatal(err: unknown, what: string): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = err;
+    this.log.fatal({ err }, `${what}: ${describeError(err)}; stopping`);
+    void this.stop();
+  }
+
+  private async stopComponents(): Promise<void> {
+    if (this.phaseNow === 'running' || this.phaseNow === 'starting') this.phaseNow = 'stopping';
+    const deadline = Date.now() + (this.opts.stopDeadlineMs ?? 10_000);
+    const left = () => Math.max(0, deadline - Date.now());
+    if (this.retention) clearInterval(this.retention);
+    const step = async (name: string, fn: () => Promise<void> | void) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.warn({ err }, `stopping ${name} failed: ${describeError(err)}`);
+      }
+    };
+    await step('the feed', () => this.source?.stop());
+    await step('the tick loop', () => this.loop?.stop());
+    await step('the training', () => this.trainer?.stop());
+    await step('the engine', () => this.engineRef?.stop());
+    await step('the API server', () => this.server?.stop());
+    await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
+    await step('the store', () => this.storeRef?.close());
+    await step('the models', () => this.slot?.dispose());
+    this.log.info('stopped');
+  }
+}

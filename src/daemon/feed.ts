@@ -1,0 +1,81 @@
+/**
+ * Choosing the daemon's feed: the user's FEED / --feed, or (nothing configured) the bundled sample
+ * demo (sample.ts), narrowed to SYMBOLS / --symbols, TIMEFRAME / --timeframe and this SHARD's
+ * symbols. A user-given feed never imports the sample.
+ */
+import type { Config } from '../config.ts';
+import { ConfigError } from '../errors.ts';
+import type { Clock } from '../ingest/clock.ts';
+import { createSource, parseFeedSpec } from '../ingest/feed-spec.ts';
+import { replayFileInfo } from '../ingest/replay-file.ts';
+import type { CandleSource } from '../ingest/source.ts';
+import type { Timeframe } from '../ingest/timeframe.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import { prepareSample, type SamplePlan } from './sample.ts';
+import { describeShard, ownsSymbol } from './shard.ts';
+
+export interface FeedRequest {
+  feed: string | undefined;
+  symbols: readonly string[] | undefined;
+  timeframe: Timeframe | undefined;
+  once: boolean;
+  shard: Config['shard'];
+  demoSpeed: number;
+  demoTail: number;
+  store: Pick<Store, 'listCandleSeries' | 'upsertCandles'>;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface FeedChoice {
+  source: CandleSource;
+  /** Set when the bundled sample runs as the demo. */
+  sample: SamplePlan | null;
+  /** Ticks arrive as fast as the engine takes them (replay or synthetic at speed 0). */
+  fast: boolean;
+  /** Speed of a replay or synthetic feed (0 = as fast as possible); null for live feeds. */
+  speed: number | null;
+}
+
+export async function openFeed(r: FeedRequest): Promise<FeedChoice> {
+  const wanted = (s: string) => ownsSymbol(r.shard, s) && (!r.symbols || r.symbols.includes(s));
+  if (r.feed === undefined) {
+    const sample = await prepareSample(r.store, {
+      speed: r.once ? 0 : r.demoSpeed,
+      tail: r.demoTail,
+      owns: wanted,
+      timeframe: r.timeframe,
+      log: r.log,
+    });
+    const missing = (r.symbols ?? []).filter((s) => !sample.symbols.includes(s) && ownsSymbol(r.shard, s));
+    if (missing.length > 0) throw new ConfigError(`the bundled sample has no candles for ${missing.join(', ')}; set FEED to a feed that has them`);
+    if (sample.symbols.length === 0) throw new ConfigError(nothingOwned(r, 'the bundled sample'));
+    const speed = r.once ? 0 : r.demoSpeed;
+    return { source: sample.source, sample, fast: speed === 0, speed };
+  }
+
+  const spec = parseFeedSpec(r.feed);
+  const defaultSpeed = r.once ? 0 : undefined;
+  let symbols: string[] | undefined;
+  if (spec.kind === 'replay') {
+    const inFeed = [...new Set(spec.paths.map((p) => replayFileInfo(p).symbol))];
+    const missing = (r.symbols ?? []).filter((s) => !inFeed.includes(s));
+    if (missing.length > 0) throw new ConfigError(`replay feed has no file for symbol(s) ${missing.join(', ')}`);
+    symbols = inFeed.filter(wanted);
+    if (symbols.length === 0) throw new ConfigError(nothingOwned(r, 'the replay feed'));
+  } else if (spec.kind === 'binance') {
+    symbols = r.symbols?.filter((s) => ownsSymbol(r.shard, s));
+    if (symbols && symbols.length === 0) throw new ConfigError(nothingOwned(r, 'SYMBOLS'));
+  }
+  // Synthetic symbols are generated (SYN0/USD, ...): the tick loop drops those of other shards.
+  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock });
+  const speed = spec.kind === 'binance' ? null : (spec.speed ?? defaultSpeed ?? 0);
+  return { source, sample: null, fast: speed === 0, speed };
+}
+
+function nothingOwned(r: FeedRequest, what: string): string {
+  const shard = r.shard.count > 1 ? ` for SHARD=${describeShard(r.shard)}` : '';
+  const filter = r.symbols ? ` among SYMBOLS ${r.symbols.join(',')}` : '';
+  return `${what} has no symbol to handle${shard}${filter}; check SYMBOLS and SHARD`;
+}

@@ -1,0 +1,274 @@
+/**
+ * The tick loop: the one path a candle takes from the feed to subscribers and the store.
+ *
+ *   source ──sink(batch)──► bounded queue ──► run(): up to K ticks ──► engine.process
+ *                                                    │
+ *                  for each tick, in order:          ├─► 1. hub: signals, then outcomes (subscribers first)
+ *                                                    └─► 2. outbox: predictions, outcomes, samples, candles
+ *
+ * - Backpressure: the sink returns at once while the queue has room and waits only when it is full;
+ *   the source awaits the sink, so a slow engine slows the feed instead of growing memory.
+ * - K (`maxTicksPerBatch`): 1 for live feeds (every tick is published as soon as it is computed);
+ *   large for a fast replay, so inference is batched across time (engine.ts explains why the
+ *   result is the same as tick by tick).
+ * - Outbox order inside a tick: the candles are enqueued LAST. The journal is append-only, so if
+ *   the process dies half-way through a tick, either the tick's candles are journaled (and then
+ *   everything before them too), or they are not and the next start sees the candle as new and
+ *   computes the same signals again (deterministic ids, idempotent writes). Candles first would
+ *   let a crash store a candle whose signals are lost: at restart the engine skips candles it has
+ *   already seen in the store.
+ * - Errors: a typed retryable error (SignalbaseError with retryable = true, e.g. a full inference
+ *   queue) is logged and counted, the ticks' candles are still stored, their signals are skipped.
+ *   Anything else is a bug or a broken disk: `onFatal` is called and the loop stops taking ticks
+ *   (the daemon then exits non-zero; STYLE.md "crash on bugs").
+ */
+import { randomUUID } from 'node:crypto';
+import { SignalbaseError } from '../errors.ts';
+import type { Candle } from '../ingest/candle.ts';
+import type { CandleBatch, CandleSink } from '../ingest/source.ts';
+import type { Logger } from '../log.ts';
+import type { TickOutput } from '../signals/engine.ts';
+import { toSignal, type Signal } from '../signals/signal.ts';
+import type { OutboxWriter } from '../store/outbox/index.ts';
+import type { Direction, PredictionRecord } from '../store/types.ts';
+import { candlesIngested, signalsTotal, tickErrors, tickLatency, tickQueueDepth, ticksTotal } from './metrics.ts';
+
+/** Where signals and outcomes go first: the websocket hub. */
+export interface TickPublisher {
+  publishSignals(signals: readonly Signal[]): void;
+  publishOutcome(data: Record<string, unknown>): void;
+}
+
+export interface TickEngine {
+  process(batches: readonly CandleBatch[]): Promise<TickOutput[]>;
+}
+
+export interface TickLoopOptions {
+  engine: TickEngine;
+  publisher: TickPublisher;
+  writer: OutboxWriter;
+  log: Logger;
+  /** Ticks handed to one engine.process call at most (K). */
+  maxTicksPerBatch: number;
+  /** Ticks waiting at most; the sink waits beyond. Default max(16, 2K). */
+  maxQueued?: number;
+  /** Shard filter: candles of other symbols are dropped before the queue. */
+  owns?: (symbol: string) => boolean;
+  /** Called after every engine.process call (a model swap is complete then). */
+  onBatchDone?: () => void;
+  /** A bug (or a broken disk): the loop stops; the daemon exits non-zero. */
+  onFatal: (err: unknown) => void;
+  /** Whether ml_generation_logs gets one row per engine call that produced signals. Default true. */
+  generationLogs?: boolean;
+  /**
+   * 'info': every BUY / SELL signal and trade outcome gets a one-line log (the demo, where the
+   * terminal is the newcomer's view); 'debug' (default): per-signal lines only at debug level.
+   */
+  signalLogLevel?: 'info' | 'debug';
+}
+
+interface Queued {
+  batch: CandleBatch;
+  /** performance.now() when the sink received it. */
+  arrived: number;
+}
+
+export class TickLoop {
+  private readonly queue: Queued[] = [];
+  private readonly maxQueued: number;
+  private readonly log: Logger;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private spaceWaiters: Array<() => void> = [];
+  private stopping: Promise<void> | null = null;
+  private draining = false;
+  private failed = false;
+  private ticks = 0;
+  private signals = 0;
+  private newest = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly opts: TickLoopOptions) {
+    if (!(Number.isInteger(opts.maxTicksPerBatch) && opts.maxTicksPerBatch >= 1)) {
+      throw new RangeError(`maxTicksPerBatch must be a positive integer, got ${opts.maxTicksPerBatch}`);
+    }
+    this.maxQueued = opts.maxQueued ?? Math.max(16, 2 * opts.maxTicksPerBatch);
+    this.log = opts.log.child({ module: 'ticks' });
+  }
+
+  /** Ticks processed so far. */
+  get processedTicks(): number {
+    return this.ticks;
+  }
+
+  /** Signals published so far. */
+  get publishedSignals(): number {
+    return this.signals;
+  }
+
+  /** Open time of the newest candle processed (data time, for retention). */
+  get newestOpenTime(): number {
+    return this.newest;
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** What the source calls for every tick; waits only while the queue is full. */
+  readonly sink: CandleSink = async (batch) => {
+    const owns = this.opts.owns;
+    const candles = owns ? batch.candles.filter((c) => owns(c.symbol)) : batch.candles;
+    if (candles.length === 0) return;
+    const arrived = performance.now();
+    while (this.queue.length >= this.maxQueued && !this.failed && !this.draining) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    }
+    if (this.failed || (this.draining && this.loop === null)) {
+      this.log.warn({ closeTime: new Date(batch.closeTime).toISOString(), candles: candles.length }, 'tick arrived after the pipeline stopped; not processed (the feed delivers it again at next start)');
+      return;
+    }
+    this.queue.push({ batch: candles === batch.candles ? batch : { ...batch, candles }, arrived });
+    tickQueueDepth.set(this.queue.length);
+    this.wake?.();
+  };
+
+  start(): void {
+    if (this.loop || this.stopping) return;
+    this.loop = this.run();
+  }
+
+  /**
+   * Call after the feed has stopped: processes the ticks still queued (the tick in flight and the
+   * bounded backlog behind it), then ends. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.draining = true;
+      this.wake?.();
+      this.releaseWaiters();
+      await this.loop;
+      this.loop = null;
+      tickQueueDepth.set(0);
+    })();
+    return this.stopping;
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.failed) return;
+      if (this.queue.length === 0) {
+        if (this.draining) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+        continue;
+      }
+      const items = this.queue.splice(0, this.opts.maxTicksPerBatch);
+      tickQueueDepth.set(this.queue.length);
+      this.releaseWaiters();
+      await this.processItems(items);
+    }
+  }
+
+  /** Human-readable lines for the published signals and outcomes. */
+  private describe(out: TickOutput): void {
+    const level = this.opts.signalLogLevel ?? 'debug';
+    if (!this.log.isLevelEnabled(level)) return;
+    for (const s of out.signals) {
+      if (level === 'info' && s.predictedDirection === 'HOLD') continue;
+      const levels = s.stopLoss !== null && s.takeProfit !== null ? `, stop ${fmt(s.stopLoss)}, target ${fmt(s.takeProfit)}` : '';
+      this.log[level](
+        { id: s.id, symbol: s.symbol, direction: s.predictedDirection, model: s.modelVersion },
+        `signal ${s.symbol} ${s.predictedDirection} (${s.recommendation}, confidence ${s.confidenceScore.toFixed(2)}) at ${fmt(s.entryPrice)}${levels} — candle ${new Date(s.candleTime).toISOString().slice(0, 16).replace('T', ' ')}, ${s.modelVersion === 'rules' ? 'rule consensus' : `model ${s.modelVersion}`}`,
+      );
+    }
+    for (const r of out.resolved) {
+      const m = r.message;
+      if (level === 'info' && m.outcome === 'NO_TRADE') continue;
+      const what = m.outcome === 'TP_HIT' ? 'hit its target' : m.outcome === 'SL_HIT' ? 'hit its stop' : m.outcome === 'EXPIRED' ? 'expired' : 'resolved (no trade)';
+      this.log[level]({ id: m.prediction_id, symbol: m.symbol, outcome: m.outcome }, `outcome ${m.symbol} ${m.predicted_direction} from ${m.candle_time.slice(0, 16).replace('T', ' ')} ${what}: ${m.profit_loss_pct >= 0 ? '+' : ''}${m.profit_loss_pct.toFixed(2)}%`);
+    }
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async processItems(items: Queued[]): Promise<void> {
+    const batches = items.map((q) => q.batch);
+    try {
+      let outputs: TickOutput[];
+      const started = performance.now();
+      try {
+        outputs = await this.opts.engine.process(batches);
+      } catch (err) {
+        if (!(err instanceof SignalbaseError && err.retryable)) throw err;
+        tickErrors.inc({ code: err.code });
+        this.log.warn({ err, ticks: batches.length, from: new Date(batches[0]!.closeTime).toISOString() }, 'ticks failed with a retryable error; their candles are stored, their signals skipped');
+        for (const b of batches) this.opts.writer.upsertCandles(b.candles);
+        return;
+      }
+      this.opts.onBatchDone?.();
+      const all: PredictionRecord[] = [];
+      for (let i = 0; i < outputs.length; i++) {
+        const out = outputs[i]!;
+        // 1. Subscribers first.
+        if (out.signals.length > 0) this.opts.publisher.publishSignals(out.signals.map(toSignal));
+        for (const r of out.resolved) this.opts.publisher.publishOutcome(r.message);
+        tickLatency.observe((performance.now() - items[i]!.arrived) / 1000);
+        this.describe(out);
+        // 2. The store, through the outbox; candles last (see the file comment).
+        const w = this.opts.writer;
+        if (out.signals.length > 0) w.insertPredictions(out.signals);
+        if (out.resolved.length > 0) {
+          w.resolvePredictions(out.resolved.map((r) => r.outcome));
+          w.insertTrainingSamples(out.resolved.map((r) => r.sample));
+        }
+        w.upsertCandles(out.candles as Candle[]);
+        ticksTotal.inc();
+        candlesIngested.inc(out.candles.length);
+        for (const c of out.candles) if (c.openTime > this.newest) this.newest = c.openTime;
+        for (const s of out.signals) signalsTotal.inc({ direction: s.predictedDirection });
+        this.ticks++;
+        this.signals += out.signals.length;
+        all.push(...out.signals);
+      }
+      if (all.length > 0 && this.opts.generationLogs !== false) this.opts.writer.insertGenerationLog(generationLog(all, performance.now() - started));
+    } catch (err) {
+      this.failed = true;
+      this.releaseWaiters();
+      this.opts.onFatal(err);
+    }
+  }
+}
+
+const fmt = (x: number) => Number(x.toPrecision(6)).toString();
+
+/** One ml_generation_logs row for the signals of one engine call. */
+function generationLog(signals: readonly PredictionRecord[], ms: number) {
+  const byDirection: Record<Direction, number> = { BUY: 0, SELL: 0, HOLD: 0 };
+  const confidence = { low: 0, medium: 0, high: 0 };
+  let sum = 0;
+  for (const s of signals) {
+    byDirection[s.predictedDirection]++;
+    sum += s.confidenceScore;
+    confidence[s.confidenceScore < 0.5 ? 'low' : s.confidenceScore < 0.7 ? 'medium' : 'high']++;
+  }
+  const symbols = new Set(signals.map((s) => s.symbol)).size;
+  return {
+    batchId: randomUUID(),
+    generationStrategy: signals.some((s) => s.modelVersion !== 'rules') ? 'model' : 'rules',
+    symbolsCount: symbols,
+    signalsPerSymbol: Math.max(1, Math.round(signals.length / Math.max(1, symbols))),
+    totalSignalsGenerated: signals.length,
+    avgConfidence: sum / signals.length,
+    confidenceDistribution: confidence,
+    signalDistribution: byDirection,
+    processingTimeMs: ms,
+    successRate: 1,
+    errorCount: 0,
+    status: 'COMPLETED',
+    completedAt: Date.now(),
+  };
+}
