@@ -112,7 +112,7 @@ registerDoctorCheck({
 
 // Loaded only when the check runs, so the other checks do not pay for TensorFlow.
 registerDoctorCheck({
-  name: 'tfjs backend',
+  name: 'tfjs',
   async run({ config, log }) {
     const { checkBackend } = await import('../model/backend.ts');
     return checkBackend(config.tfjsBackend, log);

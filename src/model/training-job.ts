@@ -43,6 +43,19 @@ import { readTrainingSeries } from './training-source.ts';
 import { modelVersion, newRunId } from './versions.ts';
 import type { Timeframe } from '../ingest/timeframe.ts';
 
+/**
+ * The job's network size and schedule (over train-loop.ts's DEFAULT_HYPER). Measured on this shared
+ * 2-core machine under load (load average 10-15, wasm backend, T=60, F=17): a batch costs about the
+ * same 1-2 s from 256 to 1024 windows and 16 to 32 units, so wider batches and a narrower LSTM cut an
+ * epoch over the four 5m files (≈15.7k training windows) from ~3.5 min (32 units, batch 256) to ~1 min.
+ * The learning rate is doubled for the halved number of updates; early stopping usually ends the run
+ * before maxEpochs.
+ */
+export const JOB_HYPER: Partial<HyperParams> = { units: 16, batchSize: 512, learningRate: 2e-3, maxEpochs: 8, patience: 2 };
+
+/** Validation samples scored per permuted feature (evenly spaced over the window). */
+export const IMPORTANCE_SAMPLES = 2000;
+
 export interface TrainingJobDeps {
   store: Store;
   config: Config;
@@ -61,6 +74,7 @@ export interface TrainingJobOptions {
   activate?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: JobProgress) => void;
+  /** Over JOB_HYPER. */
   hyper?: Partial<HyperParams>;
   /** Train on these series instead of the store's candles. */
   candles?: readonly SeriesCandles[];
@@ -74,7 +88,7 @@ export interface TrainingJobOptions {
   classWeights?: readonly [number, number, number];
   /** Step the indicator weights toward the importance (default true). */
   updateWeights?: boolean;
-  /** Samples permutation importance scores (evenly spaced over the validation window). */
+  /** Validation samples permutation importance scores (default IMPORTANCE_SAMPLES). */
   importanceSamples?: number;
 }
 
@@ -154,7 +168,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
         valRows: set.split.val,
         classWeights: opts.classWeights ? [...opts.classWeights] as [number, number, number] : set.classWeights,
         seed,
-        hyper: opts.hyper,
+        hyper: { ...JOB_HYPER, ...opts.hyper },
         backend,
       },
       { signal: opts.signal, log },
@@ -185,7 +199,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
       phase('importance', `permutation importance of ${set.dataset.featureCount} features`);
       const importance = await permutationImportance(predictor, set.dataset, set.split.val, {
         seed: deriveSeed(seed, 'importance'),
-        maxSamples: opts.importanceSamples,
+        maxSamples: opts.importanceSamples ?? IMPORTANCE_SAMPLES,
         signal: opts.signal,
       });
       dImportance = lap();
