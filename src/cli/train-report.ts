@@ -48,7 +48,7 @@ export function renderTrainReport(r: TrainingJobResult): string {
     `model ${r.version}  (run ${r.runId}, seed ${r.seed}, backend ${r.backend})`,
     `data: ${s.symbols.length} series ${s.timeframe} (${s.symbols.join(', ')}), windows of ${s.timesteps}; ` +
       `train ${s.samples.train} / validation ${s.samples.val} / test ${s.samples.test} (purged ${s.samples.purged})`,
-    `test window: ${s.window.testStart} .. ${s.window.testEnd}; epochs ${r.epochsRun} (best ${r.bestEpoch})`,
+    `test period: ${s.window.testStart} .. ${s.window.testEnd}; epochs ${r.epochsRun} (best ${r.bestEpoch})`,
     '',
     line('test window', columns.map(([name]) => name)),
     line('-'.repeat(labelWidth), widths.map((w) => '-'.repeat(w))),
