@@ -95,7 +95,7 @@ describe('runTrainingJob', () => {
     const [hold, rules, test] = rows as [Record<string, number>, Record<string, number>, Record<string, unknown>];
     expect(test.f1_score).toBe(r.metrics.f1Macro);
     expect(rules.trades_count).toBe(r.baselines.rules.trades);
-    expect(promotionGate({ candidate: { f1Macro: test.f1_score as number, profitFactor: test.profit_factor as number }, alwaysHold: { f1Macro: hold.f1_score } })).toEqual(r.gate);
+    expect(promotionGate({ candidate: { f1Macro: test.f1_score as number, profitFactor: test.profit_factor as number }, alwaysHold: { f1Macro: hold.f1_score! } })).toEqual(r.gate);
     for (const v of Object.values(r.metrics)) expect(Number.isNaN(v)).toBe(false);
     expect(r.metrics.accuracy).toBeGreaterThanOrEqual(0);
     expect(r.metrics.accuracy).toBeLessThanOrEqual(1);
