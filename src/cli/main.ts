@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   migrate: () => import('./migrate.ts'),
   doctor: () => import('./doctor.ts'),
   indicators: () => import('./indicators.ts'),
+  backtest: () => import('./backtest.ts'),
   run: () => import('./run.ts'),
   train: () => import('./train.ts'),
   models: () => import('./models.ts'),
