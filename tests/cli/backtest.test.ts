@@ -19,6 +19,7 @@ async function signalbase(args: string[]) {
     env: { ...process.env, SIGNALBASE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', TFJS_BACKEND: 'wasm' },
     maxBuffer: 16 * 1024 * 1024,
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document read field by field
   return JSON.parse(stdout) as Record<string, any>;
 }
 
