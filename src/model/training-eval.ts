@@ -12,7 +12,12 @@ import { rawToValues } from '../features/indicator-set.ts';
 import { consensus } from '../features/consensus.ts';
 import { INDICATOR_COLUMNS } from '../features/columns.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import type { Direction } from '../store/types.ts';
+import { describeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import type { Direction, ModelMetrics } from '../store/types.ts';
+import type { BackendPreference } from './backend.ts';
+import { loadModelVersion, type LoadedModel } from './registry.ts';
 import type { WindowPredictor } from './batcher.ts';
 import { CLASSES, NUM_CLASSES, argmaxAt, classOf } from './classes.ts';
 import { gatherWindows, type WindowDataset } from './dataset.ts';
@@ -112,4 +117,41 @@ export async function scoreModel(set: TrainingSet, m: ScoredModel, samples: Int3
   }
   const evaluation = evaluatePredictions({ ...evaluationBase(set, samples), predicted });
   return { evaluation, predicted, probabilities, skipped: samples.length - fits.length };
+}
+
+export interface ActiveComparison {
+  version: string;
+  metrics: ModelMetrics | null;
+  /** Why the active model could not be scored (then metrics is null). */
+  error: string | null;
+  /** Test samples it could not window (scored as HOLD). */
+  skipped: number;
+}
+
+/**
+ * The store's active model scored on the same samples, through its stored artifact; null when no
+ * model is active. A model that cannot be loaded is reported (error), not thrown: the new model's
+ * gate then compares with always-HOLD only.
+ */
+export async function scoreActiveModel(
+  store: Store,
+  set: TrainingSet,
+  samples: Int32Array,
+  opts: PredictOptions & { backend?: BackendPreference; log?: Logger } = {},
+): Promise<ActiveComparison | null> {
+  const rec = await store.activeModel();
+  if (!rec) return null;
+  let loaded: LoadedModel;
+  try {
+    loaded = await loadModelVersion(store, rec.version, { backend: opts.backend });
+  } catch (err) {
+    opts.log?.warn({ err, active: rec.version }, `the active model ${rec.version} cannot be loaded to compare with; the gate compares with always-HOLD only`);
+    return { version: rec.version, metrics: null, error: describeError(err), skipped: 0 };
+  }
+  try {
+    const s = await scoreModel(set, loaded, samples, opts);
+    return { version: rec.version, metrics: s.evaluation.metrics, error: null, skipped: s.skipped };
+  } finally {
+    loaded.dispose();
+  }
 }

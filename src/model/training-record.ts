@@ -5,7 +5,6 @@
  */
 import type { WeightUpdate } from '../features/weights.ts';
 import type { Store } from '../store/store.ts';
-import type { ModelMetrics } from '../store/types.ts';
 import type { MetadataInput } from './artifact.ts';
 import type { Evaluation } from './evaluate.ts';
 import type { GateDecision } from './gate.ts';
@@ -13,15 +12,8 @@ import type { ImportanceResult } from './importance.ts';
 import type { TrainResult } from './train-loop.ts';
 import { featureReference, predictionReference } from './drift-reference.ts';
 import { jsonSafe } from './report.ts';
+import type { ActiveComparison } from './training-eval.ts';
 import { TRANSFORMS_ID, type TrainingSet } from './training-set.ts';
-
-export interface ActiveComparison {
-  version: string;
-  metrics: ModelMetrics | null;
-  /** Why the active model could not be scored (then metrics is null). */
-  error: string | null;
-  skipped: number;
-}
 
 export interface TrainingOutcome {
   version: string;
