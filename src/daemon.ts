@@ -21,26 +21,24 @@
  */
 import { hostname } from 'node:os';
 import type { Config } from './config.ts';
-import { describeError } from './errors.ts';
+import { SignalbaseError, describeError } from './errors.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
 import { systemClock, type Clock } from './ingest/clock.ts';
 import type { CandleSource, SeriesInfo } from './ingest/source.ts';
 import type { Timeframe } from './ingest/timeframe.ts';
 import type { Logger } from './log.ts';
-import { registry } from './metrics.ts';
 import { initBackend } from './model/backend.ts';
 import { loadActiveModel } from './model/registry.ts';
-import { runTrainingJob } from './model/training-job.ts';
-import { createApiServer, type ApiServer } from './serve/index.ts';
+import type { ApiServer } from './serve/index.ts';
 import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
-import { PipelineApi } from './daemon/api.ts';
 import { openFeed } from './daemon/feed.ts';
-import { BackgroundTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
-import { checkReadiness } from './daemon/readiness.ts';
+import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
+import { startCandleRetention } from './daemon/retention.ts';
 import { retrainNow } from './daemon/retrain-now.ts';
+import { createPipelineServer } from './daemon/server.ts';
 import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
 import { describeShard, ownsSymbol } from './daemon/shard.ts';
 import { TickLoop } from './daemon/tick-loop.ts';
@@ -93,7 +91,7 @@ export class Daemon {
   private fatal: unknown = undefined;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
-  private retention: NodeJS.Timeout | null = null;
+  private stopRetention: () => void = () => undefined;
 
   private storeRef: Store | null = null;
   private outbox: Outbox | null = null;
@@ -139,7 +137,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    if (this.phaseNow !== 'idle') throw new Error(`daemon cannot start: it is ${this.phaseNow}`);
+    if (this.phaseNow !== 'idle') throw new SignalbaseError('DAEMON_STATE', `the daemon cannot start: it is ${this.phaseNow}; create a new one`);
     this.phaseNow = 'starting';
     this.starting = this.startComponents();
     try {
@@ -232,47 +230,27 @@ export class Daemon {
       signalLogLevel: feed.sample && !once ? 'info' : 'debug',
     }));
 
-    const timeframes = new Map(this.series.map((s) => [s.symbol, s.timeframe]));
-    const api = new PipelineApi({
-      view: {
-        series: (symbol) => engine.series(symbol, timeframes.get(symbol)),
-        timeframes,
-        model: () => slot.model,
-        weights: () => this.weights!,
-      },
-      writer: () => (this.phaseNow === 'running' ? outbox : null),
+    const server = (this.server = createPipelineServer({
       store,
+      engine,
+      slot,
+      outbox,
+      source,
+      series: this.series,
+      weights: () => this.weights!,
+      phase: () => this.phaseNow,
+      schemaCurrent: () => this.schemaCurrent,
       barrier: config.barrier,
-      clock: this.clock,
       windowSize: WINDOW,
-      log: root.child({ module: 'api' }),
-    });
-    const server = (this.server = createApiServer({
-      keys: { validate: (key) => store.validateApiKey(key) },
-      signals: { readAfter: (q) => store.readPredictions(q), get: (id) => store.getPrediction(id) },
-      predict: (symbol, candles) => api.predict(symbol, candles),
-      retrain: (force, reason) => api.retrain(force, reason),
-      indicators: (symbol) => api.indicators(symbol),
-      dashboard: () => api.dashboard(),
-      readiness: () =>
-        checkReadiness({
-          phase: () => this.phaseNow,
-          ping: () => store.ping(),
-          schemaCurrent: () => this.schemaCurrent,
-          feed: () => (this.source ? { status: this.source.status, error: this.source.error } : null),
-          outbox: () => this.outbox?.health() ?? null,
-        }),
-      knownSymbols: () => api.knownSymbols(),
-      registry,
-      logger: root,
       clock: this.clock,
+      log: root,
       options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
     log.info({ port, backend }, `listening on http://localhost:${port} — stream at ws://localhost:${port}/v1/stream`);
 
     this.trainer = new BackgroundTrainer({
-      trainer: this.trainerFor(store, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}),
+      trainer: this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}),
       load: loadModel,
       slot,
       log: root,
@@ -280,18 +258,18 @@ export class Daemon {
     });
 
     loop.start();
-    if (feed.sample) {
+    if (feed.sample && feed.sample.replay > 0) {
       const s = feed.sample;
       log.info(
         { symbols: s.symbols, candles: s.replay, speed: feed.speed },
         `replaying the bundled sample: ${s.symbols.length} symbols, ${s.timeframe} candles, ${describePace(s.timeframe, feed.speed ?? 0)}`,
       );
-    } else {
+    } else if (!feed.sample) {
       log.info({ feed: source.kind, symbols: this.series.map((x) => x.symbol), speed: feed.speed }, `feed: ${source.kind}, ${this.series.length} series`);
     }
     await source.start(loop.sink);
     void source.finished.then(
-      () => this.onFeedFinished(),
+      () => void this.onFeedFinished(),
       (err: unknown) => this.onFatal(err, 'the feed failed'),
     );
   }
@@ -300,9 +278,10 @@ export class Daemon {
   private afterStart(): void {
     const { trainer, slot, storeRef: store } = this;
     if (!trainer || !slot || !store) return;
-    this.startRetention(store);
+    this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
     if (this.opts.retrainNow) {
-      void retrainNow(store, trainer, this.worker, this.root.child({ module: 'retrain' })).catch((err: unknown) => this.log.error({ err }, `--retrain-now failed: ${describeError(err)}`));
+      // Under --once the training waits for the replay, so it sees the candles just replayed.
+      if (!this.opts.once) void this.retrainNow(store, trainer);
       return;
     }
     const demo = (this.opts.feed ?? this.config.feed) === undefined;
@@ -318,43 +297,43 @@ export class Daemon {
     }
   }
 
-  /** CANDLE_RETENTION_DAYS: hourly, prune stored candles older than the retention behind the newest candle seen. */
-  private startRetention(store: Store): void {
-    const keep = this.config.candleRetentionMs;
-    if (!(keep > 0)) return;
-    this.retention = setInterval(() => {
-      const newest = this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY;
-      if (!Number.isFinite(newest)) return;
-      store
-        .pruneCandles(newest - keep)
-        .then((n) => n > 0 && this.log.info({ pruned: n }, `pruned ${n} candles older than the retention`))
-        .catch((err: unknown) => this.log.warn({ err }, 'candle retention failed'));
-    }, 3_600_000);
-    this.retention.unref();
+  private retrainNow(store: Store, trainer: BackgroundTrainer): Promise<void> {
+    return retrainNow(store, trainer, this.worker, this.root.child({ module: 'retrain' })).catch((err: unknown) =>
+      this.log.error({ err }, `--retrain-now failed: ${describeError(err)}`),
+    );
   }
 
-  private trainerFor(store: Store, sel: { symbols?: string[]; timeframe?: Timeframe }): Trainer {
-    if (this.opts.trainer) return this.opts.trainer;
-    return async ({ signal }) => {
-      const r = await runTrainingJob({ store, config: this.config, log: this.root }, { signal, symbols: sel.symbols, timeframe: sel.timeframe });
-      return { version: r.version, activated: r.status === 'active', reason: r.statusReason, durationMs: r.durationsMs.total };
-    };
-  }
-
-  private onFeedFinished(): void {
+  private async onFeedFinished(): Promise<void> {
     const source = this.source;
     if (!source || source.status !== 'ended' || this.stopping) return;
+    await this.loop?.idle();
     if (this.opts.once) {
       this.log.info({ ticks: this.loop?.processedTicks, signals: this.loop?.publishedSignals }, 'the replay ended (--once): finishing the last ticks and flushing the store');
-      void this.stop();
+      void this.finishOnce();
       return;
     }
     this.log.info(
       { ticks: this.loop?.processedTicks, signals: this.loop?.publishedSignals },
       this.loop?.processedTicks
         ? 'the replay ended; still serving the HTTP API and the stream (Ctrl-C to stop)'
-        : 'the replay had no new candles (they were all seen by an earlier run); serving the HTTP API and the stream (delete the data directory to replay the demo from scratch)',
+        : `the replay had no new candles (an earlier run processed them all); serving the HTTP API and the stream (to replay the demo from scratch, stop and delete ${this.config.dataDir})`,
     );
+  }
+
+  /** --once: the replay ended. With --retrain-now, train on what is now stored, then stop. */
+  private async finishOnce(): Promise<void> {
+    const { trainer, storeRef: store } = this;
+    if (this.opts.retrainNow && trainer && store) {
+      await this.loop?.stop();
+      if (this.outbox && !(await this.outbox.drained(this.opts.journalDrainMs ?? 30_000))) {
+        this.log.warn({ pending: this.outbox.depth() }, 'the store has not taken every replayed candle yet; training on what it has');
+      }
+      if (!this.stopping) {
+        this.log.info('training now on the stored history (--retrain-now), then stopping');
+        await this.retrainNow(store, trainer);
+      }
+    }
+    await this.stop();
   }
 
   private onFatal(err: unknown, what: string): void {
@@ -368,7 +347,7 @@ export class Daemon {
     if (this.phaseNow === 'running' || this.phaseNow === 'starting') this.phaseNow = 'stopping';
     const deadline = Date.now() + (this.opts.stopDeadlineMs ?? 10_000);
     const left = () => Math.max(0, deadline - Date.now());
-    if (this.retention) clearInterval(this.retention);
+    this.stopRetention();
     const step = async (name: string, fn: () => Promise<void> | void) => {
       try {
         await fn();

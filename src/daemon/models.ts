@@ -11,11 +11,15 @@
  * (it passed the promotion gate), the model is loaded from the store and installed. A job that does
  * not pass the gate leaves the current model (or the rule consensus) serving, and says why.
  */
+import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
 import type { FeaturePipeline } from '../features/pipeline.ts';
 import type { Logger } from '../log.ts';
 import type { WindowPredictor } from '../model/batcher.ts';
 import { TrainingCancelledError } from '../model/errors.ts';
+import { runTrainingJob } from '../model/training-job.ts';
+import type { Timeframe } from '../ingest/timeframe.ts';
+import type { Store } from '../store/store.ts';
 import type { EngineModel } from '../signals/engine.ts';
 
 /** A loaded model the engine can serve (registry.ts LoadedModel fits). */
@@ -41,6 +45,14 @@ export interface TrainOutcome {
 
 /** Runs one training to completion (or until `signal` aborts). The seam over runTrainingJob. */
 export type Trainer = (opts: { signal: AbortSignal; reason: string }) => Promise<TrainOutcome>;
+
+/** The real trainer: model/training-job.ts on the stored candles of these series (default: config's). */
+export function jobTrainer(deps: { store: Store; config: Config; log: Logger }, sel: { symbols?: string[]; timeframe?: Timeframe } = {}): Trainer {
+  return async ({ signal }) => {
+    const r = await runTrainingJob(deps, { signal, symbols: sel.symbols, timeframe: sel.timeframe });
+    return { version: r.version, activated: r.status === 'active', reason: r.statusReason, durationMs: r.durationsMs.total };
+  };
+}
 
 export class ModelSlot {
   private current: ServingModel | null = null;

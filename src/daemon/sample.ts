@@ -8,9 +8,9 @@
  *   On later starts the history is already stored and the import is skipped.
  * - The last `tail` candles are replayed at a demo speed (300x: one 5m candle a second), so rule
  *   signals flow within seconds of start.
- * - A restart replays the same tail; candles the engine already saw (warm-up sets each series' last
- *   candle) produce nothing again, so a second start after a complete demo has nothing new to show
- *   and says so.
+ * - A restart resumes the tail after the newest stored candle of each series (the engine would skip
+ *   candles it already saw anyway), so a second start after a complete demo has nothing new to show
+ *   and says so at once instead of pacing through old candles.
  */
 import { readReplayFile, replayFileInfo } from '../ingest/replay-file.ts';
 import { ReplaySource } from '../ingest/replay.ts';
@@ -45,7 +45,7 @@ export interface SamplePlan {
   imported: number;
   /** Candles stored as history in total (imported now or earlier). */
   history: number;
-  /** Candles the replay will deliver. */
+  /** Candles the replay will deliver (fewer than tail × series when resuming an earlier demo). */
   replay: number;
   symbols: string[];
   timeframe: Timeframe;
@@ -71,7 +71,7 @@ export async function prepareSample(store: Pick<Store, 'listCandleSeries' | 'ups
   const files = await Promise.all(infos.map((i) => readReplayFile(i.path, { reporter, log })));
   reporter.flush();
 
-  const stored = new Map((await store.listCandleSeries()).map((s) => [`${s.symbol}|${s.timeframe}`, s.count]));
+  const stored = new Map((await store.listCandleSeries()).map((s) => [`${s.symbol}|${s.timeframe}`, s]));
   const tails: Candle[][] = [];
   let imported = 0;
   let history = 0;
@@ -79,10 +79,12 @@ export async function prepareSample(store: Pick<Store, 'listCandleSeries' | 'ups
     const candles = files[k]!;
     const split = Math.max(0, candles.length - opts.tail);
     const bulk = candles.slice(0, split);
-    tails.push(candles.slice(split));
+    const seen = stored.get(`${infos[k]!.symbol}|${infos[k]!.timeframe}`);
+    // Tail candles an earlier run already processed would produce nothing: the demo resumes after them.
+    const lastSeen = seen?.lastOpenTime ?? Number.NEGATIVE_INFINITY;
+    tails.push(candles.slice(split).filter((c) => c.openTime > lastSeen));
     history += bulk.length;
-    const have = stored.get(`${infos[k]!.symbol}|${infos[k]!.timeframe}`) ?? 0;
-    if (have >= bulk.length) continue;
+    if ((seen?.count ?? 0) >= bulk.length) continue;
     if (imported === 0) log.info(`first start: storing the bundled sample's history (${infos.length} symbols) so indicators and a first model have data`);
     for (let i = 0; i < bulk.length; i += IMPORT_CHUNK) await store.upsertCandles(bulk.slice(i, i + IMPORT_CHUNK));
     imported += bulk.length;

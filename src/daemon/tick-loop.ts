@@ -80,6 +80,8 @@ export class TickLoop {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private spaceWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+  private busy = false;
   private stopping: Promise<void> | null = null;
   private draining = false;
   private failed = false;
@@ -132,6 +134,12 @@ export class TickLoop {
     this.wake?.();
   };
 
+  /** Resolves once every tick handed to the sink so far has been processed. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && !this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   start(): void {
     if (this.loop || this.stopping) return;
     this.loop = this.run();
@@ -155,8 +163,12 @@ export class TickLoop {
 
   private async run(): Promise<void> {
     for (;;) {
-      if (this.failed) return;
+      if (this.failed) {
+        this.notifyIdle();
+        return;
+      }
       if (this.queue.length === 0) {
+        this.notifyIdle();
         if (this.draining) return;
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = null;
@@ -165,8 +177,19 @@ export class TickLoop {
       const items = this.queue.splice(0, this.opts.maxTicksPerBatch);
       tickQueueDepth.set(this.queue.length);
       this.releaseWaiters();
-      await this.processItems(items);
+      this.busy = true;
+      try {
+        await this.processItems(items);
+      } finally {
+        this.busy = false;
+      }
     }
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Human-readable lines for the published signals and outcomes. */

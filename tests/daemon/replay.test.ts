@@ -7,12 +7,14 @@
  *    predictions as the uninterrupted run (same ids, directions, numbers).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEMO_TAIL } from '../../src/daemon/sample.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
+import { SAMPLE_DATA_DIR } from '../../src/ingest/feed-spec.ts';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';
 import { predictionId } from '../../src/signals/prediction-id.ts';
 import type { PredictionRecord } from '../../src/store/types.ts';
-import { comparable, dataDirFrom, freePort, metricValue, migratedTemplate, removeDir, replayDir, spawnDaemon, storedState } from './helpers.ts';
+import { comparable, dataDirFrom, freePort, metricValue, migratedTemplate, openStoreAt, removeDir, replayDir, spawnDaemon, storedState } from './helpers.ts';
 
 const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'];
 const N = 300;
@@ -100,5 +102,39 @@ describe('signalbase run --once', () => {
     expect(after.predictions.map((p) => p.id)).toEqual(reference.predictions.map((p) => p.id));
     expect(after.predictions.map((p) => p.predictedDirection)).toEqual(reference.predictions.map((p) => p.predictedDirection));
     after.predictions.forEach((p, i) => expectSame(p, reference.predictions[i]!));
+  }, 300_000);
+});
+
+describe('signalbase run with nothing configured (the bundled sample), under --once', () => {
+  it('stores the sample as history, signals only on the replayed tail, and replays nothing twice', async () => {
+    const data = dataDirFrom(template);
+    dirs.push(data);
+    const first = spawnDaemon(['--once'], { SIGNALBASE_DATA_DIR: data, PORT: '0' });
+    const code = await first.exited;
+    if (code !== 0) throw new Error(`sample run exited ${code}:\n${first.stderr().slice(-3000)}`);
+    const log = createLogger({ level: 'silent', pretty: false });
+    const files = ['DASH_BTC-5m.json', 'LTC_BTC-5m.json', 'XLM_BTC-5m.json', 'ZEC_BTC-5m.json'];
+    const sample = await Promise.all(files.map((f) => readReplayFile(`${SAMPLE_DATA_DIR}${f}`, { log })));
+    const state = await storedState(data);
+    // Every candle of the four files (data/sample/README.md: 5760 + 5760 + 5758 + 5757).
+    expect(state.candles).toBe(sample.reduce((n, c) => n + c.length, 0));
+    expect(state.series).toBe(4);
+    // Warmed up from the imported history, each series signals on every one of its tail candles.
+    for (const candles of sample) {
+      const symbol = candles[0]!.symbol;
+      expect(state.predictions.filter((p) => p.symbol === symbol).map((p) => p.candleTime)).toEqual(candles.slice(-DEMO_TAIL).map((c) => c.openTime));
+    }
+    const store = await openStoreAt(data);
+    try {
+      expect(await store.listModels()).toEqual([]); // --once never starts the demo's first training
+    } finally {
+      await store.close();
+    }
+
+    const second = spawnDaemon(['--once'], { SIGNALBASE_DATA_DIR: data, PORT: '0' });
+    expect(await second.exited).toBe(0);
+    const again = await storedState(data);
+    expect(again.candles).toBe(state.candles);
+    expect(again.predictions.map((p) => p.id)).toEqual(state.predictions.map((p) => p.id));
   }, 300_000);
 });

@@ -1,0 +1,78 @@
+/**
+ * The HTTP API and websocket stream of the running daemon: serve/'s server wired to the store (keys,
+ * stored signals, retrain queue, dashboard), the live engine (predict, indicators) and the readiness
+ * checks.
+ */
+import type { IndicatorWeights } from '../features/weights.ts';
+import type { Clock } from '../ingest/clock.ts';
+import type { CandleSource, SeriesInfo } from '../ingest/source.ts';
+import type { Logger } from '../log.ts';
+import { registry } from '../metrics.ts';
+import { createApiServer, type ApiServer } from '../serve/index.ts';
+import type { ApiOptions } from '../serve/types.ts';
+import type { BarrierParams } from '../signals/barrier.ts';
+import type { SignalEngine } from '../signals/engine.ts';
+import type { Outbox } from '../store/outbox/index.ts';
+import type { Store } from '../store/store.ts';
+import { PipelineApi } from './api.ts';
+import type { ModelSlot } from './models.ts';
+import { checkReadiness } from './readiness.ts';
+
+export interface PipelineServerDeps {
+  store: Store;
+  engine: SignalEngine;
+  slot: ModelSlot;
+  outbox: Outbox;
+  source: CandleSource;
+  /** The series this instance handles (after SYMBOLS, TIMEFRAME and SHARD). */
+  series: readonly SeriesInfo[];
+  weights: () => IndicatorWeights;
+  /** The daemon's phase, for readiness; API predictions are logged only while 'running'. */
+  phase: () => string;
+  schemaCurrent: () => boolean;
+  barrier: BarrierParams;
+  windowSize: number;
+  clock: Clock;
+  log: Logger;
+  options?: Partial<ApiOptions>;
+}
+
+export function createPipelineServer(d: PipelineServerDeps): ApiServer {
+  const { store, engine, slot, outbox, source } = d;
+  const timeframes = new Map(d.series.map((s) => [s.symbol, s.timeframe]));
+  const api = new PipelineApi({
+    view: {
+      series: (symbol) => engine.series(symbol, timeframes.get(symbol)),
+      timeframes,
+      model: () => slot.model,
+      weights: d.weights,
+    },
+    writer: () => (d.phase() === 'running' ? outbox : null),
+    store,
+    barrier: d.barrier,
+    clock: d.clock,
+    windowSize: d.windowSize,
+    log: d.log.child({ module: 'api' }),
+  });
+  return createApiServer({
+    keys: { validate: (key) => store.validateApiKey(key) },
+    signals: { readAfter: (q) => store.readPredictions(q), get: (id) => store.getPrediction(id) },
+    predict: (symbol, candles) => api.predict(symbol, candles),
+    retrain: (force, reason) => api.retrain(force, reason),
+    indicators: (symbol) => api.indicators(symbol),
+    dashboard: () => api.dashboard(),
+    readiness: () =>
+      checkReadiness({
+        phase: d.phase,
+        ping: () => store.ping(),
+        schemaCurrent: d.schemaCurrent,
+        feed: () => ({ status: source.status, error: source.error }),
+        outbox: () => outbox.health(),
+      }),
+    knownSymbols: () => api.knownSymbols(),
+    registry,
+    logger: d.log,
+    clock: d.clock,
+    options: d.options,
+  });
+}
