@@ -33,8 +33,10 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
   let started = false;
   let stopped = false;
   let valLoss = '-';
+  // Phases before training leave the bar unstarted; the first phase after it ends the bar.
   const stop = () => {
-    if (started && !stopped) bar.stop();
+    if (!started || stopped) return;
+    bar.stop();
     stopped = true;
   };
   return {
