@@ -37,7 +37,7 @@ import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
-import { retrainNow } from './daemon/retrain-now.ts';
+import { retrainNow, trainFirstModel } from './daemon/training.ts';
 import { createPipelineServer } from './daemon/server.ts';
 import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
 import { describeShard, ownsSymbol } from './daemon/shard.ts';
@@ -286,14 +286,9 @@ export class Daemon {
     }
     const demo = (this.opts.feed ?? this.config.feed) === undefined;
     if (demo && !this.opts.once && slot.version === null && this.opts.trainer !== null) {
-      void store
-        .listCandleSeries()
-        .then((all) => {
-          const candles = all.reduce((n, s) => n + s.count, 0);
-          this.log.info({ candles }, `training a first model on ${candles.toLocaleString('en-US')} stored candles in the background; rule-based signals meanwhile`);
-          return trainer.run('first model for the bundled sample');
-        })
-        .catch((err: unknown) => this.log.error({ err }, `could not start the first training: ${describeError(err)}`));
+      void trainFirstModel(store, trainer, this.root.child({ module: 'models' })).catch((err: unknown) =>
+        this.log.error({ err }, `could not start the first training: ${describeError(err)}`),
+      );
     }
   }
 

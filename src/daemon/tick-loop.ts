@@ -24,7 +24,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignalbaseError } from '../errors.ts';
-import type { Candle } from '../ingest/candle.ts';
 import type { CandleBatch, CandleSink } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import type { TickOutput } from '../signals/engine.ts';
@@ -248,7 +247,7 @@ export class TickLoop {
           w.resolvePredictions(out.resolved.map((r) => r.outcome));
           w.insertTrainingSamples(out.resolved.map((r) => r.sample));
         }
-        w.upsertCandles(out.candles as Candle[]);
+        w.upsertCandles(out.candles);
         ticksTotal.inc();
         candlesIngested.inc(out.candles.length);
         for (const c of out.candles) if (c.openTime > this.newest) this.newest = c.openTime;
