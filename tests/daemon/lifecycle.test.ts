@@ -1,7 +1,8 @@
 /**
  * The Daemon's lifecycle in-process on a real replay and a real embedded store: a bug inside a
  * tick stops the daemon and rejects `done` (the CLI then exits 1; STYLE.md "crash on bugs"), what
- * was computed before it is still flushed to the store, and stop() is idempotent.
+ * was computed before it is still flushed to the store, stop() is idempotent, and SHARD=i/n keeps
+ * only the symbols whose FNV-1a hash mod n is i.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -11,6 +12,7 @@ import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import { FeaturePipeline } from '../../src/features/pipeline.ts';
 import { Scaler } from '../../src/features/scaler.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
+import { hash32 } from '../../src/ingest/prng.ts';
 import { createLogger } from '../../src/log.ts';
 import { dataDirFrom, migratedTemplate, removeDir, replayDir, storedState } from './helpers.ts';
 
@@ -79,5 +81,22 @@ describe('Daemon lifecycle', () => {
     await daemon.done;
     const stored = await storedState(data);
     expect(stored.predictions).toHaveLength(200 - (IndicatorSet.WARMUP_CANDLES - 1));
+  }, 300_000);
+
+  it('handles only the symbols of its shard', async () => {
+    const data = dataDirFrom(template);
+    const pair = replayDir(['LTC_BTC-5m.json', 'DASH_BTC-5m.json'], 120);
+    dirs.push(data, pair);
+    const mine = ['LTC/BTC', 'DASH/BTC'].filter((s) => hash32(s) % 2 === 1);
+    // The two symbols fall in different shards (else this test would not show the filter).
+    expect(mine).toHaveLength(1);
+    const config = loadConfig({ SIGNALBASE_DATA_DIR: data, LOG_LEVEL: 'silent', TFJS_BACKEND: 'wasm', SHARD: '1/2' });
+    const daemon = new Daemon(config, log, { feed: `replay:${pair}`, once: true, port: 0, host: '127.0.0.1' });
+    await daemon.start();
+    await daemon.done;
+    const stored = await storedState(data);
+    expect(stored.series).toBe(1);
+    expect(stored.candles).toBe(120);
+    expect(new Set(stored.predictions.map((p) => p.symbol))).toEqual(new Set(mine));
   }, 300_000);
 });
