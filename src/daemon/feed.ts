@@ -5,6 +5,8 @@
  */
 import type { Config } from '../config.ts';
 import { ConfigError } from '../errors.ts';
+import { IndicatorSet } from '../features/indicator-set.ts';
+import { DEFAULT_WINDOW } from '../features/symbol-state.ts';
 import type { Clock } from '../ingest/clock.ts';
 import { createSource, parseFeedSpec } from '../ingest/feed-spec.ts';
 import { replayFileInfo } from '../ingest/replay-file.ts';
@@ -69,13 +71,29 @@ export async function openFeed(r: FeedRequest): Promise<FeedChoice> {
     if (symbols && symbols.length === 0) throw new ConfigError(nothingOwned(r, 'SYMBOLS'));
   }
   // Synthetic symbols are generated (SYN0/USD, ...): the tick loop drops those of other shards.
-  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock });
+  const binance = spec.kind === 'binance' ? await liveResume(r.store, symbols ?? [], r.timeframe ?? '5m') : undefined;
+  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock, binance });
   const speed = spec.kind === 'binance' ? null : (spec.speed ?? defaultSpeed ?? 0);
   return { source, sample: null, fast: speed === 0, speed };
+}
+
+/**
+ * A live feed continues from the store: each symbol's newest stored candle is its resume point (the
+ * first connection backfills the downtime from the exchange's REST API); a symbol with no history
+ * fetches enough recent candles to fill the indicators and one model window (their signals are
+ * computed too: they are real candles, only late).
+ */
+async function liveResume(store: FeedRequest['store'], symbols: readonly string[], timeframe: Timeframe) {
+  const resume = new Map<string, number>();
+  for (const s of await store.listCandleSeries()) {
+    if (s.timeframe === timeframe && symbols.includes(s.symbol)) resume.set(s.symbol, s.lastOpenTime);
+  }
+  return { resume, warmupCandles: IndicatorSet.WARMUP_CANDLES + DEFAULT_WINDOW };
 }
 
 function nothingOwned(r: FeedRequest, what: string): string {
   const shard = r.shard.count > 1 ? ` for SHARD=${describeShard(r.shard)}` : '';
   const filter = r.symbols ? ` among SYMBOLS ${r.symbols.join(',')}` : '';
-  return `${what} has no symbol to handle${shard}${filter}; check SYMBOLS and SHARD`;
+  const tf = r.timeframe ? ` with TIMEFRAME ${r.timeframe}` : '';
+  return `${what} has no symbol to handle${shard}${filter}${tf}; check SYMBOLS, TIMEFRAME and SHARD`;
 }

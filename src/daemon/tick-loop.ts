@@ -199,7 +199,8 @@ export class TickLoop {
       if (level === 'info' && s.predictedDirection === 'HOLD') continue;
       const levels = s.stopLoss !== null && s.takeProfit !== null ? `, stop ${fmt(s.stopLoss)}, target ${fmt(s.takeProfit)}` : '';
       this.log[level](
-        { id: s.id, symbol: s.symbol, direction: s.predictedDirection, model: s.modelVersion },
+        // At info (the demo's terminal) the sentence says it all; pretty-printed fields would double it.
+        level === 'info' ? {} : { id: s.id, symbol: s.symbol, direction: s.predictedDirection, model: s.modelVersion },
         `signal ${s.symbol} ${s.predictedDirection} (${s.recommendation}, confidence ${s.confidenceScore.toFixed(2)}) at ${fmt(s.entryPrice)}${levels} — candle ${new Date(s.candleTime).toISOString().slice(0, 16).replace('T', ' ')}, ${s.modelVersion === 'rules' ? 'rule consensus' : `model ${s.modelVersion}`}`,
       );
     }
@@ -207,7 +208,7 @@ export class TickLoop {
       const m = r.message;
       if (level === 'info' && m.outcome === 'NO_TRADE') continue;
       const what = m.outcome === 'TP_HIT' ? 'hit its target' : m.outcome === 'SL_HIT' ? 'hit its stop' : m.outcome === 'EXPIRED' ? 'expired' : 'resolved (no trade)';
-      this.log[level]({ id: m.prediction_id, symbol: m.symbol, outcome: m.outcome }, `outcome ${m.symbol} ${m.predicted_direction} from ${m.candle_time.slice(0, 16).replace('T', ' ')} ${what}: ${m.profit_loss_pct >= 0 ? '+' : ''}${m.profit_loss_pct.toFixed(2)}%`);
+      this.log[level](level === 'info' ? {} : { id: m.prediction_id, symbol: m.symbol, outcome: m.outcome }, `outcome ${m.symbol} ${m.predicted_direction} from ${m.candle_time.slice(0, 16).replace('T', ' ')} ${what}: ${m.profit_loss_pct >= 0 ? '+' : ''}${m.profit_loss_pct.toFixed(2)}%`);
     }
   }
 
