@@ -24,6 +24,7 @@ import type { Config } from './config.ts';
 import { SignalbaseError, describeError } from './errors.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
 import { systemClock, type Clock } from './ingest/clock.ts';
+import { parseFeedSpec } from './ingest/feed-spec.ts';
 import type { CandleSource, SeriesInfo } from './ingest/source.ts';
 import type { Timeframe } from './ingest/timeframe.ts';
 import type { Logger } from './log.ts';
@@ -168,6 +169,8 @@ export class Daemon {
     const { config, log, root } = this;
     const once = this.opts.once ?? false;
 
+    const feedSpec = this.opts.feed ?? config.feed;
+    if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
@@ -192,7 +195,7 @@ export class Daemon {
     }
 
     const feed = await openFeed({
-      feed: this.opts.feed ?? config.feed,
+      feed: feedSpec,
       symbols: this.opts.symbols ?? config.symbols,
       timeframe: this.opts.timeframe ?? config.timeframe,
       once,
@@ -284,7 +287,7 @@ export class Daemon {
       if (!this.opts.once) void this.retrainNow(store, trainer);
       return;
     }
-    const demo = (this.opts.feed ?? this.config.feed) === undefined;
+    const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
     if (demo && !this.opts.once && slot.version === null && this.opts.trainer !== null) {
       void trainFirstModel(store, trainer, this.root.child({ module: 'models' })).catch((err: unknown) =>
         this.log.error({ err }, `could not start the first training: ${describeError(err)}`),
@@ -352,7 +355,8 @@ export class Daemon {
     };
     await step('the feed', () => this.source?.stop());
     await step('the tick loop', () => this.loop?.stop());
-    await step('the training', () => this.trainer?.stop());
+    // A cancelled training stops at its next batch; it must not hold the shutdown past the deadline.
+    await step('the training', () => withDeadline(this.trainer?.stop(), Math.min(5_000, left() / 2)));
     await step('the engine', () => this.engineRef?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
@@ -360,4 +364,11 @@ export class Daemon {
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }
+}
+
+/** Waits for `p`, at most `ms`. */
+async function withDeadline(p: Promise<void> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
