@@ -6,31 +6,7 @@
 import { jsonSafe, metricsJson } from '../model/report.ts';
 import type { TrainingJobResult } from '../model/training-job.ts';
 import type { ModelMetrics } from '../store/types.ts';
-
-const ROWS: Array<[keyof ModelMetrics, string]> = [
-  ['accuracy', 'accuracy'],
-  ['precisionBuy', 'precision BUY'],
-  ['recallBuy', 'recall BUY'],
-  ['precisionSell', 'precision SELL'],
-  ['recallSell', 'recall SELL'],
-  ['f1Macro', 'macro F1'],
-  ['winRate', 'win rate'],
-  ['avgProfitPerTrade', 'avg P/L per trade %'],
-  ['profitFactor', 'profit factor'],
-  ['maxDrawdown', 'max drawdown %'],
-  ['sharpe', 'Sharpe'],
-  ['sortino', 'Sortino'],
-  ['calmar', 'Calmar'],
-  ['trades', 'trades'],
-];
-
-function cell(key: keyof ModelMetrics, m: ModelMetrics | null): string {
-  if (!m) return 'n/a';
-  const v = m[key];
-  if (key === 'trades') return String(v);
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : v < 0 ? '-inf' : 'NaN';
-  return v.toFixed(4);
-}
+import { renderMetricsTable } from './metrics-table.ts';
 
 export function renderTrainReport(r: TrainingJobResult): string {
   const s = r.summary;
@@ -40,9 +16,6 @@ export function renderTrainReport(r: TrainingJobResult): string {
     ['rules', r.baselines.rules],
   ];
   if (r.active) columns.push([`active ${r.active.version}`, r.active.metrics]);
-  const labelWidth = Math.max(...ROWS.map(([, l]) => l.length));
-  const widths = columns.map(([name, m]) => Math.max(name.length, ...ROWS.map(([k]) => cell(k, m).length)));
-  const line = (label: string, cells: string[]) => `${label.padEnd(labelWidth)}  ${cells.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;
   const out = [
     '',
     `model ${r.version}  (run ${r.runId}, seed ${r.seed}, backend ${r.backend})`,
@@ -50,9 +23,7 @@ export function renderTrainReport(r: TrainingJobResult): string {
       `train ${s.samples.train} / validation ${s.samples.val} / test ${s.samples.test} (purged ${s.samples.purged})`,
     `test period: ${s.window.testStart} .. ${s.window.testEnd}; epochs ${r.epochsRun} (best ${r.bestEpoch})`,
     '',
-    line('test window', columns.map(([name]) => name)),
-    line('-'.repeat(labelWidth), widths.map((w) => '-'.repeat(w))),
-    ...ROWS.map(([key, label]) => line(label, columns.map(([, m]) => cell(key, m)))),
+    ...renderMetricsTable('test window', columns),
     '',
   ];
   if (r.active?.error) out.push(`active model ${r.active.version} could not be scored: ${r.active.error}`);

@@ -10,10 +10,8 @@
  */
 import type { Config } from '../config.ts';
 import { ConfigError, SignalbaseError } from '../errors.ts';
-import type { Candle } from '../ingest/candle.ts';
+import { readFeedSeries } from '../ingest/feed-series.ts';
 import { parseFeedSpec } from '../ingest/feed-spec.ts';
-import { readReplayFile } from '../ingest/replay-file.ts';
-import { syntheticSeries } from '../ingest/synthetic.ts';
 import type { Timeframe } from '../ingest/timeframe.ts';
 import type { Logger } from '../log.ts';
 import { TrainingCancelledError } from '../model/errors.ts';
@@ -36,20 +34,7 @@ function positiveInt(flag: string, v: string | undefined, min = 1): number | und
 
 /** Stores a replay or synthetic feed's candles; returns the series it held (after SYMBOLS / TIMEFRAME filters). */
 async function storeFeed(store: Store, spec: string, config: Config, log: Logger): Promise<{ symbols: string[]; timeframe?: Timeframe }> {
-  const feed = parseFeedSpec(spec);
-  let series: Candle[][];
-  if (feed.kind === 'replay') {
-    series = await Promise.all(feed.paths.map((p) => readReplayFile(p, { log })));
-  } else if (feed.kind === 'synthetic') {
-    const timeframe = feed.timeframeGiven ? feed.params.timeframe : (config.timeframe ?? feed.params.timeframe);
-    series = syntheticSeries({ ...feed.params, timeframe });
-  } else {
-    throw new ConfigError(`train reads replay or synthetic feeds (it stores their candles, then trains); got a ${feed.kind} feed: let the daemon record it, then run train without --feed`);
-  }
-  series = series.filter(
-    (s) => s.length > 0 && (!config.symbols || config.symbols.includes(s[0]!.symbol)) && (!config.timeframe || s[0]!.timeframe === config.timeframe),
-  );
-  if (series.length === 0) throw new ConfigError(`feed '${spec}' holds no candles for SYMBOLS / TIMEFRAME`);
+  const series = await readFeedSeries(spec, config, log, 'train');
   let stored = 0;
   for (const s of series) {
     for (let i = 0; i < s.length; i += UPSERT_BATCH) stored += await store.upsertCandles(s.slice(i, i + UPSERT_BATCH));
