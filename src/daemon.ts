@@ -72,6 +72,8 @@ export interface DaemonOptions {
   api?: Partial<ApiOptions>;
   clock?: Clock;
 }
+  /** Observes each tick as it reaches the tick loop (closeTime, performance.now()); for the bench. */
+  onTickArrived?: (closeTime: number, at: number) => void;
 
 export type DaemonPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -233,6 +235,7 @@ export class Daemon {
       signalLogLevel: feed.sample && !once ? 'info' : 'debug',
     }));
 
+      onArrived: this.opts.onTickArrived,
     const server = (this.server = createPipelineServer({
       store,
       engine,

@@ -64,6 +64,8 @@ export interface TickLoopOptions {
    * terminal is the newcomer's view); 'debug' (default): per-signal lines only at debug level.
    */
   signalLogLevel?: 'info' | 'debug';
+  /** Observes each tick as the sink takes it (closeTime, performance.now()): the bench's clock start. */
+  onArrived?: (closeTime: number, at: number) => void;
 }
 
 interface Queued {
@@ -121,6 +123,7 @@ export class TickLoop {
     const candles = owns ? batch.candles.filter((c) => owns(c.symbol)) : batch.candles;
     if (candles.length === 0) return;
     const arrived = performance.now();
+    this.opts.onArrived?.(batch.closeTime, arrived);
     while (this.queue.length >= this.maxQueued && !this.failed && !this.draining) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
