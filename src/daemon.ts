@@ -36,6 +36,7 @@ import { SignalEngine } from './signals/engine.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
+import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
 import { retrainNow, trainFirstModel } from './daemon/training.ts';
@@ -71,9 +72,9 @@ export interface DaemonOptions {
   journalDrainMs?: number;
   api?: Partial<ApiOptions>;
   clock?: Clock;
-}
   /** Observes each tick as it reaches the tick loop (closeTime, performance.now()); for the bench. */
   onTickArrived?: (closeTime: number, at: number) => void;
+}
 
 export type DaemonPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -177,6 +178,7 @@ export class Daemon {
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
     this.schemaCurrent = true;
+    await ensureLocalStreamKey(store, config, root); // zero-config `signalbase watch` (embedded store only)
 
     const outbox = (this.outbox = new Outbox({ store, dataDir: config.dataDir, log: root }));
     outbox.start();
@@ -233,9 +235,9 @@ export class Daemon {
       onBatchDone: () => slot.onBatchDone(),
       onFatal: (err) => this.onFatal(err, 'a tick failed'),
       signalLogLevel: feed.sample && !once ? 'info' : 'debug',
+      onArrived: this.opts.onTickArrived,
     }));
 
-      onArrived: this.opts.onTickArrived,
     const server = (this.server = createPipelineServer({
       store,
       engine,
