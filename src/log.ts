@@ -51,7 +51,15 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       ...options,
       transport: {
         target: 'pino-pretty',
-        options: { destination: 2, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', messageKey: 'msg' },
+        // One line per event, the component first: a terminal is read by people, not parsers.
+        options: {
+          destination: 2,
+          colorize: true,
+          translateTime: 'HH:MM:ss',
+          ignore: 'pid,hostname,module',
+          messageFormat: '{if module}{module}: {end}{msg}',
+          singleLine: true,
+        },
       },
     });
   }
