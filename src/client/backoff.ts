@@ -1,0 +1,30 @@
+/**
+ * Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with "equal jitter" (half the
+ * step fixed, half random) so many clients dropped at once do not return in lock-step.
+ */
+export interface Backoff {
+  /** The delay before the next attempt; each call counts one attempt. */
+  next(): number;
+  /** A connection held: start again from the shortest delay. */
+  reset(): void;
+  readonly attempt: number;
+}
+
+export function createBackoff(opts: { initialMs?: number; maxMs?: number } = {}, random: () => number = Math.random): Backoff {
+  const initial = Math.max(1, opts.initialMs ?? 1_000);
+  const max = Math.max(initial, opts.maxMs ?? 10_000);
+  let attempt = 0;
+  return {
+    next() {
+      const step = Math.min(max, initial * 2 ** Math.min(attempt, 30));
+      attempt += 1;
+      return Math.round(step / 2 + random() * (step / 2));
+    },
+    reset() {
+      attempt = 0;
+    },
+    get attempt() {
+      return attempt;
+    },
+  };
+}

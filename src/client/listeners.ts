@@ -1,0 +1,55 @@
+/**
+ * The client's subscriptions: callbacks by kind, and the set of symbols the stream must carry
+ * (the union of prediction subscriptions; '*' when any is for every symbol).
+ */
+import type { Subscription } from './types.ts';
+
+interface Entry {
+  handle: Subscription;
+  cb: (value: never) => void;
+}
+
+export class Listeners {
+  readonly #entries: Entry[] = [];
+
+  add<T>(kind: Subscription['kind'], cb: (value: T) => void, symbol?: string): Subscription {
+    const handle: Subscription = Object.freeze(symbol === undefined ? { kind } : { kind, symbol });
+    this.#entries.push({ handle, cb: cb as (value: never) => void });
+    return handle;
+  }
+
+  /** Removes a handle, every prediction subscription of a symbol, or (undefined) everything. */
+  remove(target: Subscription | string | undefined): void {
+    for (let i = this.#entries.length - 1; i >= 0; i--) {
+      const e = this.#entries[i]!;
+      const hit =
+        target === undefined ? e.handle.kind !== 'status' && e.handle.kind !== 'error'
+        : typeof target === 'string' ? e.handle.kind === 'predictions' && e.handle.symbol === target
+        : e.handle === target;
+      if (hit) this.#entries.splice(i, 1);
+    }
+  }
+
+  /** Callbacks for `kind` (and, for predictions, for `symbol` or '*'), snapshotted. */
+  for<T>(kind: Subscription['kind'], symbol?: string): ((value: T) => void)[] {
+    return this.#entries
+      .filter((e) => e.handle.kind === kind && (symbol === undefined || e.handle.symbol === symbol || e.handle.symbol === '*'))
+      .map((e) => e.cb as (value: T) => void);
+  }
+
+  /** The stream's symbols: null for all, else the distinct subscribed symbols (maybe none). */
+  symbols(): string[] | null {
+    const out = new Set<string>();
+    for (const e of this.#entries) {
+      if (e.handle.kind !== 'predictions') continue;
+      if (e.handle.symbol === '*') return null;
+      out.add(e.handle.symbol!);
+    }
+    return [...out].sort();
+  }
+
+  /** Whether anything besides status/error listeners is subscribed. */
+  get active(): boolean {
+    return this.#entries.some((e) => e.handle.kind !== 'status' && e.handle.kind !== 'error');
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What a consumer of signalbase sees: the wire shapes of the stream (DESIGN.md "Signal",
+ * "Websocket stream") and the client's API. Declared here, not imported from the engine, so the
+ * client stays a small standalone piece a consumer can read in one sitting.
+ */
+import type { SignalClientError } from './errors.ts';
+
+export type Direction = 'BUY' | 'SELL' | 'HOLD';
+
+/** One signal, exactly as the daemon publishes it (DESIGN.md "Signal"). */
+export interface Signal {
+  id: string;
+  symbol: string;
+  timeframe: string;
+  /** ISO 8601 open time of the closed candle the signal is computed on. */
+  candle_time: string;
+  /** 'rules' before any model is active. */
+  model_version: string;
+  predicted_direction: Direction;
+  confidence_score: number;
+  probabilities: Record<Direction, number>;
+  recommendation: string;
+  signal_weight: number;
+  position_multiplier: number;
+  entry_price: number;
+  stop_loss: number | null;
+  take_profit: number | null;
+  risk_score: number;
+  technical_indicators: Record<string, number | null>;
+  created_at: string;
+}
+
+/** A `model` message: a model trained, activated or rolled back (`event` says which). */
+export interface ModelUpdate {
+  event?: string;
+  version?: string;
+  [field: string]: unknown;
+}
+
+/** A weight change: `new_weights` per indicator when the message carries them. */
+export interface WeightUpdate {
+  version?: string;
+  new_weights?: Record<string, number>;
+  [field: string]: unknown;
+}
+
+/** A `drift` message: one drift check's result. */
+export interface DriftUpdate {
+  [field: string]: unknown;
+}
+
+/**
+ * Connection state. `connecting`: the first attempt; `open`: subscribed and receiving;
+ * `reconnecting`: waiting `delayMs` before attempt `attempt`; `closed`: close() was called or a
+ * fatal error (bad key) ended the client; `error` on the event says which.
+ */
+export type ClientStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface StatusEvent {
+  status: ClientStatus;
+  /** Reconnect attempt number (1 for the first retry). */
+  attempt?: number;
+  /** Wait before that attempt. */
+  delayMs?: number;
+  /** Why the connection ended (or what the server reported). */
+  error?: SignalClientError;
+  /** The `since` sent with this subscription (resume point), when any. */
+  since?: string;
+}
+
+/** A handle from a subscribe call; pass it to unsubscribe(). */
+export interface Subscription {
+  readonly kind: 'predictions' | 'model' | 'weights' | 'drift' | 'status' | 'error';
+  /** For predictions: the symbol, or '*'. */
+  readonly symbol?: string;
+}
+
+export interface SignalClient {
+  readonly status: ClientStatus;
+  /** The id of the last signal delivered: where a reconnect resumes (`since`). */
+  readonly lastSignalId: string | null;
+  /** Signals of one symbol ('LTC/BTC'), or of every symbol ('*'). */
+  subscribeToPredictions(symbol: string, cb: (signal: Signal) => void): Subscription;
+  subscribeToModelUpdates(cb: (update: ModelUpdate) => void): Subscription;
+  /**
+   * Indicator weight changes. The daemon transport calls it for `model` messages that carry
+   * `new_weights` (or `weights`) and for `weights` messages. Today's daemon sends neither (its
+   * model messages name the version only; weights change with each training), so over the daemon
+   * transport this never fires yet; use subscribeToModelUpdates and GET /v1/indicators/:symbol.
+   */
+  subscribeToWeightUpdates(cb: (update: WeightUpdate) => void): Subscription;
+  subscribeToDrift(cb: (update: DriftUpdate) => void): Subscription;
+  /** Connection state changes (connecting, open, reconnecting with the delay, closed). */
+  onStatus(cb: (event: StatusEvent) => void): Subscription;
+  /** Errors the server reports (e.g. RESUME_GAP, UNKNOWN_SINCE) and callbacks that threw. */
+  onError(cb: (err: SignalClientError) => void): Subscription;
+  /**
+   * Removes one subscription (a handle), every prediction subscription of a symbol (a string), or
+   * everything (no argument). The stream subscription follows: symbols nobody listens to any more
+   * are unsubscribed at the server.
+   */
+  unsubscribe(target?: Subscription | string): void;
+  /** Closes the connection and stops reconnecting. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface BackoffOptions {
+  /** First retry delay. Default 1000 ms. */
+  initialMs?: number;
+  /** Cap. Default 10000 ms. */
+  maxMs?: number;
+}
+
+export interface DaemonTransportOptions {
+  transport: 'daemon';
+  /** ws://host:port/v1/stream */
+  url: string;
+  /** An API key of any type; sent as `Authorization: Bearer KEY`. */
+  key: string;
+  /** Start from here: a signal id or an ISO 8601 time; stored signals after it are replayed first. */
+  since?: string;
+  backoff?: BackoffOptions;
+  /**
+   * No frame and no ping from the server for this long: the connection is presumed dead and
+   * replaced. Default 75000 ms (the daemon pings every 30 s).
+   */
+  staleAfterMs?: number;
+  /** Ids remembered to drop duplicates across reconnects. Default 10000. */
+  dedupeWindow?: number;
+}
+
+/**
+ * Supabase Realtime transport (issue 7): the same API over postgres_changes on ml_predictions,
+ * ml_models, ml_indicator_weights and ml_model_drift. Not implemented yet: createSignalClient
+ * refuses it with TRANSPORT_NOT_IMPLEMENTED.
+ */
+export interface SupabaseTransportOptions {
+  transport: 'supabase';
+  supabaseUrl: string;
+  /** An anon or user key (RLS lets authenticated users read signals). */
+  supabaseKey: string;
+  schema?: string;
+}
+
+export type SignalClientOptions = DaemonTransportOptions | SupabaseTransportOptions;
