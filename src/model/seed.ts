@@ -15,17 +15,8 @@ export function seedFromRunId(runId: string): number {
   return deriveSeed(runId, 'run');
 }
 
-/** mulberry32: small, fast, good enough for shuffles and dropout masks. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the one implementation (shared with synthetic data): floats in [0, 1). */
+export { mulberry32 } from '../ingest/prng.ts';
 
 /** Fisher–Yates shuffle in place, driven by `rand`. */
 export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rand: () => number): T {
