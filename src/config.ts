@@ -80,6 +80,9 @@ const envSchema = z.object({
   BARRIER_HORIZON: withDefault(z.coerce.number().int().min(1).max(10_000), 24),
   FEE_PCT: withDefault(z.coerce.number().min(0).max(5), 0.1),
   CANDLE_RETENTION_DAYS: withDefault(z.coerce.number().min(0), 0),
+  // The daemon's trainings (retrain queue, first model): unset keeps the job's measured JOB_HYPER.
+  TRAIN_EPOCHS: opt(z.coerce.number().int().min(1).max(1000)),
+  TRAIN_UNITS: opt(z.coerce.number().int().min(1).max(1024)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -108,6 +111,8 @@ export interface Config {
   barrier: { tpAtrMult: number; slAtrMult: number; horizon: number; feePct: number };
   /** Stored candles older than this (by open time, behind the newest) are pruned; 0 keeps all. */
   candleRetentionMs: number;
+  /** Over the training job's JOB_HYPER for the daemon's trainings; empty when unset. */
+  trainHyper: { maxEpochs?: number; units?: number };
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -151,6 +156,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     barrier: { tpAtrMult: e.TP_ATR_MULT, slAtrMult: e.SL_ATR_MULT, horizon: e.BARRIER_HORIZON, feePct: e.FEE_PCT },
     candleRetentionMs: e.CANDLE_RETENTION_DAYS * 86_400_000,
+    trainHyper: {
+      ...(e.TRAIN_EPOCHS !== undefined ? { maxEpochs: e.TRAIN_EPOCHS } : {}),
+      ...(e.TRAIN_UNITS !== undefined ? { units: e.TRAIN_UNITS } : {}),
+    },
   };
 }
 

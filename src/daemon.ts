@@ -39,7 +39,10 @@ import { openFeed } from './daemon/feed.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
-import { retrainNow, trainFirstModel } from './daemon/training.ts';
+import { LeaderElector } from './daemon/leader.ts';
+import { RetrainWorker } from './daemon/retrain-worker.ts';
+import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
+import { fileFirstModel, fileRetrainNow } from './daemon/training.ts';
 import { createPipelineServer } from './daemon/server.ts';
 import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
 import { describeShard, ownsSymbol } from './daemon/shard.ts';
@@ -70,6 +73,12 @@ export interface DaemonOptions {
   modelLoader?: ModelLoader;
   /** How long start() waits for the journal of the last run to reach the store. Default 30 s. */
   journalDrainMs?: number;
+  /** How often a follower tries to take the leadership. Default leader.ts LEADER_RETRY_MS. */
+  leaderRetryMs?: number;
+  /** How often the leader polls the retrain queue. Default retrain-worker.ts RETRAIN_POLL_MS. */
+  retrainPollMs?: number;
+  /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
+  driftCheck?: DriftCheckHook;
   api?: Partial<ApiOptions>;
   clock?: Clock;
   /** Observes each tick as it reaches the tick loop (closeTime, performance.now()); for the bench. */
@@ -102,6 +111,9 @@ export class Daemon {
   private engineRef: SignalEngine | null = null;
   private slot: ModelSlot | null = null;
   private trainer: BackgroundTrainer | null = null;
+  private elector: LeaderElector | null = null;
+  private retrainWorker: RetrainWorker | null = null;
+  private scheduler: Scheduler | null = null;
   private source: CandleSource | null = null;
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
@@ -138,6 +150,11 @@ export class Daemon {
 
   get engine(): SignalEngine | null {
     return this.engineRef;
+  }
+
+  /** 'leader' | 'follower' once started; null before. */
+  get leadership(): 'leader' | 'follower' | null {
+    return this.elector?.status ?? null;
   }
 
   async start(): Promise<void> {
@@ -239,7 +256,7 @@ export class Daemon {
     }));
 
     const server = (this.server = createPipelineServer({
-      store,
+      store: wakeOnEnqueue(store, () => this.retrainWorker?.wake()),
       engine,
       slot,
       outbox,
@@ -264,6 +281,17 @@ export class Daemon {
       log: root,
       announce: (data) => server.hub.publishModel(data),
     });
+    this.elector = new LeaderElector({ store, instance: this.worker, log: root, retryMs: this.opts.leaderRetryMs });
+    const retrainWorker = (this.retrainWorker = new RetrainWorker({
+      store,
+      trainer: this.trainer,
+      worker: this.worker,
+      minIntervalDays: config.minRetrainIntervalDays,
+      pollMs: this.opts.retrainPollMs,
+      clock: this.clock,
+      log: root,
+    }));
+    this.elector.onChange((status) => (status === 'leader' ? retrainWorker.lead() : retrainWorker.stepDown()));
 
     loop.start();
     if (feed.sample && feed.sample.replay > 0) {
@@ -282,28 +310,50 @@ export class Daemon {
     );
   }
 
-  /** Background work once the pipeline runs: a retrain asked for by flag, or the demo's first model. */
+  /**
+   * Background work once the pipeline runs: leadership, the retrain queue and the schedules (under
+   * --once only at the end, for --retrain-now), a retrain asked for by flag, the demo's first model.
+   */
   private afterStart(): void {
-    const { trainer, slot, storeRef: store } = this;
-    if (!trainer || !slot || !store) return;
+    const { slot, storeRef: store, elector, retrainWorker } = this;
+    if (!elector || !retrainWorker || !slot || !store) return;
     this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
-    if (this.opts.retrainNow) {
-      // Under --once the training waits for the replay, so it sees the candles just replayed.
-      if (!this.opts.once) void this.retrainNow(store, trainer);
-      return;
-    }
+    if (this.opts.once) return; // a --once run is a replay or a backtest: finishOnce() serves --retrain-now
+    const log = this.root.child({ module: 'retrain' });
+    this.scheduler = new Scheduler({
+      retrainCron: this.config.retrainCron,
+      driftCron: this.config.driftCron,
+      isLeader: () => elector.isLeader,
+      fileRetrain: async () => {
+        const r = await store.enqueueRetrain({ source: 'cron', force: false, reason: `RETRAIN_CRON ${this.config.retrainCron}` });
+        log.info({ request: r.id }, `scheduled retrain request ${r.id} filed`);
+        retrainWorker.wake();
+      },
+      driftCheck: this.opts.driftCheck ?? driftNotAvailable(this.root.child({ module: 'drift' })),
+      log: this.root,
+    });
+    this.scheduler.start();
+    retrainWorker.start();
     const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
-    if (demo && !this.opts.once && slot.version === null && this.opts.trainer !== null) {
-      void trainFirstModel(store, trainer, this.root.child({ module: 'models' })).catch((err: unknown) =>
-        this.log.error({ err }, `could not start the first training: ${describeError(err)}`),
-      );
+    const firstModel = !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null;
+    if (firstModel) {
+      elector.onChange((status) => {
+        if (status === 'leader') this.fileFirstModel(log);
+      });
     }
+    void (async () => {
+      if (this.opts.retrainNow) await fileRetrainNow(store, log);
+      await elector.start(); // winning it files the first model's request (the listener above)
+      if (!elector.isLeader) log.info('another instance leads: it serves the retrain queue and the schedules; this one takes over if it stops');
+      retrainWorker.wake();
+    })().catch((err: unknown) => this.log.error({ err }, `starting the retrain queue failed: ${describeError(err)}`));
   }
 
-  private retrainNow(store: Store, trainer: BackgroundTrainer): Promise<void> {
-    return retrainNow(store, trainer, this.worker, this.root.child({ module: 'retrain' })).catch((err: unknown) =>
-      this.log.error({ err }, `--retrain-now failed: ${describeError(err)}`),
-    );
+  private fileFirstModel(log: Logger): void {
+    if (!this.storeRef || this.slot?.version !== null || this.stopping) return;
+    void fileFirstModel(this.storeRef, log)
+      .then((r) => r && this.retrainWorker?.wake())
+      .catch((err: unknown) => this.log.error({ err }, `could not file the first model's training: ${describeError(err)}`));
   }
 
   private async onFeedFinished(): Promise<void> {
@@ -323,17 +373,31 @@ export class Daemon {
     );
   }
 
-  /** --once: the replay ended. With --retrain-now, train on what is now stored, then stop. */
+  /** --once: the replay ended. With --retrain-now, train on what is now stored (as the leader), then stop. */
   private async finishOnce(): Promise<void> {
-    const { trainer, storeRef: store } = this;
-    if (this.opts.retrainNow && trainer && store) {
+    const { elector, retrainWorker, storeRef: store } = this;
+    if (this.opts.retrainNow && elector && retrainWorker && store) {
       await this.loop?.stop();
       if (this.outbox && !(await this.outbox.drained(this.opts.journalDrainMs ?? 30_000))) {
         this.log.warn({ pending: this.outbox.depth() }, 'the store has not taken every replayed candle yet; training on what it has');
       }
       if (!this.stopping) {
-        this.log.info('training now on the stored history (--retrain-now), then stopping');
-        await this.retrainNow(store, trainer);
+        const log = this.root.child({ module: 'retrain' });
+        try {
+          const request = await fileRetrainNow(store, log);
+          await elector.start();
+          if (elector.isLeader) {
+            this.log.info('training now on the stored history (--retrain-now), then stopping');
+            const finished = retrainWorker.finished(request.id);
+            retrainWorker.start();
+            retrainWorker.wake();
+            await finished;
+          } else {
+            log.info({ request: request.id }, 'another instance leads: it will serve the --retrain-now request; stopping');
+          }
+        } catch (err) {
+          this.log.error({ err }, `--retrain-now failed: ${describeError(err)}`);
+        }
       }
     }
     await this.stop();
@@ -360,8 +424,13 @@ export class Daemon {
     };
     await step('the feed', () => this.source?.stop());
     await step('the tick loop', () => this.loop?.stop());
-    // A cancelled training stops at its next batch; it must not hold the shutdown past the deadline.
+    await step('the schedules', () => this.scheduler?.stop());
+    // The queue worker claims nothing more; a cancelled training stops at its next batch, its request
+    // is recorded (and re-filed), and neither may hold the shutdown past the deadline.
+    const worker = this.retrainWorker?.stop();
     await step('the training', () => withDeadline(this.trainer?.stop(), Math.min(5_000, left() / 2)));
+    await step('the retrain queue', () => withDeadline(worker, Math.min(2_000, left() / 3)));
+    await step('the leadership', () => this.elector?.stop());
     await step('the engine', () => this.engineRef?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
@@ -376,4 +445,24 @@ async function withDeadline(p: Promise<void> | undefined, ms: number): Promise<v
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
+}
+
+/**
+ * The store as the HTTP API sees it: a request filed through POST /v1/retrain also wakes this
+ * process's queue worker (served now rather than at the next poll when this instance leads).
+ */
+function wakeOnEnqueue(store: Store, wake: () => void): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'enqueueRetrain') {
+        return async (r: Parameters<Store['enqueueRetrain']>[0]) => {
+          const filed = await target.enqueueRetrain(r);
+          wake();
+          return filed;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

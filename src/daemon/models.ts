@@ -49,7 +49,7 @@ export type Trainer = (opts: { signal: AbortSignal; reason: string }) => Promise
 /** The real trainer: model/training-job.ts on the stored candles of these series (default: config's). */
 export function jobTrainer(deps: { store: Store; config: Config; log: Logger }, sel: { symbols?: string[]; timeframe?: Timeframe } = {}): Trainer {
   return async ({ signal }) => {
-    const r = await runTrainingJob(deps, { signal, symbols: sel.symbols, timeframe: sel.timeframe });
+    const r = await runTrainingJob(deps, { signal, symbols: sel.symbols, timeframe: sel.timeframe, hyper: deps.config.trainHyper });
     return { version: r.version, activated: r.status === 'active', reason: r.statusReason, durationMs: r.durationsMs.total };
   };
 }
@@ -131,6 +131,7 @@ export class BackgroundTrainer {
   private readonly abort = new AbortController();
   private readonly log: Logger;
   private last: TrainOutcome | null = null;
+  private lastFailure: string | null = null;
 
   constructor(private readonly opts: BackgroundTrainerOptions) {
     this.log = opts.log.child({ module: 'models' });
@@ -142,6 +143,11 @@ export class BackgroundTrainer {
 
   get lastOutcome(): TrainOutcome | null {
     return this.last;
+  }
+
+  /** Why the last run() that resolved null failed, in words (null after a success). */
+  get lastError(): string | null {
+    return this.lastFailure;
   }
 
   /**
@@ -168,10 +174,13 @@ export class BackgroundTrainer {
 
   private async once(reason: string): Promise<TrainOutcome | null> {
     let outcome: TrainOutcome;
+    this.lastFailure = null;
     try {
       outcome = await this.opts.trainer({ signal: this.abort.signal, reason });
     } catch (err) {
+      this.lastFailure = describeError(err);
       if (err instanceof TrainingCancelledError || this.abort.signal.aborted) {
+        this.lastFailure = 'the training was cancelled (the daemon was shutting down)';
         this.log.info('training cancelled (shutting down)');
       } else {
         this.log.error({ err }, `training failed: ${describeError(err)}; signals continue with ${this.opts.slot.version ?? 'the rule consensus'}`);

@@ -1,62 +1,42 @@
 /**
- * The trainings the daemon starts itself, beside the live signals.
+ * The trainings the daemon asks for itself. Both are filed in the retrain queue like every other
+ * request (DESIGN.md "Scheduling, leadership, scale": one queue), and the leader's RetrainWorker
+ * (retrain-worker.ts) serves them, so there is one path from a request to a model:
  *
- * trainFirstModel (the bundled-sample demo with no active model): one training on the stored
- * history, as the retrain leader, so two instances sharing a Postgres do not both train one.
- *
- * `--retrain-now`: the request is filed in the retrain queue (source 'flag', forced) like every
- * other request, then served directly by this process: every PENDING request is claimed, ONE
- * training runs for all of them (a training started after a request satisfies it), and each request
- * is finished DONE with the model version or FAILED with the reason.
- *
- * This is the minimal path until the leader's queue worker exists (DESIGN.md "Scheduling,
- * leadership, scale"): it takes leadership first, so with Postgres only the leader trains.
+ * - `--retrain-now`: a forced request, source 'flag'.
+ * - The bundled-sample demo with no active model: a forced request for a first model, filed by the
+ *   leader only (so two instances sharing a Postgres train one), and only when no request is
+ *   already waiting or running (a restart while the first training runs does not file a second).
  */
-import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { RetrainRequest } from '../store/types.ts';
-import type { BackgroundTrainer } from './models.ts';
 
-export type RetrainStore = Pick<Store, 'enqueueRetrain' | 'claimRetrain' | 'finishRetrain' | 'tryAcquireLeadership'>;
+export const RETRAIN_NOW_REASON = 'signalbase run --retrain-now';
+export const FIRST_MODEL_REASON = 'first model for the bundled sample';
 
-export async function trainFirstModel(store: Pick<Store, 'listCandleSeries' | 'tryAcquireLeadership'>, trainer: BackgroundTrainer, log: Logger): Promise<void> {
-  const lease = await store.tryAcquireLeadership('retrain');
-  if (!lease) {
-    log.info('another instance leads training; it trains the first model');
-    return;
-  }
-  try {
-    const candles = (await store.listCandleSeries()).reduce((n, s) => n + s.count, 0);
-    log.info({ candles }, `training a first model on ${candles.toLocaleString('en-US')} stored candles in the background; rule-based signals meanwhile`);
-    await trainer.run('first model for the bundled sample');
-  } finally {
-    await lease.release().catch((err: unknown) => log.warn({ err }, 'releasing retrain leadership failed'));
-  }
+export async function fileRetrainNow(store: Pick<Store, 'enqueueRetrain'>, log: Logger): Promise<RetrainRequest> {
+  const r = await store.enqueueRetrain({ source: 'flag', force: true, reason: RETRAIN_NOW_REASON });
+  log.info({ request: r.id }, `retrain request ${r.id} filed (--retrain-now); the leader trains now`);
+  return r;
 }
 
-export async function retrainNow(store: RetrainStore, trainer: BackgroundTrainer, worker: string, log: Logger): Promise<void> {
-  const mine = await store.enqueueRetrain({ source: 'flag', force: true, reason: 'signalbase run --retrain-now' });
-  log.info({ request: mine.id }, 'retrain requested with --retrain-now');
-  const lease = await store.tryAcquireLeadership('retrain');
-  if (!lease) {
-    log.info({ request: mine.id }, 'another instance leads retraining; it will pick the request up');
-    return;
+/** Files the first model's request unless a model is active or a request is already queued. */
+export async function fileFirstModel(
+  store: Pick<Store, 'enqueueRetrain' | 'listRetrains' | 'activeModel' | 'listCandleSeries'>,
+  log: Logger,
+): Promise<RetrainRequest | null> {
+  if (await store.activeModel()) return null;
+  const open = (await store.listRetrains(50)).find((r) => r.status === 'PENDING' || r.status === 'RUNNING');
+  if (open) {
+    log.info({ request: open.id }, `retrain request ${open.id} is already ${open.status.toLowerCase()}; it trains the first model`);
+    return null;
   }
-  try {
-    const claimed: RetrainRequest[] = [];
-    for (let r = await store.claimRetrain(worker); r; r = await store.claimRetrain(worker)) claimed.push(r);
-    if (claimed.length === 0) return;
-    const outcome = await trainer.run(`retrain requested (${claimed.map((r) => r.source).join(', ')})`);
-    for (const r of claimed) {
-      try {
-        if (outcome) await store.finishRetrain(r.id, { status: 'DONE', modelVersion: outcome.version });
-        else await store.finishRetrain(r.id, { status: 'FAILED', error: 'the training failed or was cancelled; see the daemon log' });
-      } catch (err) {
-        log.error({ err, request: r.id }, `could not record the end of retrain request ${r.id}: ${describeError(err)}`);
-      }
-    }
-  } finally {
-    await lease.release().catch((err: unknown) => log.warn({ err }, 'releasing retrain leadership failed'));
-  }
+  const candles = (await store.listCandleSeries()).reduce((n, s) => n + s.count, 0);
+  const r = await store.enqueueRetrain({ source: 'flag', force: true, reason: FIRST_MODEL_REASON });
+  log.info(
+    { candles, request: r.id },
+    `training a first model on ${candles.toLocaleString('en-US')} stored candles in the background (request ${r.id}); rule-based signals meanwhile`,
+  );
+  return r;
 }
