@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   run: () => import('./run.ts'),
   train: () => import('./train.ts'),
   models: () => import('./models.ts'),
+  retrain: () => import('./retrain.ts'),
 };
 
 function usage(): string {
