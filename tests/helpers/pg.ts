@@ -18,6 +18,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { SoleLeadership } from '../../src/store/leadership.ts';
+import { PgSqlClient } from '../../src/store/pg-client.ts';
 import { checkServerVersion, migrate } from '../../src/store/migrate.ts';
 import { PgliteSqlClient } from '../../src/store/pglite-client.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
@@ -112,4 +113,16 @@ export async function memoryStore(schema = 'public'): Promise<SqlStore> {
   const serverVersion = await checkServerVersion(client);
   await migrate(client, { schema });
   return new SqlStore(client, { schema, leadership: new SoleLeadership(), serverVersion });
+}
+
+/** A pg-pool client on the server database, as the SQL, RLS and migration suites take it. */
+export function serverSqlHarness(url: string) {
+  const db = new PgSqlClient({ url, log: silentLogger(), poolSize: 2 });
+  return {
+    db,
+    async dropSchemas(schemas: readonly string[]) {
+      for (const s of schemas) await db.exec(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+    },
+    close: () => db.close(),
+  };
 }

@@ -3,22 +3,13 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { PgSqlClient } from '../../src/store/pg-client.ts';
-import { createTestSchema, serverPostgres, silentLogger } from '../helpers/pg.ts';
+import { createTestSchema, serverPostgres, serverSqlHarness, silentLogger } from '../helpers/pg.ts';
 import { migrationSuite } from './migrate.suite.ts';
 
 const server = await serverPostgres();
 
 describe.runIf(server.available)('server Postgres', () => {
-  migrationSuite('postgres (pg pool)', async () => {
-    const db = new PgSqlClient({ url: server.url, log: silentLogger(), poolSize: 2 });
-    return {
-      db,
-      async dropSchemas(schemas) {
-        for (const s of schemas) await db.exec(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-      },
-      close: () => db.close(),
-    };
-  });
+  migrationSuite('postgres (pg pool)', async () => serverSqlHarness(server.url));
 
   it('two concurrent migrate runs on one empty schema apply every file exactly once', async () => {
     const ts = createTestSchema('sbt_race');
