@@ -119,6 +119,15 @@ registerDoctorCheck({
   },
 });
 
+// The configured FEED (or the bundled sample): files, parameters, or the exchange reachable.
+registerDoctorCheck({
+  name: 'feed',
+  async run({ config }) {
+    const { checkFeed } = await import('./doctor-feed.ts');
+    return checkFeed(config);
+  },
+});
+
 /** Runs every registered check in order; a check that throws counts as failed. */
 export async function runDoctor(config: Config, log: Logger): Promise<DoctorCheckResult[]> {
   const run: DoctorRun = { config, log, sql: null };

@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   train: () => import('./train.ts'),
   models: () => import('./models.ts'),
   retrain: () => import('./retrain.ts'),
+  keys: () => import('./keys.ts'),
+  watch: () => import('./watch.ts'),
 };
 
 function usage(): string {

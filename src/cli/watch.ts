@@ -1,0 +1,106 @@
+/**
+ * `signalbase watch`: live signals from a daemon's /v1/stream, one JSON object (the Signal) a line
+ * on stdout; connection status, model and drift news on stderr. Reconnects by itself and resumes
+ * after the last signal printed (signalbase/client). Ctrl-C exits 0.
+ *
+ * With no --key and a local daemon (--url omitted, or on a loopback host) it uses the key the
+ * daemon wrote to SIGNALBASE_DATA_DIR/stream-key (src/daemon/local-key.ts): `npm start` in one
+ * terminal and `signalbase watch` in another needs no setup.
+ */
+import { createSignalClient, normalizeSymbol, SignalClientError, type Signal } from '../client/index.ts';
+import { localKeyPath, readLocalStreamKey } from '../daemon/local-key.ts';
+import { ConfigError } from '../errors.ts';
+import { parseFlags, type Command } from './command.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const ISO_OR_ID = /^[\w:.+-]{1,64}$/;
+
+function status(line: string): void {
+  process.stderr.write(`watch: ${line}\n`);
+}
+
+const command: Command = {
+  summary: 'print live signals from a daemon, one JSON object a line',
+  usage: [
+    'usage: signalbase watch [--url WS_URL] [--key KEY] [--symbols A,B] [--since ID|ISO] [--json]',
+    '',
+    '--url      the daemon stream (default ws://127.0.0.1:$PORT/v1/stream)',
+    '--key      an API key of any type; without it, a local daemon\'s SIGNALBASE_DATA_DIR/stream-key',
+    '--symbols  only these symbols (default: all)',
+    '--since    first replay the stored signals after this signal id or ISO 8601 time',
+    '--json     accepted for symmetry: the output is always one JSON Signal a line',
+    '',
+    'Status lines go to stderr; it reconnects by itself without gaps or duplicates; Ctrl-C exits 0.',
+  ].join('\n'),
+
+  async run(argv, { config, out }) {
+    const { values } = parseFlags(argv, {
+      url: { type: 'string' },
+      key: { type: 'string' },
+      symbols: { type: 'string' },
+      since: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    const url = values.url ?? `ws://127.0.0.1:${config.port}/v1/stream`;
+    let host: string;
+    try {
+      const u = new URL(url);
+      if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error('protocol');
+      host = u.hostname;
+    } catch {
+      throw new ConfigError(`--url ${url} must be a ws:// or wss:// URL, e.g. ws://127.0.0.1:${config.port}/v1/stream`);
+    }
+    const symbols = values.symbols === undefined ? ['*'] : values.symbols.split(',').map((s) => s.trim()).filter(Boolean).map(normalizeSymbol);
+    if (symbols.length === 0 || !symbols.every((s) => s === '*' || /^[A-Z0-9]+\/[A-Z0-9]+$/.test(s))) {
+      throw new ConfigError(`--symbols ${values.symbols} must be symbols like LTC/BTC,XLM/BTC`);
+    }
+    if (values.since !== undefined && !ISO_OR_ID.test(values.since)) throw new ConfigError(`--since ${values.since} must be a signal id or an ISO 8601 time`);
+
+    let key = values.key;
+    if (key === undefined) {
+      if (!LOOPBACK.has(host)) throw new ConfigError(`watch needs --key KEY for ${url} (create one there with: signalbase keys create --name NAME --type stream)`);
+      key = readLocalStreamKey(config.dataDir) ?? undefined;
+      if (key === undefined) {
+        throw new ConfigError(
+          `no --key and no local key in ${localKeyPath(config.dataDir)}: a daemon on the embedded store writes one at start when the store has no key; ` +
+            'otherwise pass --key (signalbase keys create --name NAME --type stream)',
+        );
+      }
+    }
+
+    const client = createSignalClient({ transport: 'daemon', url, key, ...(values.since !== undefined ? { since: values.since } : {}) });
+    let fatal: SignalClientError | undefined;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+
+    client.onStatus((e) => {
+      if (e.status === 'connecting') status(`connecting to ${url}`);
+      else if (e.status === 'open') status(`connected to ${url}${e.since ? `, resuming after ${e.since}` : ''}`);
+      else if (e.status === 'reconnecting') status(`${e.error?.message ?? 'disconnected'}; reconnecting in ${(e.delayMs! / 1000).toFixed(1)} s (attempt ${e.attempt})`);
+      else if (e.error) {
+        fatal = e.error;
+        finish();
+      }
+    });
+    client.onError((err) => status(err.message));
+    client.subscribeToModelUpdates((m) => status(`model ${String(m.event ?? 'update')}${m.version ? ` ${String(m.version)}` : ''}`));
+    client.subscribeToDrift((d) => status(`drift ${JSON.stringify(d)}`));
+    const print = (s: Signal) => out.write(`${JSON.stringify(s)}\n`);
+    for (const s of symbols) client.subscribeToPredictions(s, print);
+
+    const stop = () => finish();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await finished;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await client.close();
+    }
+    if (fatal) throw fatal;
+    return 0;
+  },
+};
+
+export default command;
