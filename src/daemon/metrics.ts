@@ -43,3 +43,17 @@ export const tickQueueDepth = new Gauge({
   help: 'Ticks waiting between the feed and the signal engine (bounded; the feed waits when full)',
   registers: [registry],
 });
+
+/** 1 for the model version signals come from ('rules' before any model); one series at a time. */
+export const servingModel = new Gauge({
+  name: 'model_serving_info',
+  help: 'The model version the signal engine serves (label version; "rules" before any model)',
+  labelNames: ['version'],
+  registers: [registry],
+});
+servingModel.set({ version: 'rules' }, 1);
+
+export function setServingModel(version: string): void {
+  servingModel.reset();
+  servingModel.set({ version }, 1);
+}

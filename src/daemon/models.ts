@@ -11,6 +11,7 @@
  * (it passed the promotion gate), the model is loaded from the store and installed. A job that does
  * not pass the gate leaves the current model (or the rule consensus) serving, and says why.
  */
+import { setServingModel } from './metrics.ts';
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
 import type { FeaturePipeline } from '../features/pipeline.ts';
@@ -85,6 +86,7 @@ export class ModelSlot {
     if (this.current) this.retiring.push(this.current);
     const previous = this.current?.version ?? 'rules';
     this.current = model;
+    setServingModel(model.version);
     this.log.info(
       { version: model.version, previous, features: model.pipeline.features.length },
       how === 'trained'
