@@ -14,7 +14,7 @@ import { openStore, type Store } from '../../src/store/index.ts';
 import type { PredictionRecord } from '../../src/store/types.ts';
 import { allPredictions, tempDir } from '../helpers/daemon.ts';
 
-export { allPredictions, comparable, freePort, metricValue, removeDir, replayDir, spawnDaemon, tempDir, type DaemonChild } from '../helpers/daemon.ts';
+export { allPredictions, comparable, expectSamePrediction, freePort, metricValue, removeDir, replayDir, spawnDaemon, tempDir, type DaemonChild } from '../helpers/daemon.ts';
 
 const silent = createLogger({ level: 'silent', pretty: false });
 

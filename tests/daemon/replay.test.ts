@@ -13,8 +13,7 @@ import { SAMPLE_DATA_DIR } from '../../src/ingest/feed-spec.ts';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';
 import { predictionId } from '../../src/signals/prediction-id.ts';
-import type { PredictionRecord } from '../../src/store/types.ts';
-import { comparable, dataDirFrom, freePort, metricValue, migratedTemplate, openStoreAt, removeDir, replayDir, spawnDaemon, storedState } from './helpers.ts';
+import { dataDirFrom, expectSamePrediction, freePort, metricValue, migratedTemplate, openStoreAt, removeDir, replayDir, spawnDaemon, storedState } from './helpers.ts';
 
 const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'];
 const N = 300;
@@ -42,21 +41,6 @@ beforeAll(async () => {
 afterAll(() => {
   for (const d of dirs) removeDir(d);
 });
-
-/** a and b equal, numbers to 1e-9 relative (the runs' engines warmed up from different starts). */
-function expectSame(a: PredictionRecord, b: PredictionRecord): void {
-  const close = (x: unknown, y: unknown, path: string): void => {
-    if (typeof x === 'number' && typeof y === 'number') {
-      expect(Math.abs(x - y), path).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y)));
-    } else if (x && y && typeof x === 'object' && typeof y === 'object') {
-      expect(Object.keys(x).sort(), path).toEqual(Object.keys(y).sort());
-      for (const k of Object.keys(y)) close((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
-    } else {
-      expect(x, path).toEqual(y);
-    }
-  };
-  close(comparable(a), comparable(b), a.id);
-}
 
 describe('signalbase run --once', () => {
   it('stores one prediction per symbol and candle after warm-up, and every candle', async () => {
@@ -101,7 +85,7 @@ describe('signalbase run --once', () => {
     expect(after.candles).toBe(reference.candles);
     expect(after.predictions.map((p) => p.id)).toEqual(reference.predictions.map((p) => p.id));
     expect(after.predictions.map((p) => p.predictedDirection)).toEqual(reference.predictions.map((p) => p.predictedDirection));
-    after.predictions.forEach((p, i) => expectSame(p, reference.predictions[i]!));
+    after.predictions.forEach((p, i) => expectSamePrediction(p, reference.predictions[i]!));
   }, 300_000);
 });
 

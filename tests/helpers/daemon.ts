@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { Store } from '../../src/store/index.ts';
 import type { PredictionRecord } from '../../src/store/types.ts';
 
@@ -99,4 +100,19 @@ export async function metricValue(port: number, name: string): Promise<number> {
 export function comparable(p: PredictionRecord) {
   const { processingTimeMs: _ms, createdAt: _at, ...rest } = p;
   return rest;
+}
+
+/** a and b equal but for wall-clock fields, numbers to 1e-9 relative (two runs' engines may have warmed up from different starts). */
+export function expectSamePrediction(a: PredictionRecord, b: PredictionRecord): void {
+  const close = (x: unknown, y: unknown, path: string): void => {
+    if (typeof x === 'number' && typeof y === 'number') {
+      expect(Math.abs(x - y), path).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y)));
+    } else if (x && y && typeof x === 'object' && typeof y === 'object') {
+      expect(Object.keys(x).sort(), path).toEqual(Object.keys(y).sort());
+      for (const k of Object.keys(y)) close((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
+    } else {
+      expect(x, path).toEqual(y);
+    }
+  };
+  close(comparable(a), comparable(b), a.id);
 }
