@@ -55,16 +55,22 @@ export async function startDaemon(args: string[], env: Record<string, string>): 
   const port = await freePort();
   const d = spawnDaemon(args, { ...env, PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
-  let exit: number | string | undefined;
-  void d.exited.then((code) => (exit = code));
-  await vi.waitFor(
+  let exited = false;
+  const early = d.exited.then((code) => {
+    exited = true;
+    throw new Error(`daemon exited ${code} before serving:\n${d.stderr().slice(-3000)}`);
+  });
+  early.catch(() => undefined);
+  const healthy = vi.waitFor(
     async () => {
-      if (exit !== undefined) throw new Error(`daemon exited ${exit} before serving:\n${d.stderr().slice(-3000)}`);
+      if (exited) return; // `early` reports it
       const res = await fetch(`${base}/healthz`);
       expect(res.status).toBe(200);
     },
     { timeout: 120_000, interval: 200 },
   );
+  await Promise.race([healthy, early]);
+  if (exited) await early;
   return { ...d, port, base };
 }
 
