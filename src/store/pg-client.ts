@@ -55,6 +55,12 @@ export interface PgClientOptions {
   log: Logger;
   poolSize?: number;
   connectTimeoutMs?: number;
+  /**
+   * A query with no answer for this long fails (retryable) and its connection is dropped. Without
+   * it, a route that silently drops packets holds a query until the kernel gives up on TCP
+   * retransmission (~15 min), and the outbox never learns that the store is down. Default 60 s.
+   */
+  queryTimeoutMs?: number;
   applicationName?: string;
 }
 
@@ -74,6 +80,7 @@ export class PgSqlClient implements SqlClient {
       max: opts.poolSize ?? 5,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
+      query_timeout: opts.queryTimeoutMs ?? 60_000,
       keepAlive: true,
       application_name: opts.applicationName ?? 'signalbase',
       types,

@@ -40,6 +40,7 @@ const NETWORK_MESSAGES = [
   /connection terminated/i,
   /timeout expired/i,
   /connection timeout/i,
+  /query read timeout/i, // pg's query_timeout: no answer in time, the connection is presumed dead
   /terminating connection/i,
   /client has encountered a connection error/i,
   /cannot use a pool after calling end/i,

@@ -6,6 +6,7 @@
  *   // give the process under test postgres://postgres@127.0.0.1:${proxy.port}/test
  *   proxy.cut('blackhole');   // every open connection is reset; new ones hang (a partition)
  *   proxy.cut('refuse');      // ... or new ones are reset at once (a server that is down)
+ *   proxy.stall();            // ... or open connections go silent, unreset (a dead route)
  *   proxy.heal();             // new connections are forwarded again
  *   await proxy.close();
  *
@@ -80,6 +81,23 @@ export class TcpProxy {
     for (const p of this.#pairs) {
       reset(p.client);
       reset(p.upstream);
+    }
+    this.#pairs.clear();
+  }
+
+  /**
+   * Open connections go silent without being reset (packets dropped on a dead route, so neither end
+   * learns of it); new ones are blackholed. heal() resets the stalled ones.
+   */
+  stall(): void {
+    this.#mode = 'blackhole';
+    for (const p of this.#pairs) {
+      p.client.unpipe(p.upstream);
+      p.upstream.unpipe(p.client);
+      p.client.pause();
+      p.upstream.pause();
+      this.#held.add(p.client);
+      this.#held.add(p.upstream);
     }
     this.#pairs.clear();
   }
