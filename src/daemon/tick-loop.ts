@@ -176,6 +176,8 @@ export class TickLoop {
         this.wake = null;
         continue;
       }
+      // A fast feed: let the source top the queue up before taking a batch (see fillTurn).
+      if (this.queue.length < this.opts.maxTicksPerBatch && !this.draining) await fillTurn();
       const items = this.queue.splice(0, this.opts.maxTicksPerBatch);
       tickQueueDepth.set(this.queue.length);
       this.releaseWaiters();
@@ -268,6 +270,16 @@ export class TickLoop {
     }
   }
 }
+
+/**
+ * One macrotask turn. The loop runs on microtasks (woken by the source's push, engine calls that
+ * settle in microtasks), and so does a fast source between its own event-loop yields: taking the
+ * queue at once hands the engine the one or two ticks pushed so far, and inference is never batched
+ * across time (a replay then predicted one tick per call). After one turn a fast source has pushed
+ * until its next yield or a full queue. A live loop (K = 1) never waits here: its queue is never
+ * shorter than K when it has work.
+ */
+const fillTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const fmt = (x: number) => Number(x.toPrecision(6)).toString();
 
