@@ -1,0 +1,192 @@
+/**
+ * Shared set-up for the bench parts that run the real daemon (pipeline.ts, memory.ts):
+ *
+ * - benchTemplate(): one migrated embedded data directory per bench process, made once and copied
+ *   for every daemon (a closed PGlite directory is plain files), holding
+ *     · an active model of the production architecture the daemon serves (model/training-job.ts
+ *       JOB_HYPER: LSTM, T = 60, the 17 features), trained for one epoch on synthetic candles: the
+ *       bench measures serving cost, which does not depend on how good the weights are;
+ *     · WARM_CANDLES stored synthetic candles for each of MAX_SYMBOLS symbols, so every daemon warms
+ *       its indicators and model windows from the store at start (daemon/warmup.ts) and its first
+ *       live tick already yields one model signal per symbol;
+ *     · an admin API key for the websocket subscriber.
+ * - startBenchDaemon(): the Daemon class in this process on a copy of the template, on loopback.
+ * - Subscriber: a real websocket client on /v1/stream that timestamps (performance.now(), the clock
+ *   the tick loop's onArrived observer uses) the moment each tick's last signal arrives.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { Daemon, type DaemonOptions } from '../../src/daemon.ts';
+import { syntheticSeries, SYNTHETIC_DEFAULTS } from '../../src/ingest/synthetic.ts';
+import { timeframeMs } from '../../src/ingest/timeframe.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import { registry } from '../../src/metrics.ts';
+import { runTrainingJob } from '../../src/model/training-job.ts';
+import { openStore } from '../../src/store/index.ts';
+
+/** Symbols the template holds warm-up candles for (memory compares 50 with 550). */
+export const MAX_SYMBOLS = 550;
+/** Stored candles per symbol: 50 for the indicators, 60 for a model window, the rest margin. */
+export const WARM_CANDLES = 200;
+export const TIMEFRAME = '5m' as const;
+export const TF_MS = timeframeMs(TIMEFRAME);
+/** Seed of the synthetic market every bench daemon sees. */
+export const SEED = 42;
+/** Open time of the first stored candle; live feeds start WARM_CANDLES candles later. */
+export const WARM_START = SYNTHETIC_DEFAULTS.start;
+export const LIVE_START = WARM_START + WARM_CANDLES * TF_MS;
+
+export const silentLog: Logger = createLogger({ level: 'silent', pretty: false });
+
+export function benchConfig(dataDir: string): Config {
+  return loadConfig({ SIGNALBASE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'auto' });
+}
+
+/** Progress lines on stderr (the JSON goes to stdout). */
+export function note(part: string, msg: string): void {
+  process.stderr.write(`bench: ${part}: ${msg}\n`);
+}
+
+export interface BenchTemplate {
+  dir: string;
+  /** Admin key valid in every copy. */
+  key: string;
+  modelVersion: string;
+}
+
+const dirs: string[] = [];
+let template: Promise<BenchTemplate> | null = null;
+
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `sb-bench-${prefix}-`));
+  dirs.push(d);
+  return d;
+}
+
+/** Removes every directory the bench made (call once at the end; safe to call twice). */
+export function cleanupBenchDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  template = null;
+}
+process.once('exit', cleanupBenchDirs);
+
+/** The candles a training in the bench learns from: a few synthetic symbols of their own seed. */
+export function trainingSeries(symbols: number, candles: number, seed: number) {
+  return syntheticSeries({ ...SYNTHETIC_DEFAULTS, seed, symbols, candles, timeframe: TIMEFRAME }).map((c) => ({ symbol: c[0]!.symbol, timeframe: TIMEFRAME, candles: c }));
+}
+
+export function benchTemplate(): Promise<BenchTemplate> {
+  template ??= makeTemplate();
+  return template;
+}
+
+async function makeTemplate(): Promise<BenchTemplate> {
+  const dir = tempDir('template');
+  const config = benchConfig(dir);
+  const t0 = performance.now();
+  const store = await openStore(config, silentLog, { migrate: true });
+  try {
+    const trained = await runTrainingJob(
+      { store, config, log: silentLog },
+      { candles: trainingSeries(2, 1_500, 7), seed: 1, activate: true, updateWeights: false, hyper: { maxEpochs: 1 }, importanceSamples: 200 },
+    );
+    const warm = syntheticSeries({ ...SYNTHETIC_DEFAULTS, seed: SEED, symbols: MAX_SYMBOLS, candles: WARM_CANDLES, start: WARM_START, timeframe: TIMEFRAME });
+    for (let i = 0; i < warm.length; i += 50) await store.upsertCandles(warm.slice(i, i + 50).flat());
+    const key = (await store.createApiKey({ name: 'bench', type: 'admin' })).key;
+    note('setup', `template ready in ${((performance.now() - t0) / 1000).toFixed(1)}s: model ${trained.version} (${trained.backend}), ${MAX_SYMBOLS} x ${WARM_CANDLES} stored candles`);
+    return { dir, key, modelVersion: trained.version };
+  } finally {
+    await store.close();
+  }
+}
+
+/** A fresh data directory holding a copy of the template. */
+export async function benchDataDir(prefix: string): Promise<{ dir: string; tpl: BenchTemplate }> {
+  const tpl = await benchTemplate();
+  const dir = tempDir(prefix);
+  cpSync(tpl.dir, dir, { recursive: true });
+  return { dir, tpl };
+}
+
+/** The synthetic feed over the template's symbols, continuing where the stored candles end. */
+export function syntheticFeed(symbols: number, candles: number, speed: number): string {
+  return `synthetic:seed=${SEED},symbols=${symbols},timeframe=${TIMEFRAME},candles=${candles},start=${LIVE_START},speed=${speed}`;
+}
+
+/** The real Daemon in this process: loopback, any free port, no automatic training. */
+export async function startBenchDaemon(dataDir: string, opts: DaemonOptions): Promise<Daemon> {
+  const daemon = new Daemon(benchConfig(dataDir), silentLog, { port: 0, host: '127.0.0.1', trainer: null, stopDeadlineMs: 120_000, journalDrainMs: 120_000, ...opts });
+  await daemon.start();
+  return daemon;
+}
+
+/** Current value of a gauge or counter on the process registry (summed over labels). */
+export async function metricSum(name: string): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  const v = await m.get();
+  return v.values.reduce((s, x) => s + x.value, 0);
+}
+
+/** Waits (polling) until `check` holds, or throws after `timeoutMs`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > end) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * A websocket subscriber to every symbol. For each candle_time it counts the signals received and
+ * records performance.now() when the count reaches `perTick` (the tick's last signal).
+ */
+export class Subscriber {
+  readonly complete = new Map<number, number>();
+  private readonly counts = new Map<number, number>();
+  private ws: WebSocket | null = null;
+  received = 0;
+
+  constructor(private readonly perTick: number) {}
+
+  async connect(port: number, key: string): Promise<void> {
+    const ws = (this.ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream`, { headers: { Authorization: `Bearer ${key}` } }));
+    ws.on('message', (raw) => {
+      const at = performance.now();
+      const msg = JSON.parse(String(raw)) as { type: string; data?: { candle_time?: string } };
+      if (msg.type !== 'signal' || !msg.data?.candle_time) return;
+      this.received++;
+      const t = Date.parse(msg.data.candle_time);
+      const n = (this.counts.get(t) ?? 0) + 1;
+      this.counts.set(t, n);
+      if (n === this.perTick) this.complete.set(t, at);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'subscribe', symbols: ['*'] }));
+  }
+
+  close(): void {
+    this.ws?.close();
+  }
+}
+
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  // Nearest rank: the smallest value with at least p% of the samples at or below it.
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+export const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+export function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (!g) throw new Error('bench: memory needs --expose-gc (npm run bench passes it)');
+  for (let i = 0; i < 4; i++) g();
+}

@@ -1,0 +1,154 @@
+/**
+ * Bench part "pipeline" (DESIGN.md "Bench"), on the real daemon (src/daemon.ts) in this process:
+ *
+ *   tick_p99_ms                  500 synthetic symbols whose candles close at once, one tick a
+ *                                second; per tick, from the moment the tick loop's sink takes the
+ *                                tick (Daemon onTickArrived) to the moment a websocket subscriber on
+ *                                loopback has received the tick's 500th signal, both on
+ *                                performance.now(). p99 (nearest rank) over STEADY_TICKS ticks after
+ *                                WARMUP_TICKS; an active model serves every signal, the outbox writes
+ *                                everything to the embedded store meanwhile.
+ *   tick_p99_ms_during_training  the same, over the ticks that arrive while runTrainingJob (the
+ *                                daemon's training path: dataset on this thread, fit in the worker,
+ *                                evaluation and importance on this thread) runs on the daemon's
+ *                                store. Trainings follow one another until TRAINING_TICKS ticks
+ *                                were measured.
+ *   replay_candles_per_s         `run --once` over the four bundled 5m files at speed 0 with the
+ *                                model active: replayed candles / wall seconds from daemon start to
+ *                                `done` (the outbox drained every prediction into the store:
+ *                                checked against outbox_applied_total).
+ * Standalone: `node --expose-gc --import tsx scripts/bench/pipeline.ts` prints the JSON object.
+ */
+import { pathToFileURL } from 'node:url';
+import { SAMPLE_DATA_DIR } from '../../src/ingest/feed-spec.ts';
+import { runTrainingJob } from '../../src/model/training-job.ts';
+import {
+  benchConfig,
+  benchDataDir,
+  metricSum,
+  note,
+  percentile,
+  round,
+  startBenchDaemon,
+  Subscriber,
+  syntheticFeed,
+  TF_MS,
+  trainingSeries,
+  until,
+  silentLog,
+} from './daemon-helpers.ts';
+
+const SYMBOLS = 500;
+/** 5 m candles 300x faster: one tick a second. */
+const SPEED = 300;
+const WARMUP_TICKS = 5;
+const STEADY_TICKS = 60;
+const TRAINING_TICKS = 60;
+
+export interface PipelineBench {
+  symbols: number;
+  tick_p99_ms: number;
+  tick_p99_ms_during_training: number;
+  replay_candles_per_s: number;
+}
+
+export async function benchPipeline(): Promise<PipelineBench> {
+  const ticks = await tickLatencies();
+  const replay = await replayThroughput();
+  return { symbols: SYMBOLS, tick_p99_ms: ticks.steady, tick_p99_ms_during_training: ticks.training, replay_candles_per_s: replay };
+}
+
+async function tickLatencies(): Promise<{ steady: number; training: number }> {
+  const { dir, tpl } = await benchDataDir('pipeline');
+  const arrived = new Map<number, number>(); // closeTime → performance.now()
+  const daemon = await startBenchDaemon(dir, {
+    feed: syntheticFeed(SYMBOLS, 100_000, SPEED),
+    onTickArrived: (closeTime, at) => arrived.set(closeTime, at),
+  });
+  const sub = new Subscriber(SYMBOLS);
+  const abort = new AbortController();
+  let training: Promise<void> | null = null;
+  try {
+    await sub.connect(daemon.port!, tpl.key);
+    const subscribedAt = performance.now();
+    // Latency of every fully received tick that arrived after `from`, in arrival order.
+    const measured = (from: number, to = Number.POSITIVE_INFINITY) => {
+      const out: { at: number; ms: number }[] = [];
+      for (const [closeTime, at] of arrived) {
+        if (at <= from || at >= to) continue;
+        const done = sub.complete.get(closeTime - TF_MS);
+        if (done !== undefined) out.push({ at, ms: done - at });
+      }
+      return out.sort((a, b) => a.at - b.at);
+    };
+
+    await until(`${WARMUP_TICKS + STEADY_TICKS} ticks`, () => measured(subscribedAt).length >= WARMUP_TICKS + STEADY_TICKS, 600_000, 200);
+    const steady = measured(subscribedAt).slice(WARMUP_TICKS, WARMUP_TICKS + STEADY_TICKS).map((x) => x.ms);
+    note('pipeline', `steady: ${steady.length} ticks of ${SYMBOLS} signals, p50 ${percentile(steady, 50).toFixed(1)} ms, p99 ${percentile(steady, 99).toFixed(1)} ms, max ${Math.max(...steady).toFixed(1)} ms`);
+
+    // Trainings back to back until enough ticks arrived while one ran.
+    const windows: { from: number; to: number }[] = [];
+    const duringTraining = () => windows.flatMap((w) => measured(w.from, w.to)).map((x) => x.ms);
+    const config = benchConfig(dir);
+    let runs = 0;
+    training = (async () => {
+      while (!abort.signal.aborted) {
+        const w = { from: performance.now(), to: Number.POSITIVE_INFINITY };
+        windows.push(w);
+        try {
+          const r = await runTrainingJob(
+            { store: daemon.store!, config, log: silentLog },
+            { candles: trainingSeries(4, 2_000, 100 + runs), seed: 100 + runs, updateWeights: false, hyper: { maxEpochs: 2 }, signal: abort.signal },
+          );
+          runs++;
+          note('pipeline', `training ${r.version} ran ${(r.durationsMs.total / 1000).toFixed(1)}s (dataset ${(r.durationsMs.dataset / 1000).toFixed(1)}s, fit ${(r.durationsMs.training / 1000).toFixed(1)}s, evaluation ${(r.durationsMs.evaluation / 1000).toFixed(1)}s, importance ${(r.durationsMs.importance / 1000).toFixed(1)}s)`);
+        } catch (err) {
+          if (!abort.signal.aborted) throw err;
+        } finally {
+          w.to = performance.now();
+        }
+      }
+    })();
+    const failed = training.then(() => false, (err: unknown) => { throw err; });
+    await Promise.race([until(`${TRAINING_TICKS} ticks during training`, () => duringTraining().length >= TRAINING_TICKS, 900_000, 200), failed]);
+    abort.abort();
+    await training;
+    training = null;
+    const during = duringTraining().slice(0, TRAINING_TICKS);
+    note('pipeline', `during training: ${during.length} ticks, p50 ${percentile(during, 50).toFixed(1)} ms, p99 ${percentile(during, 99).toFixed(1)} ms, max ${Math.max(...during).toFixed(1)} ms`);
+    return { steady: round(percentile(steady, 99), 1), training: round(percentile(during, 99), 1) };
+  } finally {
+    abort.abort();
+    await training?.catch(() => undefined);
+    sub.close();
+    await daemon.stop();
+  }
+}
+
+async function replayThroughput(): Promise<number> {
+  const { dir } = await benchDataDir('replay');
+  const candles0 = await metricSum('candles_ingested_total');
+  const signals0 = await metricSum('signals_total');
+  const applied0 = await appliedPredictions();
+  const t0 = performance.now();
+  const daemon = await startBenchDaemon(dir, { feed: `replay:${SAMPLE_DATA_DIR}`, once: true });
+  await daemon.done;
+  const seconds = (performance.now() - t0) / 1000;
+  const candles = (await metricSum('candles_ingested_total')) - candles0;
+  const signals = (await metricSum('signals_total')) - signals0;
+  const applied = (await appliedPredictions()) - applied0;
+  if (applied !== signals) throw new Error(`bench: the replay stored ${applied} of its ${signals} predictions`);
+  note('pipeline', `replay: ${candles} candles, ${signals} signals (all stored) in ${seconds.toFixed(1)}s`);
+  return round(candles / seconds, 1);
+}
+
+async function appliedPredictions(): Promise<number> {
+  const { registry } = await import('../../src/metrics.ts');
+  const m = registry.getSingleMetric('outbox_applied_total');
+  if (!m) return 0;
+  return (await m.get()).values.filter((v) => v.labels.op === 'insertPredictions').reduce((s, v) => s + v.value, 0);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${JSON.stringify(await benchPipeline())}\n`);
+}
