@@ -29,6 +29,8 @@ describe.runIf(server.available)('signalbase migrate / doctor (server Postgres)'
       ['config', true],
       ['store', true],
       ['schema', true],
+      ['tfjs', true],
+      ['feed', true],
     ]);
 
     const client = new pg.Client({ connectionString: server.url });
