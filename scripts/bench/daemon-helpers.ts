@@ -11,13 +11,14 @@
  *       live tick already yields one model signal per symbol;
  *     · an admin API key for the websocket subscriber.
  * - startBenchDaemon(): the Daemon class in this process on a copy of the template, on loopback.
- * - Subscriber: a real websocket client on /v1/stream that timestamps (performance.now(), the clock
- *   the tick loop's onArrived observer uses) the moment each tick's last signal arrives.
+ * - Subscriber: a real websocket client on /v1/stream, in a worker thread, that timestamps (clockMs:
+ *   timeOrigin + performance.now(), comparable across threads) the moment each tick's last signal
+ *   arrives.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { Worker } from 'node:worker_threads';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { syntheticSeries, SYNTHETIC_DEFAULTS } from '../../src/ingest/synthetic.ts';
@@ -140,41 +141,60 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   }
 }
 
+/** A shared high-resolution clock for this thread and workers: epoch ms with sub-ms precision. */
+export const clockMs = (): number => performance.timeOrigin + performance.now();
+
 /**
- * A websocket subscriber to every symbol. For each candle_time it counts the signals received and
- * records performance.now() when the count reaches `perTick` (the tick's last signal).
+ * A websocket subscriber to every symbol, in a worker thread, so its reads never wait for the
+ * daemon's main thread (as an external subscriber's would not). For each candle_time it counts
+ * the signals received and records clockMs() when the count reaches `perTick` (the tick's last
+ * signal). `complete` maps candle_time to that instant.
  */
 export class Subscriber {
   readonly complete = new Map<number, number>();
-  private readonly counts = new Map<number, number>();
-  private ws: WebSocket | null = null;
-  received = 0;
+  private worker: Worker | null = null;
 
   constructor(private readonly perTick: number) {}
 
   async connect(port: number, key: string): Promise<void> {
-    const ws = (this.ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream`, { headers: { Authorization: `Bearer ${key}` } }));
-    ws.on('message', (raw) => {
-      const at = performance.now();
-      const msg = JSON.parse(String(raw)) as { type: string; data?: { candle_time?: string } };
-      if (msg.type !== 'signal' || !msg.data?.candle_time) return;
-      this.received++;
-      const t = Date.parse(msg.data.candle_time);
-      const n = (this.counts.get(t) ?? 0) + 1;
-      this.counts.set(t, n);
-      if (n === this.perTick) this.complete.set(t, at);
-    });
+    const worker = (this.worker = new Worker(SUBSCRIBER_WORKER, { eval: true, workerData: { url: `ws://127.0.0.1:${port}/v1/stream`, key, perTick: this.perTick } }));
+    worker.unref();
     await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
+      worker.on('message', (m: { type: 'open' } | { type: 'tick'; candleTime: number; at: number }) => {
+        if (m.type === 'open') resolve();
+        else this.complete.set(m.candleTime, m.at);
+      });
+      worker.once('error', reject);
     });
-    ws.send(JSON.stringify({ type: 'subscribe', symbols: ['*'] }));
   }
 
   close(): void {
-    this.ws?.close();
+    void this.worker?.terminate();
   }
 }
+
+const SUBSCRIBER_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+const WebSocket = createRequire(${JSON.stringify(import.meta.url)})('ws');
+const { url, key, perTick } = workerData;
+const counts = new Map();
+const ws = new WebSocket(url, { headers: { Authorization: 'Bearer ' + key } });
+ws.on('message', (raw) => {
+  const at = performance.timeOrigin + performance.now();
+  const msg = JSON.parse(String(raw));
+  if (msg.type !== 'signal' || !msg.data || !msg.data.candle_time) return;
+  const t = Date.parse(msg.data.candle_time);
+  const n = (counts.get(t) || 0) + 1;
+  counts.set(t, n);
+  if (n === perTick) { counts.delete(t); parentPort.postMessage({ type: 'tick', candleTime: t, at }); }
+});
+ws.once('open', () => {
+  ws.send(JSON.stringify({ type: 'subscribe', symbols: ['*'] }));
+  parentPort.postMessage({ type: 'open' });
+});
+ws.once('error', (err) => { throw err; });
+`;
 
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return Number.NaN;

@@ -4,8 +4,8 @@
  *   tick_p99_ms                  500 synthetic symbols whose candles close at once, one tick a
  *                                second; per tick, from the moment the tick loop's sink takes the
  *                                tick (Daemon onTickArrived) to the moment a websocket subscriber on
- *                                loopback has received the tick's 500th signal, both on
- *                                performance.now(). p99 (nearest rank) over STEADY_TICKS ticks after
+ *                                loopback (a worker thread of this process) has received the tick's
+ *                                500th signal, both on timeOrigin + performance.now(). p99 (nearest rank) over STEADY_TICKS ticks after
  *                                WARMUP_TICKS; an active model serves every signal, the outbox writes
  *                                everything to the embedded store meanwhile.
  *   tick_p99_ms_during_training  the same, over the ticks that arrive while runTrainingJob (the
@@ -25,6 +25,7 @@ import { runTrainingJob } from '../../src/model/training-job.ts';
 import {
   benchConfig,
   benchDataDir,
+  clockMs,
   metricSum,
   note,
   percentile,
@@ -60,17 +61,17 @@ export async function benchPipeline(): Promise<PipelineBench> {
 
 async function tickLatencies(): Promise<{ steady: number; training: number }> {
   const { dir, tpl } = await benchDataDir('pipeline');
-  const arrived = new Map<number, number>(); // closeTime → performance.now()
+  const arrived = new Map<number, number>(); // closeTime → clockMs()
   const daemon = await startBenchDaemon(dir, {
     feed: syntheticFeed(SYMBOLS, 100_000, SPEED),
-    onTickArrived: (closeTime, at) => arrived.set(closeTime, at),
+    onTickArrived: (closeTime, at) => arrived.set(closeTime, at + performance.timeOrigin),
   });
   const sub = new Subscriber(SYMBOLS);
   const abort = new AbortController();
   let training: Promise<void> | null = null;
   try {
     await sub.connect(daemon.port!, tpl.key);
-    const subscribedAt = performance.now();
+    const subscribedAt = clockMs();
     // Latency of every fully received tick that arrived after `from`, in arrival order.
     const measured = (from: number, to = Number.POSITIVE_INFINITY) => {
       const out: { at: number; ms: number }[] = [];
@@ -93,7 +94,7 @@ async function tickLatencies(): Promise<{ steady: number; training: number }> {
     let runs = 0;
     training = (async () => {
       while (!abort.signal.aborted) {
-        const w = { from: performance.now(), to: Number.POSITIVE_INFINITY };
+        const w = { from: clockMs(), to: Number.POSITIVE_INFINITY };
         windows.push(w);
         try {
           const r = await runTrainingJob(
@@ -105,7 +106,7 @@ async function tickLatencies(): Promise<{ steady: number; training: number }> {
         } catch (err) {
           if (!abort.signal.aborted) throw err;
         } finally {
-          w.to = performance.now();
+          w.to = clockMs();
         }
       }
     })();
