@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSignalClient, type Signal, type StatusEvent } from '../../src/client/index.ts';
 import type { SignalClientError } from '../../src/client/errors.ts';
-import { TcpProxy } from './tcp-proxy.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { dataDirFrom, freePort, migratedTemplate, openStoreAt, removeDir, replayDir, spawnDaemon, storedState, type DaemonChild } from '../daemon/helpers.ts';
 
 const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'];
@@ -54,8 +54,8 @@ describe('daemon transport', () => {
     };
     const first = start();
 
-    const proxy = new TcpProxy(port);
-    const via = await proxy.listen();
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port });
+    const via = proxy.port;
     const client = createSignalClient({ transport: 'daemon', url: `ws://127.0.0.1:${via}/v1/stream`, key, since: '2000-01-01T00:00:00.000Z', backoff: { initialMs: 100, maxMs: 500 } });
     const received: Signal[] = [];
     const statuses: StatusEvent[] = [];
@@ -69,7 +69,7 @@ describe('daemon transport', () => {
       await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(40), { timeout: 180_000, interval: 100 });
 
       // Cut the connection while the daemon goes on; restore it once LTC/BTC is 10 candles further.
-      await proxy.cut();
+      proxy.cut('refuse');
       const cutAt = Date.parse(received.at(-1)!.candle_time);
       const lastBeforeCut = client.lastSignalId;
       await vi.waitFor(
@@ -81,7 +81,7 @@ describe('daemon transport', () => {
         { timeout: 60_000, interval: 200 },
       );
       const missedLive = received.length;
-      await proxy.restore();
+      proxy.heal();
       await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(missedLive + 10), { timeout: 60_000, interval: 50 });
       expect(statuses.some((s) => s.status === 'open' && s.since === lastBeforeCut)).toBe(true);
 
