@@ -24,7 +24,7 @@ export interface IndicatorsBench {
 }
 
 export interface IndicatorsBenchOptions {
-  /** Candle file (freqtrade JSON). Default ../shared/data/candles/LTC_BTC-5m.json. */
+  /** Candle file (freqtrade JSON). Default the bundled data/sample/LTC_BTC-5m.json (real Binance candles). */
   file?: string;
   /** Timed whole-file passes of the incremental path (after 3 untimed ones). Default 9. */
   passes?: number;
@@ -35,7 +35,7 @@ export interface IndicatorsBenchOptions {
   chunkSize?: number;
 }
 
-const DEFAULT_FILE = fileURLToPath(new URL('../../../shared/data/candles/LTC_BTC-5m.json', import.meta.url));
+const DEFAULT_FILE = fileURLToPath(new URL('../../data/sample/LTC_BTC-5m.json', import.meta.url));
 const DAY_MS = 86_400_000;
 
 function loadBars(file: string): Bar[] {
