@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSignalClient, type Signal, type StatusEvent } from '../../src/client/index.ts';
 import type { SignalClientError } from '../../src/client/errors.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
-import { dataDirFrom, freePort, migratedTemplate, openStoreAt, removeDir, replayDir, spawnDaemon, storedState, type DaemonChild } from '../daemon/helpers.ts';
+import { freePort, keyedReplaySetup, removeDir, spawnDaemon, storedState, type DaemonChild } from '../daemon/helpers.ts';
 
 const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'];
 const N = 300;
@@ -26,16 +26,9 @@ let feed: string;
 let key: string;
 
 beforeAll(async () => {
-  const template = await migratedTemplate();
-  feed = replayDir(FILES, N);
-  data = dataDirFrom(template);
-  dirs.push(template, feed, data);
-  const store = await openStoreAt(data);
-  try {
-    key = (await store.createApiKey({ name: 'client-test', type: 'stream' })).key;
-  } finally {
-    await store.close();
-  }
+  const setup = await keyedReplaySetup(FILES, N, { name: 'client-test', type: 'stream' });
+  ({ data, feed, key } = setup);
+  dirs.push(...setup.dirs);
 }, 240_000);
 
 afterAll(() => {

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import type { PredictionRecord } from '../../src/store/types.ts';
-import { allPredictions, tempDir } from '../helpers/daemon.ts';
+import { allPredictions, replayDir, tempDir } from '../helpers/daemon.ts';
 
 export { allPredictions, comparable, expectSamePrediction, freePort, metricValue, removeDir, replayDir, spawnDaemon, tempDir, type DaemonChild } from '../helpers/daemon.ts';
 
@@ -43,6 +43,26 @@ export async function storedState(dataDir: string): Promise<{ predictions: Predi
   try {
     const series = await store.listCandleSeries();
     return { predictions: await allPredictions(store), candles: series.reduce((n, s) => n + s.count, 0), series: series.length };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * What a test that starts daemons on a replay needs: a migrated data directory holding one API key,
+ * a replay directory of the first `n` candles of `files`, and the paths to remove afterwards.
+ */
+export async function keyedReplaySetup(
+  files: readonly string[],
+  n: number,
+  key: { name: string; type: 'stream' | 'prediction' | 'admin' },
+): Promise<{ data: string; feed: string; key: string; dirs: string[] }> {
+  const template = await migratedTemplate();
+  const feed = replayDir(files, n);
+  const data = dataDirFrom(template);
+  const store = await openStoreAt(data);
+  try {
+    return { data, feed, key: (await store.createApiKey(key)).key, dirs: [template, feed, data] };
   } finally {
     await store.close();
   }

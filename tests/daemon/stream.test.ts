@@ -13,7 +13,7 @@ import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';
 import { predictionId } from '../../src/signals/prediction-id.ts';
 import type { Signal } from '../../src/signals/signal.ts';
-import { dataDirFrom, freePort, migratedTemplate, openStoreAt, removeDir, replayDir, spawnDaemon, storedState, type DaemonChild } from './helpers.ts';
+import { freePort, keyedReplaySetup, openStoreAt, removeDir, spawnDaemon, storedState, type DaemonChild } from './helpers.ts';
 
 const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'];
 const N = 300;
@@ -31,16 +31,9 @@ let feed: string;
 let key: string;
 
 beforeAll(async () => {
-  const template = await migratedTemplate();
-  feed = replayDir(FILES, N);
-  data = dataDirFrom(template);
-  dirs.push(template, feed, data);
-  const store = await openStoreAt(data);
-  try {
-    key = (await store.createApiKey({ name: 'daemon-test', type: 'admin' })).key;
-  } finally {
-    await store.close();
-  }
+  const setup = await keyedReplaySetup(FILES, N, { name: 'daemon-test', type: 'admin' });
+  ({ data, feed, key } = setup);
+  dirs.push(...setup.dirs);
 }, 240_000);
 
 describe('the daemon with a websocket subscriber', () => {
