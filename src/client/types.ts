@@ -1,34 +1,15 @@
 /**
  * What a consumer of signalbase sees: the wire shapes of the stream (DESIGN.md "Signal",
- * "Websocket stream") and the client's API. Declared here, not imported from the engine, so the
- * client stays a small standalone piece a consumer can read in one sitting.
+ * "Websocket stream") and the client's API. The Signal type is the daemon's own (type-only import,
+ * no engine code is loaded), so the two cannot drift apart.
  */
+import type { Signal } from '../signals/signal.ts';
 import type { SignalClientError } from './errors.ts';
 
-export type Direction = 'BUY' | 'SELL' | 'HOLD';
-
-/** One signal, exactly as the daemon publishes it (DESIGN.md "Signal"). */
-export interface Signal {
-  id: string;
-  symbol: string;
-  timeframe: string;
-  /** ISO 8601 open time of the closed candle the signal is computed on. */
-  candle_time: string;
-  /** 'rules' before any model is active. */
-  model_version: string;
-  predicted_direction: Direction;
-  confidence_score: number;
-  probabilities: Record<Direction, number>;
-  recommendation: string;
-  signal_weight: number;
-  position_multiplier: number;
-  entry_price: number;
-  stop_loss: number | null;
-  take_profit: number | null;
-  risk_score: number;
-  technical_indicators: Record<string, number | null>;
-  created_at: string;
-}
+// The wire shape is declared once, beside the code that builds it (src/signals/signal.ts); these
+// are type-only imports, so the client still loads no engine code.
+export type { Signal };
+export type { Direction } from '../store/types.ts';
 
 /** A `model` message: a model trained, activated or rolled back (`event` says which). */
 export interface ModelUpdate {

@@ -4,6 +4,7 @@
  * Nothing in src/serve/ imports the daemon, the store adapters or the model.
  */
 import type { Registry } from 'prom-client';
+import type { Candle } from '../ingest/candle.ts';
 import type { Logger } from '../log.ts';
 import type { Signal } from '../signals/signal.ts';
 import type { ApiKeyValidation, PredictionQuery, PredictionRecord } from '../store/types.ts';
@@ -27,14 +28,7 @@ export interface SignalHistory {
 }
 
 /** One candle in a POST /v1/predict body, normalised; the daemon validates it against the symbol. */
-export interface ApiCandle {
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+export type ApiCandle = Omit<Candle, 'symbol' | 'timeframe'>;
 
 export interface Readiness {
   ready: boolean;
