@@ -5,11 +5,9 @@
  * another process holds the store, the command stops with one line naming that pid.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLockFile } from '../../src/store/lock-file.ts';
 import { dataDirFrom, migratedTemplate, openStoreAt, removeDir } from '../daemon/helpers.ts';
-import { runCli } from '../store/cli-run.ts';
+import { runCli, runWhileStoreHeld } from '../store/cli-run.ts';
 
 const dirs: string[] = [];
 let data: string;
@@ -98,18 +96,8 @@ describe('signalbase keys', () => {
   }, 120_000);
 
   it('while another process holds the embedded store: exit 1, one line naming its pid and what to do', async () => {
-    const lock = acquireLockFile(join(data, 'pg.lock'), 'test holder');
-    try {
-      const r = await runCli(['keys', 'list'], env());
-      expect(r.code).toBe(1);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(`process ${process.pid}`);
-      expect(lines[0]).toContain('DATABASE_URL');
-      expect(r.stdout).toBe('');
-    } finally {
-      lock.release();
-    }
+    const line = await runWhileStoreHeld(data, ['keys', 'list'], env());
+    expect(line).toContain('DATABASE_URL');
   }, 120_000);
 
   it('bad usage exits 2 with one line', async () => {

@@ -4,11 +4,9 @@
  * while another process holds the store it stops with one line naming that pid and the curl line
  * for POST /v1/retrain; a bad flag is bad usage (exit 2).
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLockFile } from '../../src/store/lock-file.ts';
 import { dataDirFrom, migratedTemplate, openStoreAt, removeDir } from '../daemon/helpers.ts';
-import { runCli } from '../store/cli-run.ts';
+import { runCli, runWhileStoreHeld } from '../store/cli-run.ts';
 
 const dirs: string[] = [];
 let data: string;
@@ -47,19 +45,9 @@ describe('signalbase retrain', () => {
   }, 120_000);
 
   it('names the process holding the embedded store and the API call to use instead', async () => {
-    const lock = acquireLockFile(join(data, 'pg.lock'), 'test holder');
-    try {
-      const r = await runCli(['retrain', '--force'], env());
-      expect(r.code).toBe(1);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(`process ${process.pid}`);
-      expect(lines[0]).toContain('curl -X POST http://localhost:9911/v1/retrain');
-      expect(lines[0]).toContain('{"force":true}');
-      expect(r.stdout).toBe('');
-    } finally {
-      lock.release();
-    }
+    const line = await runWhileStoreHeld(data, ['retrain', '--force'], env());
+    expect(line).toContain('curl -X POST http://localhost:9911/v1/retrain');
+    expect(line).toContain('{"force":true}');
   }, 120_000);
 
   it('refuses an unknown flag with exit 2', async () => {

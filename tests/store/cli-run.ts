@@ -1,6 +1,9 @@
 /** Runs `node bin/signalbase.js ...` as a child process with exactly the environment given. */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { acquireLockFile } from '../../src/store/lock-file.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/signalbase.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,4 +26,24 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
       },
     );
   });
+}
+
+/**
+ * Runs a command while this test process holds the embedded store's lock file, as a running daemon
+ * would. Every command must then fail the same way: exit 1, nothing on stdout, one stderr line that
+ * names the holder's pid. Returns that line for the command-specific advice to be checked.
+ */
+export async function runWhileStoreHeld(dataDir: string, args: string[], env: Record<string, string>): Promise<string> {
+  const lock = acquireLockFile(join(dataDir, 'pg.lock'), 'test holder');
+  try {
+    const r = await runCli(args, env);
+    expect(r.code, args.join(' ')).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`process ${process.pid}`);
+    return lines[0]!;
+  } finally {
+    lock.release();
+  }
 }
