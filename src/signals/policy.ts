@@ -113,13 +113,11 @@ export function recommendationFor(direction: Direction, confidence: number, stro
 }
 
 /**
- * Probabilities of the rule fallback: the consensus's own (they sum to 1 and their argmax is its
- * direction). The consensus computes one class as a difference, which can come out a rounding error
- * below 0 (−1.7e−18 on real candles); such values count as 0.
+ * Probabilities of the rule fallback: the consensus's own (never negative, they sum to 1 and their
+ * argmax is its direction; features/consensus.ts guarantees it and its test checks every real candle).
  */
 export function rulesProbabilities(c: ConsensusResult): Record<Direction, number> {
-  const p = c.probabilities;
-  return normaliseProbabilities({ BUY: Math.max(0, p.BUY), SELL: Math.max(0, p.SELL), HOLD: Math.max(0, p.HOLD) });
+  return normaliseProbabilities(c.probabilities);
 }
 
 export interface PolicyInput {
