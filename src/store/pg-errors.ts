@@ -12,6 +12,8 @@ export type StoreErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'STORE_CONFLICT'
   | 'STORE_CONSTRAINT'
+  | 'STORE_NOT_FOUND'
+  | 'STORE_INVALID'
   | 'STORE_QUERY_FAILED';
 
 interface DriverError {
@@ -57,6 +59,9 @@ function classify(code: string, message: string): { code: StoreErrorCode; retrya
   // insufficient resources (too many connections, out of memory)
   if (/^57P0[1-3]$/.test(code) || code === '57014' || code.startsWith('53')) return { code: 'STORE_UNAVAILABLE', retryable: true };
   if (code.startsWith('23')) return { code: 'STORE_CONSTRAINT', retryable: false };
+  // The store's SQL functions (sql/20261122001000_store_rpc.sql): a missing row, a refused argument.
+  if (code === 'PT404') return { code: 'STORE_NOT_FOUND', retryable: false };
+  if (code === '22023') return { code: 'STORE_INVALID', retryable: false };
   return { code: 'STORE_QUERY_FAILED', retryable: false };
 }
 

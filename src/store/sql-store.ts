@@ -1,6 +1,8 @@
 /**
  * The Store port over one SqlClient: the same SQL for embedded PGlite and server Postgres. Each
- * concern's queries live in queries/<concern>.ts; this class only wires them to the port.
+ * concern's queries live in queries/<concern>.ts; this class only wires them to the port. Writes
+ * and non-trivial reads call the SQL functions of sql/20261122001000_store_rpc.sql (through
+ * SqlRpc), the same ones the Supabase REST store calls; trivial reads are plain SELECTs.
  */
 import type { Candle } from '../ingest/candle.ts';
 import type { Leadership } from './leadership.ts';
@@ -14,6 +16,7 @@ import * as predictions from './queries/predictions.ts';
 import * as retrain from './queries/retrain.ts';
 import * as samples from './queries/samples.ts';
 import * as weights from './queries/weights.ts';
+import { SqlRpc } from './rpc.ts';
 import type { SqlClient } from './sql-client.ts';
 import type { CandleRangeQuery, LeaderLease, Store, StoreInfo } from './store.ts';
 import type {
@@ -54,7 +57,7 @@ export class SqlStore implements Store {
 
   constructor(client: SqlClient, opts: SqlStoreOptions) {
     this.client = client;
-    this.ctx = { db: client, n: namesFor(opts.schema) };
+    this.ctx = { db: client, n: namesFor(opts.schema), rpc: new SqlRpc(client, opts.schema) };
     this.leadership = opts.leadership;
     this.info = {
       kind: client.kind,
@@ -145,8 +148,9 @@ export class SqlStore implements Store {
   getWeights(): Promise<IndicatorWeight[]> {
     return weights.getWeights(this.ctx);
   }
-  setWeights(w: Record<string, number>): Promise<IndicatorWeight[]> {
-    return weights.setWeights(this.ctx, w);
+  async setWeights(w: Record<string, number>): Promise<IndicatorWeight[]> {
+    await weights.setWeights(this.ctx, w);
+    return weights.getWeights(this.ctx);
   }
   insertPerformance(row: PerformanceRecord): Promise<void> {
     return weights.insertPerformance(this.ctx, row);

@@ -97,6 +97,7 @@ export function migrationSuite(label: string, open: () => Promise<MigrationTarge
           'ml_candles',
           'ml_generation_logs',
           'ml_indicator_weights',
+          'ml_leader_leases',
           'ml_model_artifacts',
           'ml_model_drift',
           'ml_model_performance',

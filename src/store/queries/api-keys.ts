@@ -3,22 +3,22 @@
  * validate_ml_api_key() hashes what it is given. The key never crosses this module into a table.
  */
 import type { ApiKeyInfo, ApiKeyType, ApiKeyValidation, CreatedApiKey, NewApiKey } from '../types.ts';
-import { isUuid, numOrNull, strOrNull, toMs, toMsOrNull, type Ctx } from './common.ts';
+import { isUuid, numOrNull, strOrNull, toMs, toMsOrNull, type Ctx, type RpcCtx } from './common.ts';
 
-export async function createApiKey({ db, n }: Ctx, k: NewApiKey): Promise<CreatedApiKey> {
-  const { rows } = await db.query<{
+export async function createApiKey({ rpc }: RpcCtx, k: NewApiKey): Promise<CreatedApiKey> {
+  const rows = await rpc.rows<{
     id: string;
     api_key: string;
     key_type: string;
     rate_limit_per_hour: number;
-    expires_at: Date | null;
-  }>(`SELECT * FROM ${n.fn('create_ml_api_key')}($1, $2, $3, $4, $5)`, [
-    k.name,
-    k.type,
-    k.rateLimitPerHour ?? 1000,
-    k.expiresInDays ?? null,
-    k.createdBy ?? null,
-  ]);
+    expires_at: Date | string | null;
+  }>('create_ml_api_key', {
+    p_key_name: k.name,
+    p_key_type: k.type,
+    p_rate_limit: k.rateLimitPerHour ?? 1000,
+    p_expires_days: k.expiresInDays ?? null,
+    p_created_by: k.createdBy ?? null,
+  });
   const r = rows[0]!;
   return {
     id: r.id,
@@ -30,8 +30,8 @@ export async function createApiKey({ db, n }: Ctx, k: NewApiKey): Promise<Create
   };
 }
 
-export async function validateApiKey({ db, n }: Ctx, key: string): Promise<ApiKeyValidation> {
-  const { rows } = await db.query<Record<string, unknown>>(`SELECT * FROM ${n.fn('validate_ml_api_key')}($1)`, [key]);
+export async function validateApiKey({ rpc }: RpcCtx, key: string): Promise<ApiKeyValidation> {
+  const rows = await rpc.rows<Record<string, unknown>>('validate_ml_api_key', { api_key_text: key });
   const r = rows[0] ?? {};
   return {
     isValid: r.is_valid === true,
@@ -44,19 +44,22 @@ export async function validateApiKey({ db, n }: Ctx, key: string): Promise<ApiKe
 }
 
 /** True when an active key was revoked now; false for an unknown or already revoked one. */
-export async function revokeApiKey({ db, n }: Ctx, id: string): Promise<boolean> {
+export async function revokeApiKey({ rpc }: RpcCtx, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;
-  const { rowCount } = await db.query(`UPDATE ${n.keys} SET is_active = false, revoked_at = now() WHERE id = $1 AND is_active`, [id]);
-  return rowCount > 0;
+  return (await rpc.value<boolean>('sb_revoke_api_key', { p_id: id })) === true;
 }
+
+export const API_KEY_COLUMNS = 'id,key_name,key_type,rate_limit_per_hour,is_active,created_at,expires_at,last_used_at,usage_count,key_prefix';
 
 export async function listApiKeys({ db, n }: Ctx): Promise<ApiKeyInfo[]> {
   const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT id, key_name, key_type, rate_limit_per_hour, is_active, created_at, expires_at, last_used_at,
-            usage_count, key_prefix
-     FROM ${n.keys} ORDER BY created_at, id`,
+    `SELECT ${API_KEY_COLUMNS} FROM ${n.keys} ORDER BY created_at, id`,
   );
-  return rows.map((r) => ({
+  return rows.map(toApiKeyInfo);
+}
+
+export function toApiKeyInfo(r: Record<string, unknown>): ApiKeyInfo {
+  return {
     id: String(r.id),
     name: String(r.key_name),
     type: r.key_type as ApiKeyType,
@@ -67,5 +70,5 @@ export async function listApiKeys({ db, n }: Ctx): Promise<ApiKeyInfo[]> {
     lastUsedAt: toMsOrNull(r.last_used_at),
     usageCount: Number(r.usage_count),
     prefix: String(r.key_prefix),
-  }));
+  };
 }

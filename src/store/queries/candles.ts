@@ -3,12 +3,12 @@ import type { Candle } from '../../ingest/candle.ts';
 import type { Timeframe } from '../../ingest/timeframe.ts';
 import type { CandleRangeQuery } from '../store.ts';
 import type { CandleSeriesInfo } from '../types.ts';
-import { dedupeBy, toMs, tsFromMs, type Ctx } from './common.ts';
+import { dedupeBy, toMs, tsFromMs, type Ctx, type RpcCtx } from './common.ts';
 
-interface CandleRow {
+export interface CandleRow {
   symbol: string;
   timeframe: string;
-  open_time: Date;
+  open_time: Date | string;
   open: number;
   high: number;
   low: number;
@@ -16,7 +16,7 @@ interface CandleRow {
   volume: number;
 }
 
-const toCandle = (r: CandleRow): Candle => ({
+export const toCandle = (r: CandleRow): Candle => ({
   symbol: r.symbol,
   timeframe: r.timeframe as Timeframe,
   openTime: toMs(r.open_time),
@@ -31,31 +31,23 @@ const toCandle = (r: CandleRow): Candle => ({
  * Inserts new candles and corrects stored ones whose values differ (an exchange backfill wins);
  * returns how many rows were inserted or changed, so a replayed batch returns 0.
  */
-export async function upsertCandles({ db, n }: Ctx, candles: readonly Candle[]): Promise<number> {
+export async function upsertCandles({ rpc }: RpcCtx, candles: readonly Candle[]): Promise<number> {
   if (candles.length === 0) return 0;
-  const rows = dedupeBy(candles, (c) => `${c.symbol}|${c.timeframe}|${c.openTime}`);
-  const { rowCount } = await db.query(
-    `INSERT INTO ${n.candles} AS c (symbol, timeframe, open_time, open, high, low, close, volume)
-     SELECT u.symbol, u.timeframe, ${tsFromMs('u.ms')}, u.o, u.h, u.l, u.c, u.v
-     FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[])
-       AS u(symbol, timeframe, ms, o, h, l, c, v)
-     ON CONFLICT (symbol, timeframe, open_time) DO UPDATE
-       SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume
-       WHERE (c.open, c.high, c.low, c.close, c.volume)
-         IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)`,
-    [
-      rows.map((c) => c.symbol),
-      rows.map((c) => c.timeframe),
-      rows.map((c) => c.openTime),
-      rows.map((c) => c.open),
-      rows.map((c) => c.high),
-      rows.map((c) => c.low),
-      rows.map((c) => c.close),
-      rows.map((c) => c.volume),
-    ],
-  );
-  return rowCount;
+  const rows = dedupeBy(candles, candleKey).map((c) => ({
+    symbol: c.symbol,
+    timeframe: c.timeframe,
+    open_ms: c.openTime,
+    open: c.open,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: c.volume,
+  }));
+  return rpc.value<number>('sb_upsert_candles', { p_rows: rows });
 }
+
+/** A candle's natural key. */
+export const candleKey = (c: Candle): string => `${c.symbol}|${c.timeframe}|${c.openTime}`;
 
 export async function readCandles({ db, n }: Ctx, q: CandleRangeQuery): Promise<Candle[]> {
   const params: unknown[] = [q.symbol, q.timeframe];
@@ -83,21 +75,17 @@ export async function readCandles({ db, n }: Ctx, q: CandleRangeQuery): Promise<
   return q.latest ? candles.reverse() : candles;
 }
 
-export async function listCandleSeries({ db, n }: Ctx): Promise<CandleSeriesInfo[]> {
-  const { rows } = await db.query<{ symbol: string; timeframe: string; count: number; first: Date; last: Date }>(
-    `SELECT symbol, timeframe, count(*)::integer AS count, min(open_time) AS first, max(open_time) AS last
-     FROM ${n.candles} GROUP BY symbol, timeframe ORDER BY symbol, timeframe`,
-  );
+export async function listCandleSeries({ rpc }: RpcCtx): Promise<CandleSeriesInfo[]> {
+  const rows = await rpc.rows<{ symbol: string; timeframe: string; count: number; first: unknown; last: unknown }>('sb_list_candle_series');
   return rows.map((r) => ({
     symbol: r.symbol,
     timeframe: r.timeframe as Timeframe,
-    count: r.count,
+    count: Number(r.count),
     firstOpenTime: toMs(r.first),
     lastOpenTime: toMs(r.last),
   }));
 }
 
-export async function pruneCandles({ db, n }: Ctx, olderThan: number): Promise<number> {
-  const { rowCount } = await db.query(`DELETE FROM ${n.candles} WHERE open_time < ${tsFromMs('$1')}`, [olderThan]);
-  return rowCount;
+export async function pruneCandles({ rpc }: RpcCtx, olderThan: number): Promise<number> {
+  return rpc.value<number>('sb_prune_candles', { p_before_ms: olderThan });
 }

@@ -4,6 +4,7 @@
  * between SQL values and the engine's epoch milliseconds and plain numbers.
  */
 import { StoreError } from '../../errors.ts';
+import type { Rpc } from '../rpc.ts';
 import { quoteIdent, type SqlClient } from '../sql-client.ts';
 
 export interface Names {
@@ -42,7 +43,13 @@ export function namesFor(schema: string): Names {
   };
 }
 
-export interface Ctx {
+/** What the writes and non-trivial reads need: the SQL functions, over SQL or over PostgREST. */
+export interface RpcCtx {
+  rpc: Rpc;
+}
+
+/** SqlStore's context: the functions plus the connection for its direct (trivial) reads. */
+export interface Ctx extends RpcCtx {
   db: SqlClient;
   n: Names;
 }

@@ -1,32 +1,26 @@
 /** ml_model_drift: one row per drift check (src/drift writes them; detect_model_drift() reads them). */
 import type { DriftRecord } from '../types.ts';
-import { numOrNull, toMs, tsFromMs, type Ctx } from './common.ts';
+import { jsonNumber } from '../rpc.ts';
+import { numOrNull, toMs, type Ctx, type RpcCtx } from './common.ts';
 
-export async function insertDrift({ db, n }: Ctx, row: DriftRecord): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO ${n.drift} (model_version, data_drift_score, prediction_drift_score, performance_drift_score,
-       overall_drift_score, feature_drift_details, drift_detected, action_taken, retraining_triggered,
-       thresholds, drift_threshold, status, drift_date, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::jsonb, coalesce($11, 0.1), $12,
-       coalesce(${tsFromMs('$13')}, now()), coalesce(${tsFromMs('$13')}, now()))
-     RETURNING id`,
-    [
-      row.modelVersion,
-      row.dataDriftScore,
-      row.predictionDriftScore,
-      row.performanceDriftScore,
-      row.overallDriftScore,
-      JSON.stringify(row.featureDriftDetails ?? {}),
-      row.driftDetected,
-      row.actionTaken,
-      row.retrainingTriggered,
-      JSON.stringify(row.thresholds ?? {}),
-      row.thresholds?.overall ?? null,
-      row.status,
-      row.createdAt ?? null,
-    ],
-  );
-  return rows[0]!.id;
+export async function insertDrift({ rpc }: RpcCtx, row: DriftRecord): Promise<string> {
+  return rpc.value<string>('sb_insert_drift', {
+    p_row: {
+      model_version: row.modelVersion,
+      data_drift_score: jsonNumber(row.dataDriftScore),
+      prediction_drift_score: jsonNumber(row.predictionDriftScore),
+      performance_drift_score: jsonNumber(row.performanceDriftScore),
+      overall_drift_score: jsonNumber(row.overallDriftScore),
+      feature_drift_details: row.featureDriftDetails ?? {},
+      drift_detected: row.driftDetected,
+      action_taken: row.actionTaken,
+      retraining_triggered: row.retrainingTriggered,
+      thresholds: row.thresholds ?? {},
+      drift_threshold: jsonNumber(row.thresholds?.overall),
+      status: row.status,
+      created_ms: row.createdAt ?? null,
+    },
+  });
 }
 
 export async function listDrift({ db, n }: Ctx, limit: number): Promise<(DriftRecord & { id: string; createdAt: number })[]> {
@@ -34,7 +28,11 @@ export async function listDrift({ db, n }: Ctx, limit: number): Promise<(DriftRe
     `SELECT * FROM ${n.drift} ORDER BY drift_date DESC, created_at DESC LIMIT $1`,
     [Math.max(0, Math.floor(limit))],
   );
-  return rows.map((r) => ({
+  return rows.map(toDrift);
+}
+
+export function toDrift(r: Record<string, unknown>): DriftRecord & { id: string; createdAt: number } {
+  return {
     id: String(r.id),
     modelVersion: String(r.model_version),
     dataDriftScore: numOrNull(r.data_drift_score),
@@ -48,5 +46,5 @@ export async function listDrift({ db, n }: Ctx, limit: number): Promise<(DriftRe
     thresholds: (r.thresholds as Record<string, number>) ?? {},
     status: r.status as DriftRecord['status'],
     createdAt: toMs(r.drift_date),
-  }));
+  };
 }

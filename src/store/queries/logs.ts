@@ -1,37 +1,38 @@
 /** ml_generation_logs and the dashboard row. */
 import type { GenerationLogRecord } from '../types.ts';
-import { jsonOrNull, tsFromMs, type Ctx } from './common.ts';
+import { jsonNumber } from '../rpc.ts';
+import type { RpcCtx } from './common.ts';
 
 /** Idempotent on batch_id. */
-export async function insertGenerationLog({ db, n }: Ctx, row: GenerationLogRecord): Promise<void> {
-  await db.query(
-    `INSERT INTO ${n.logs} (batch_id, generation_strategy, symbols_count, signals_per_symbol, total_signals_generated,
-       avg_confidence, confidence_distribution, signal_distribution, processing_time_ms, success_rate, error_count,
-       status, error_details, completed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::jsonb, ${tsFromMs('$14')})
-     ON CONFLICT (batch_id) DO NOTHING`,
-    [
-      row.batchId,
-      row.generationStrategy,
-      row.symbolsCount,
-      row.signalsPerSymbol ?? 1,
-      row.totalSignalsGenerated,
-      row.avgConfidence ?? null,
-      jsonOrNull(row.confidenceDistribution),
-      jsonOrNull(row.signalDistribution),
-      row.processingTimeMs ?? null,
-      row.successRate ?? null,
-      row.errorCount ?? 0,
-      row.status,
-      jsonOrNull(row.errorDetails),
-      row.completedAt ?? null,
-    ],
-  );
+export async function insertGenerationLog({ rpc }: RpcCtx, row: GenerationLogRecord): Promise<void> {
+  await rpc.value<void>('sb_insert_generation_log', {
+    p_row: {
+      batch_id: row.batchId,
+      generation_strategy: row.generationStrategy,
+      symbols_count: row.symbolsCount,
+      signals_per_symbol: row.signalsPerSymbol ?? 1,
+      total_signals_generated: row.totalSignalsGenerated,
+      avg_confidence: jsonNumber(row.avgConfidence),
+      confidence_distribution: row.confidenceDistribution ?? null,
+      signal_distribution: row.signalDistribution ?? null,
+      processing_time_ms: jsonNumber(row.processingTimeMs),
+      success_rate: jsonNumber(row.successRate),
+      error_count: row.errorCount ?? 0,
+      status: row.status,
+      error_details: row.errorDetails ?? null,
+      completed_ms: row.completedAt ?? null,
+    },
+  });
 }
 
 /** The row of get_ml_dashboard_data(), timestamps as ISO 8601 strings. */
-export async function dashboard({ db, n }: Ctx): Promise<Record<string, unknown>> {
-  const { rows } = await db.query<Record<string, unknown>>(`SELECT * FROM ${n.fn('get_ml_dashboard_data')}()`);
+export async function dashboard({ rpc }: RpcCtx): Promise<Record<string, unknown>> {
+  const rows = await rpc.rows<Record<string, unknown>>('get_ml_dashboard_data');
   const row = rows[0] ?? {};
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : isoTimestamp(v)]));
+}
+
+/** PostgREST's timestamptz text ("2026-01-01T10:00:00.123+00:00") as toISOString() writes it. */
+function isoTimestamp(v: unknown): unknown {
+  return typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$/.test(v) ? new Date(v).toISOString() : v;
 }

@@ -4,7 +4,8 @@
  */
 import { StoreError } from '../../errors.ts';
 import type { ArtifactRecord, ModelMetrics, ModelPatch, ModelRecord, ModelStatus, NewModel } from '../types.ts';
-import { notFound, numOrNull, strOrNull, toMs, toMsOrNull, type Ctx } from './common.ts';
+import { jsonNumber } from '../rpc.ts';
+import { numOrNull, strOrNull, toMs, toMsOrNull, type Ctx, type RpcCtx } from './common.ts';
 
 /** ModelMetrics field → ml_models column (ml_model_performance uses the same names but trades_count). */
 export const METRIC_COLUMNS: Record<keyof ModelMetrics, string> = {
@@ -24,12 +25,12 @@ export const METRIC_COLUMNS: Record<keyof ModelMetrics, string> = {
   trades: 'test_trades',
 };
 
-type ModelRow = Record<string, unknown>;
+export type ModelRow = Record<string, unknown>;
 
 /** A metric column as a number; NaN when the report left it out. */
 const metric = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
-function toModel(r: ModelRow): ModelRecord {
+export function toModel(r: ModelRow): ModelRecord {
   const metrics =
     r.accuracy === null || r.accuracy === undefined
       ? null
@@ -56,51 +57,43 @@ function toModel(r: ModelRow): ModelRecord {
   };
 }
 
-export async function createModel({ db, n }: Ctx, m: NewModel): Promise<ModelRecord> {
-  const { rows } = await db.query(
-    `INSERT INTO ${n.models} (model_version, model_type, metadata, seed, backend)
-     VALUES ($1, $2, $3::jsonb, $4, $5)
-     ON CONFLICT (model_version) DO NOTHING RETURNING *`,
-    [m.version, m.modelType ?? 'LSTM', JSON.stringify(m.metadata ?? {}), m.seed ?? null, m.backend ?? null],
-  );
-  if (!rows[0]) {
-    throw new StoreError('STORE_CONSTRAINT', `model ${m.version} already exists; model versions are unique`, { context: { version: m.version } });
-  }
-  return toModel(rows[0]);
+export async function createModel({ rpc }: RpcCtx, m: NewModel): Promise<ModelRecord> {
+  const rows = await rpc.rows<ModelRow>('sb_create_model', {
+    p_model: { version: m.version, model_type: m.modelType ?? 'LSTM', metadata: m.metadata ?? {}, seed: m.seed ?? null, backend: m.backend ?? null },
+  });
+  return toModel(rows[0]!);
 }
 
-export async function updateModel({ db, n }: Ctx, version: string, patch: ModelPatch): Promise<ModelRecord> {
+/** sb_update_model's patch: only the keys the ModelPatch sets, under ml_models' column names. */
+export function modelPatchArgs(patch: ModelPatch): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const put = (key: string, value: unknown) => {
+    if (value !== undefined) out[key] = value;
+  };
+  put('status', patch.status);
+  put('metadata', patch.metadata);
+  put('training_samples_count', patch.trainingSamplesCount);
+  put('validation_samples_count', patch.validationSamplesCount);
+  put('feature_importance', patch.featureImportance);
+  put('training_duration_ms', patch.trainingDurationMs);
+  put('status_reason', patch.statusReason);
+  put('backend', patch.backend);
+  put('weights_sha256', patch.weightsSha256);
+  if (patch.metrics !== undefined) out.metrics = patch.metrics === null ? null : metricColumns(patch.metrics);
+  return out;
+}
+
+/** ModelMetrics keyed by ml_models' columns, non-finite ratios as JSON-safe strings. */
+export function metricColumns(metrics: ModelMetrics): Record<string, number | string | null> {
+  return Object.fromEntries(Object.entries(METRIC_COLUMNS).map(([key, col]) => [col, jsonNumber(metrics[key as keyof ModelMetrics])]));
+}
+
+export async function updateModel({ rpc }: RpcCtx, version: string, patch: ModelPatch): Promise<ModelRecord> {
   if (patch.status === 'active') {
     throw new StoreError('STORE_INVALID', `use activateModel to make ${version} active: it retires the previous model atomically`);
   }
-  const sets: string[] = [];
-  const params: unknown[] = [version];
-  const set = (col: string, value: unknown, cast = '') => {
-    params.push(value);
-    sets.push(`${col} = $${params.length}${cast}`);
-  };
-  if (patch.status !== undefined) set('model_status', patch.status);
-  if (patch.metadata !== undefined) set('metadata', JSON.stringify(patch.metadata), '::jsonb');
-  if (patch.trainingSamplesCount !== undefined) set('training_samples_count', patch.trainingSamplesCount);
-  if (patch.validationSamplesCount !== undefined) set('validation_samples_count', patch.validationSamplesCount);
-  if (patch.featureImportance !== undefined) set('feature_importance', JSON.stringify(patch.featureImportance), '::jsonb');
-  if (patch.trainingDurationMs !== undefined) {
-    set('training_duration_ms', patch.trainingDurationMs);
-    set('training_duration_minutes', patch.trainingDurationMs === null ? null : patch.trainingDurationMs / 60_000);
-  }
-  if (patch.statusReason !== undefined) set('status_reason', patch.statusReason);
-  if (patch.backend !== undefined) set('backend', patch.backend);
-  if (patch.weightsSha256 !== undefined) set('weights_sha256', patch.weightsSha256);
-  if (patch.metrics !== undefined) {
-    for (const [key, col] of Object.entries(METRIC_COLUMNS)) {
-      set(col, patch.metrics === null ? null : patch.metrics[key as keyof ModelMetrics]);
-    }
-  }
-  const { rows } = sets.length
-    ? await db.query(`UPDATE ${n.models} SET ${sets.join(', ')} WHERE model_version = $1 RETURNING *`, params)
-    : await db.query(`SELECT * FROM ${n.models} WHERE model_version = $1`, params);
-  if (!rows[0]) throw notFound('model', version);
-  return toModel(rows[0]);
+  const rows = await rpc.rows<ModelRow>('sb_update_model', { p_version: version, p_patch: modelPatchArgs(patch) });
+  return toModel(rows[0]!);
 }
 
 export async function getModel({ db, n }: Ctx, version: string): Promise<ModelRecord | null> {
@@ -122,43 +115,38 @@ export async function activeModel({ db, n }: Ctx): Promise<ModelRecord | null> {
  * Makes `version` the one active model; the previous one becomes 'retired'. Idempotent for the
  * model already active. A model still training or failed cannot be activated.
  */
-export async function activateModel({ db, n }: Ctx, version: string): Promise<ModelRecord> {
-  return db.transaction(async (tx) => {
-    // Serialises concurrent activations so the second sees the first's result.
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`signalbase:activate:${n.schema}`]);
-    const { rows } = await tx.query(`SELECT * FROM ${n.models} WHERE model_version = $1 FOR UPDATE`, [version]);
-    const target = rows[0];
-    if (!target) throw notFound('model', version);
-    if (target.is_active) return toModel(target);
-    if (target.model_status === 'training' || target.model_status === 'failed') {
-      throw new StoreError('STORE_INVALID', `model ${version} is ${String(target.model_status)} and cannot be activated`, {
-        context: { version, status: target.model_status },
-      });
-    }
-    await tx.query(`UPDATE ${n.models} SET is_active = false, model_status = 'retired' WHERE is_active`);
-    const { rows: done } = await tx.query(
-      `UPDATE ${n.models} SET is_active = true, model_status = 'active', activated_at = now()
-       WHERE model_version = $1 RETURNING *`,
-      [version],
-    );
-    return toModel(done[0]!);
+export async function activateModel({ rpc }: RpcCtx, version: string): Promise<ModelRecord> {
+  const rows = await rpc.rows<ModelRow>('sb_activate_model', { p_version: version });
+  return toModel(rows[0]!);
+}
+
+/** Stores the artifacts in one call (bytes as base64: the same arguments travel as JSON over REST). */
+export async function putArtifacts({ rpc }: RpcCtx, rows: readonly ArtifactRecord[]): Promise<void> {
+  if (rows.length === 0) return;
+  await rpc.value<number>('sb_put_artifacts', {
+    p_rows: rows.map((a) => ({
+      model_version: a.modelVersion,
+      name: a.name,
+      content_type: a.contentType,
+      bytes_base64: Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength).toString('base64'),
+      sha256: a.sha256,
+    })),
   });
 }
 
-export async function putArtifacts({ db, n }: Ctx, rows: readonly ArtifactRecord[]): Promise<void> {
-  if (rows.length === 0) return;
-  // One statement per artifact, all in one transaction: artifacts are few and large.
-  await db.transaction(async (tx) => {
-    for (const a of rows) {
-      await tx.query(
-        `INSERT INTO ${n.artifacts} (model_version, name, content_type, bytes, sha256)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (model_version, name) DO UPDATE
-           SET content_type = EXCLUDED.content_type, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256, created_at = now()`,
-        [a.modelVersion, a.name, a.contentType, a.bytes, a.sha256],
-      );
-    }
-  });
+/** The artifacts of a version through sb_get_artifacts (bytes came as base64). */
+export async function getArtifactsRpc({ rpc }: RpcCtx, version: string): Promise<ArtifactRecord[]> {
+  const rows = await rpc.rows<{ model_version: string; name: string; content_type: string; bytes_base64: string; sha256: string }>(
+    'sb_get_artifacts',
+    { p_version: version },
+  );
+  return rows.map((r) => ({
+    modelVersion: r.model_version,
+    name: r.name,
+    contentType: r.content_type,
+    bytes: new Uint8Array(Buffer.from(r.bytes_base64, 'base64')),
+    sha256: r.sha256,
+  }));
 }
 
 export async function getArtifacts({ db, n }: Ctx, version: string): Promise<ArtifactRecord[]> {

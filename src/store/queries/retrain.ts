@@ -4,11 +4,11 @@
  * same request.
  */
 import type { RetrainRequest, RetrainSource, RetrainStatus } from '../types.ts';
-import { isUuid, notFound, strOrNull, toMs, toMsOrNull, type Ctx } from './common.ts';
+import { isUuid, notFound, strOrNull, toMs, toMsOrNull, type Ctx, type RpcCtx } from './common.ts';
 
 type Row = Record<string, unknown>;
 
-const toRequest = (r: Row): RetrainRequest => ({
+export const toRequest = (r: Row): RetrainRequest => ({
   id: String(r.id),
   source: r.source as RetrainSource,
   reason: strOrNull(r.reason),
@@ -23,29 +23,15 @@ const toRequest = (r: Row): RetrainRequest => ({
 });
 
 export async function enqueueRetrain(
-  { db, n }: Ctx,
+  { rpc }: RpcCtx,
   r: { source: RetrainSource; reason?: string | null; force?: boolean },
 ): Promise<RetrainRequest> {
-  const { rows } = await db.query(`INSERT INTO ${n.retrain} (source, reason, force) VALUES ($1, $2, $3) RETURNING *`, [
-    r.source,
-    r.reason ?? null,
-    r.force ?? false,
-  ]);
+  const rows = await rpc.rows('sb_enqueue_retrain', { p_source: r.source, p_reason: r.reason ?? null, p_force: r.force ?? false });
   return toRequest(rows[0]!);
 }
 
-export async function claimRetrain({ db, n }: Ctx, worker: string): Promise<RetrainRequest | null> {
-  const { rows } = await db.query(
-    `UPDATE ${n.retrain} SET status = 'RUNNING', claimed_by = $1, started_at = now()
-     WHERE id = (
-       SELECT id FROM ${n.retrain} WHERE status = 'PENDING'
-       ORDER BY seq
-       FOR UPDATE SKIP LOCKED
-       LIMIT 1
-     )
-     RETURNING *`,
-    [worker],
-  );
+export async function claimRetrain({ rpc }: RpcCtx, worker: string): Promise<RetrainRequest | null> {
+  const rows = await rpc.rows('sb_claim_retrain', { p_worker: worker });
   return rows[0] ? toRequest(rows[0]) : null;
 }
 
@@ -54,20 +40,18 @@ export async function claimRetrain({ db, n }: Ctx, worker: string): Promise<Retr
  * repeated finish (a retry after a lost reply) changes nothing.
  */
 export async function finishRetrain(
-  { db, n }: Ctx,
+  { rpc }: RpcCtx,
   id: string,
   result: { status: 'DONE' | 'FAILED' | 'SKIPPED'; modelVersion?: string | null; error?: string | null },
 ): Promise<RetrainRequest> {
   if (!isUuid(id)) throw notFound('retrain request', id);
-  const { rows } = await db.query(
-    `UPDATE ${n.retrain} SET status = $2, model_version = $3, error = $4, finished_at = now()
-     WHERE id = $1 AND status IN ('PENDING', 'RUNNING') RETURNING *`,
-    [id, result.status, result.modelVersion ?? null, result.error ?? null],
-  );
-  if (rows[0]) return toRequest(rows[0]);
-  const existing = await getRetrain({ db, n }, id);
-  if (!existing) throw notFound('retrain request', id);
-  return existing;
+  const rows = await rpc.rows('sb_finish_retrain', {
+    p_id: id,
+    p_status: result.status,
+    p_model_version: result.modelVersion ?? null,
+    p_error: result.error ?? null,
+  });
+  return toRequest(rows[0]!);
 }
 
 export async function getRetrain({ db, n }: Ctx, id: string): Promise<RetrainRequest | null> {
