@@ -276,6 +276,7 @@ export class Daemon {
       clock: this.clock,
       log: root,
       options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
+      leadership: () => this.leadership,
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
     log.info({ port, backend }, `listening on http://localhost:${port} — stream at ws://localhost:${port}/v1/stream`);

@@ -3,6 +3,9 @@
  * stored signals, retrain queue, dashboard), the live engine (predict, indicators) and the readiness
  * checks.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { IndicatorWeights } from '../features/weights.ts';
 import type { Clock } from '../ingest/clock.ts';
 import type { CandleSource, SeriesInfo } from '../ingest/source.ts';
@@ -17,6 +20,7 @@ import type { Store } from '../store/store.ts';
 import { PipelineApi } from './api.ts';
 import type { ModelSlot } from './models.ts';
 import { checkReadiness } from './readiness.ts';
+import { statusReader } from './status.ts';
 
 export interface PipelineServerDeps {
   store: Store;
@@ -35,6 +39,17 @@ export interface PipelineServerDeps {
   clock: Clock;
   log: Logger;
   options?: Partial<ApiOptions>;
+  /** 'leader' | 'follower' once the election started, for GET /v1/status. */
+  leadership?: () => string | null;
+}
+
+/** The dashboard's static files, shipped in the package beside the server code. */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../serve/dashboard/', import.meta.url));
+
+/** lightweight-charts' standalone ES module build (the library and its one dependency in one file). */
+function chartsModule(): string {
+  const pkg = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
+  return join(dirname(pkg), 'dist/lightweight-charts.standalone.production.mjs');
 }
 
 export function createPipelineServer(d: PipelineServerDeps): ApiServer {
@@ -70,6 +85,13 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
         outbox: () => outbox.health(),
       }),
     knownSymbols: () => api.knownSymbols(),
+    staticDir: DASHBOARD_DIR,
+    dashboardViews: {
+      store,
+      timeframeOf: (symbol) => timeframes.get(symbol),
+      status: statusReader({ phase: d.phase, source, series: d.series, outbox, slot, leadership: d.leadership }),
+      chartsModule: chartsModule(),
+    },
     registry,
     logger: d.log,
     clock: d.clock,

@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import { SignalbaseError } from '../errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
 import { discardRemainder } from './body.ts';
+import { dashboardRoutes } from './dashboard-routes.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import { serveMetrics } from './metrics.ts';
@@ -69,7 +70,6 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     maxEntries: opts.keyCacheMaxEntries,
   });
   const auth = new Authenticator(keys, new HourlyRateLimiter({ clock, maxKeys: opts.rateLimitMaxKeys }));
-  const routes = buildRoutes(deps, opts);
   const hub = new StreamHub({
     history: deps.signals,
     registry: deps.registry,
@@ -78,6 +78,10 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     ...(deps.knownSymbols ? { knownSymbols: () => deps.knownSymbols!() } : {}),
     options: opts.stream,
   });
+  const routes = [
+    ...buildRoutes(deps, opts),
+    ...(deps.dashboardViews ? dashboardRoutes(deps, deps.dashboardViews, { subscribers: () => hub.clientCount }) : []),
+  ];
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: hub.options.maxMessageBytes });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 });
   const upgrading = new Set<Duplex>();

@@ -31,12 +31,10 @@ export interface Route {
 const exact = (p: string) => (path: string) => (path === p ? [] : null);
 const ALL_TYPES = 'any' as const;
 
-/** Decodes /v1/indicators/<symbol>; also accepts an unencoded slash (/v1/indicators/LTC/BTC). */
-function symbolParam(path: string): string[] | null {
-  const prefix = '/v1/indicators/';
-  if (!path.startsWith(prefix) || path.length === prefix.length) return null;
-  return [path.slice(prefix.length)];
-}
+/** Matches <prefix><rest> with a non-empty rest, e.g. /v1/indicators/LTC%2FBTC (an unencoded slash in rest is kept). */
+export const paramAfter = (prefix: string) => (path: string): string[] | null =>
+  path.startsWith(prefix) && path.length > prefix.length ? [path.slice(prefix.length)] : null;
+const symbolParam = paramAfter('/v1/indicators/');
 
 async function body<T>(req: IncomingMessage, limit: number, schema: ZodType<T>): Promise<T> {
   const raw = await readJson(req, limit);
@@ -45,7 +43,8 @@ async function body<T>(req: IncomingMessage, limit: number, schema: ZodType<T>):
   return parsed.data;
 }
 
-function resolveSymbol(deps: ApiDeps, raw: string): string {
+/** The canonical symbol for a path segment (percent-encoded, or LTC-BTC / LTCBTC); 400 or 404 otherwise. */
+export function resolveSymbol(deps: Pick<ApiDeps, 'knownSymbols'>, raw: string): string {
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);

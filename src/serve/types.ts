@@ -8,6 +8,7 @@ import type { Candle } from '../ingest/candle.ts';
 import type { Logger } from '../log.ts';
 import type { Signal } from '../signals/signal.ts';
 import type { ApiKeyValidation, PredictionQuery, PredictionRecord } from '../store/types.ts';
+import type { DashboardViews } from './dashboard-routes.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -57,6 +58,8 @@ export interface ApiDeps {
   clock?: Clock;
   /** Serve files from this directory at `/` (the dashboard); API routes take precedence. */
   staticDir?: string;
+  /** The dashboard's read-only routes (serve/dashboard-routes.ts); absent without it. */
+  dashboardViews?: DashboardViews;
   options?: Partial<ApiOptions>;
 }
 
