@@ -266,21 +266,21 @@ export class DaemonSignalClient implements SignalClient {
         const s = frame.data;
         if (!this.#recent.add(s.id)) return; // delivered already (a resume overlapped)
         this.#lastId = s.id;
-        for (const cb of this.#listeners.for<Signal>('predictions', s.symbol)) this.#call(cb, s);
+        this.#listeners.deliver(this.#listeners.for<Signal>('predictions', s.symbol), s);
         return;
       }
       case 'model': {
-        for (const cb of this.#listeners.for<ModelUpdate>('model')) this.#call(cb, frame.data);
+        this.#listeners.deliver(this.#listeners.for<ModelUpdate>('model'), frame.data);
         if (frame.data.new_weights !== undefined || frame.data.weights !== undefined) {
-          for (const cb of this.#listeners.for<WeightUpdate>('weights')) this.#call(cb, frame.data);
+          this.#listeners.deliver(this.#listeners.for<WeightUpdate>('weights'), frame.data);
         }
         return;
       }
       case 'weights':
-        for (const cb of this.#listeners.for<WeightUpdate>('weights')) this.#call(cb, frame.data);
+        this.#listeners.deliver(this.#listeners.for<WeightUpdate>('weights'), frame.data);
         return;
       case 'drift':
-        for (const cb of this.#listeners.for<DriftUpdate>('drift')) this.#call(cb, frame.data);
+        this.#listeners.deliver(this.#listeners.for<DriftUpdate>('drift'), frame.data);
         return;
       case 'outcome':
         return; // no outcome API yet
@@ -290,22 +290,8 @@ export class DaemonSignalClient implements SignalClient {
     }
   }
 
-  #call<T>(cb: (v: T) => void, value: T): void {
-    try {
-      cb(value);
-    } catch (err) {
-      this.#emitError(new SignalClientError('CALLBACK_FAILED', `a subscriber callback threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
-    }
-  }
-
   #emitError(err: SignalClientError): void {
-    for (const cb of this.#listeners.for<SignalClientError>('error')) {
-      try {
-        cb(err);
-      } catch {
-        // an error listener that throws has nowhere left to report to
-      }
-    }
+    this.#listeners.emit('error', err);
   }
 
   #setStatus(event: StatusEvent): void {
@@ -313,12 +299,6 @@ export class DaemonSignalClient implements SignalClient {
       if (!event.error) return; // already announced
     }
     this.#status = event.status;
-    for (const cb of this.#listeners.for<StatusEvent>('status')) {
-      try {
-        cb(event);
-      } catch {
-        // a status listener must not break the connection
-      }
-    }
+    this.#listeners.emit('status', event);
   }
 }

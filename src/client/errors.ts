@@ -15,7 +15,9 @@ export type ClientErrorCode =
   | 'STALE_CONNECTION'
   | 'BAD_FRAME'
   | 'CALLBACK_FAILED'
-  | 'TRANSPORT_NOT_IMPLEMENTED'
+  | 'CHANNEL_ERROR'
+  | 'JOIN_TIMEOUT'
+  | 'SERVER_ERROR'
   | 'INVALID_OPTIONS'
   | (string & {});
 

@@ -6,12 +6,16 @@
  *   client.onStatus((e) => ...);            // connecting / open / reconnecting / closed
  *   await client.close();
  *
+ *   const client = createSignalClient({ transport: 'supabase', supabaseUrl: 'https://<ref>.supabase.co', supabaseKey: anonKey });
+ *
  * Transports share this API: 'daemon' (the daemon's /v1/stream, with since-resume across
- * reconnects) is implemented; 'supabase' (Supabase Realtime) is declared and refused for now.
+ * reconnects) and 'supabase' (Supabase Realtime postgres_changes on the published ml_* tables,
+ * reconnecting as realtime-js does; no replay of what was missed while disconnected).
  * Engine-free: nothing here imports the daemon, the store or the model.
  */
 import { DaemonSignalClient } from './daemon-transport.ts';
 import { SignalClientError } from './errors.ts';
+import { SupabaseSignalClient } from './supabase-transport.ts';
 import type { SignalClient, SignalClientOptions } from './types.ts';
 
 export function createSignalClient(opts: SignalClientOptions): SignalClient {
@@ -19,9 +23,9 @@ export function createSignalClient(opts: SignalClientOptions): SignalClient {
     case 'daemon':
       return new DaemonSignalClient(opts);
     case 'supabase':
-      throw new SignalClientError('TRANSPORT_NOT_IMPLEMENTED', "the 'supabase' transport is not implemented yet; use transport: 'daemon'");
+      return new SupabaseSignalClient(opts);
     default:
-      throw new SignalClientError('INVALID_OPTIONS', `unknown transport '${(opts as { transport?: unknown }).transport}'; use 'daemon'`);
+      throw new SignalClientError('INVALID_OPTIONS', `unknown transport '${(opts as { transport?: unknown }).transport}'; use 'daemon' or 'supabase'`);
   }
 }
 

@@ -2,6 +2,7 @@
  * The client's subscriptions: callbacks by kind, and the set of symbols the stream must carry
  * (the union of prediction subscriptions; '*' when any is for every symbol).
  */
+import { SignalClientError } from './errors.ts';
 import type { Subscription } from './types.ts';
 
 interface Entry {
@@ -35,6 +36,36 @@ export class Listeners {
     return this.#entries
       .filter((e) => e.handle.kind === kind && (symbol === undefined || e.handle.symbol === symbol || e.handle.symbol === '*'))
       .map((e) => e.cb as (value: T) => void);
+  }
+
+  /**
+   * Calls each status or error listener. One that throws neither stops the others nor reaches the
+   * connection: a status or error listener has nowhere left to report to.
+   */
+  emit<T>(kind: 'status' | 'error', value: T): void {
+    for (const cb of this.for<T>(kind)) {
+      try {
+        cb(value);
+      } catch {
+        // see above
+      }
+    }
+  }
+
+  /** Calls each of `cbs`; one that throws is reported to the error listeners (CALLBACK_FAILED). */
+  deliver<T>(cbs: readonly ((value: T) => void)[], value: T): void {
+    for (const cb of cbs) {
+      try {
+        cb(value);
+      } catch (err) {
+        this.emit('error', new SignalClientError('CALLBACK_FAILED', `a subscriber callback threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+      }
+    }
+  }
+
+  /** Whether a listener of `kind` exists (for predictions: one for exactly `symbol`, '*' included). */
+  has(kind: Subscription['kind'], symbol?: string): boolean {
+    return this.#entries.some((e) => e.handle.kind === kind && (symbol === undefined || e.handle.symbol === symbol));
   }
 
   /** The stream's symbols: null for all, else the distinct subscribed symbols (maybe none). */

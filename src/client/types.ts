@@ -68,6 +68,8 @@ export interface SignalClient {
    * `new_weights` (or `weights`) and for `weights` messages. Today's daemon sends neither (its
    * model messages name the version only; weights change with each training), so over the daemon
    * transport this never fires yet; use subscribeToModelUpdates and GET /v1/indicators/:symbol.
+   * Over Supabase it fires for every inserted or updated ml_indicator_weights row, with
+   * `new_weights` = { [indicator_name]: current_weight }.
    */
   subscribeToWeightUpdates(cb: (update: WeightUpdate) => void): Subscription;
   subscribeToDrift(cb: (update: DriftUpdate) => void): Subscription;
@@ -111,16 +113,33 @@ export interface DaemonTransportOptions {
 }
 
 /**
- * Supabase Realtime transport (issue 7): the same API over postgres_changes on ml_predictions,
- * ml_models, ml_indicator_weights and ml_model_drift. Not implemented yet: createSignalClient
- * refuses it with TRANSPORT_NOT_IMPLEMENTED.
+ * Supabase Realtime transport: the same API over postgres_changes on the tables the migrations
+ * publish (ml_predictions INSERT, ml_models INSERT/UPDATE, ml_indicator_weights INSERT/UPDATE,
+ * ml_model_drift INSERT), through realtime-js (reconnect 1 s, 2 s, 5 s, 10 s; heartbeat 25 s;
+ * channels rejoin after a reconnect). Realtime has no replay: signals inserted while the socket
+ * was down are not delivered afterwards (read them from ml_predictions, or use the daemon
+ * transport's `since`).
  */
 export interface SupabaseTransportOptions {
   transport: 'supabase';
+  /** The project URL, https://<ref>.supabase.co (Realtime is at /realtime/v1 under it). */
   supabaseUrl: string;
-  /** An anon or user key (RLS lets authenticated users read signals). */
+  /** The anon (publishable) or service-role key; sent as `apikey`. RLS decides what each may read. */
   supabaseKey: string;
+  /** A signed-in user's JWT (role `authenticated`); defaults to the key, as supabase-js does. */
+  accessToken?: string;
+  /** The schema holding the ml_* tables (SIGNALBASE_SCHEMA). Default 'public'. */
   schema?: string;
+  /** Reconnect delays by attempt; the last repeats. Default realtime-js's [1000, 2000, 5000, 10000]. */
+  reconnectDelaysMs?: readonly number[];
+  /** Heartbeat interval; a heartbeat unanswered for one interval drops the socket. Default 25000. */
+  heartbeatIntervalMs?: number;
+  /** Join and push timeout. Default 10000. */
+  timeoutMs?: number;
+  /** Phoenix serializer: '2.0.0' (JSON arrays, realtime-js's default) or '1.0.0' (JSON objects). */
+  vsn?: '1.0.0' | '2.0.0';
+  /** Ids remembered to drop a signal delivered on two channels (a symbol's and '*'). Default 10000. */
+  dedupeWindow?: number;
 }
 
 export type SignalClientOptions = DaemonTransportOptions | SupabaseTransportOptions;

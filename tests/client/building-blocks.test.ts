@@ -72,7 +72,7 @@ describe('frames', () => {
 });
 
 describe('createSignalClient options', () => {
-  it('refuses a non-websocket URL, an empty key and the not-yet-built supabase transport', () => {
+  it('refuses a non-websocket URL, an empty key, a non-http Supabase URL and an empty Supabase key', () => {
     const codeOf = (f: () => unknown) => {
       try {
         f();
@@ -83,6 +83,8 @@ describe('createSignalClient options', () => {
     };
     expect(codeOf(() => createSignalClient({ transport: 'daemon', url: 'http://127.0.0.1:1/v1/stream', key: 'k' }))).toBe('INVALID_OPTIONS');
     expect(codeOf(() => createSignalClient({ transport: 'daemon', url: 'ws://127.0.0.1:1/v1/stream', key: ' ' }))).toBe('INVALID_OPTIONS');
-    expect(codeOf(() => createSignalClient({ transport: 'supabase', supabaseUrl: 'https://x.supabase.co', supabaseKey: 'k' }))).toBe('TRANSPORT_NOT_IMPLEMENTED');
+    expect(codeOf(() => createSignalClient({ transport: 'supabase', supabaseUrl: 'ws://x.supabase.co', supabaseKey: 'k' }))).toBe('INVALID_OPTIONS');
+    expect(codeOf(() => createSignalClient({ transport: 'supabase', supabaseUrl: 'not a url', supabaseKey: 'k' }))).toBe('INVALID_OPTIONS');
+    expect(codeOf(() => createSignalClient({ transport: 'supabase', supabaseUrl: 'https://x.supabase.co', supabaseKey: ' ' }))).toBe('INVALID_OPTIONS');
   });
 });

@@ -1,0 +1,408 @@
+/**
+ * A fake Supabase Realtime on loopback: a real `ws` server speaking the Phoenix channel protocol
+ * the way the installed realtime-js 2.109 (over @supabase/phoenix 0.4.4) speaks it, fed by real
+ * table changes captured in a real database (PGlite or server Postgres).
+ *
+ * What it follows, and where from:
+ * - Socket: GET /realtime/v1/websocket?apikey=KEY&vsn=2.0.0 (supabase-js: realtimeUrl =
+ *   <project>/realtime/v1 with ws(s); phoenix appends /websocket and `vsn`; RealtimeClient puts
+ *   `apikey` in params). A wrong apikey is refused at the upgrade (HTTP 401).
+ * - Serializer: vsn 2.0.0 frames are JSON arrays [join_ref, ref, topic, event, payload]
+ *   (realtime-js lib/serializer.js encode/decode); vsn 1.0.0 frames are JSON objects
+ *   {topic, event, payload, ref, join_ref} (RealtimeClient _initializeOptions).
+ * - Heartbeat: topic 'phoenix', event 'heartbeat', answered by phx_reply {status:'ok', response:{}}
+ *   with the same ref (phoenix Socket.sendHeartbeat / onConnMessage).
+ * - Join: phx_join on 'realtime:<name>' with payload {config:{broadcast, presence,
+ *   postgres_changes:[{event, schema, table, filter?}], private}, access_token}
+ *   (RealtimeChannel.subscribe); without access_token the socket's apikey stands for it. The reply is phx_reply {status:'ok', response:{postgres_changes:
+ *   [each param plus its id]}}, the id a hash of the params (supabase/realtime
+ *   lib/realtime_web/channels/realtime_channel.ex add_id_to_postgres_changes: :erlang.phash2),
+ *   then a `system` push {extension:'postgres_changes', status:'ok', message:'Subscribed to
+ *   PostgreSQL', channel} (push_postgres_changes_subscribed). A missing or wrong access_token gets
+ *   phx_reply {status:'error', response:{reason}}.
+ * - Changes: event 'postgres_changes' with join_ref and ref null (a fastlane broadcast) and payload
+ *   {ids:[matching binding ids], data:{schema, table, commit_timestamp, type, columns:[{name,type}],
+ *   record, old_record?, errors:null}} (supabase/realtime test/realtime_web/channels/
+ *   realtime_channel_test.exs "subscribes to inserts"; realtime-js RealtimeChannel
+ *   _updateFilterMessage matches `ids` and data.type, _getPayloadRecords reads record/old_record
+ *   through `columns`). Filters `col=eq.v`, `col=neq.v`, `col=in.(a,b)`; others get a system error.
+ * - access_token pushes update the channel's token; phx_leave is answered ok and ends the channel.
+ *
+ * Changes come from the database: captureChanges() installs an AFTER INSERT OR UPDATE trigger on
+ * the given tables that appends the row (to_jsonb, as Realtime's WAL decoding renders it) to a
+ * change log, and ChangeFeed polls that log and hands each change to the server, in commit order,
+ * the way Realtime polls its replication slot (postgres_cdc_rls ReplicationPoller).
+ *
+ * Faults: dropAll() terminates every socket; refuseConnections(true) answers upgrades with 503.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { SqlExecutor } from '../../src/store/sql-client.ts';
+
+export interface PgChange {
+  type: 'INSERT' | 'UPDATE' | 'DELETE';
+  schema: string;
+  table: string;
+  commit_timestamp: string;
+  columns: { name: string; type: string }[];
+  record: Record<string, unknown>;
+  old_record?: Record<string, unknown>;
+}
+
+interface Binding {
+  id: number;
+  event: string;
+  schema: string;
+  table?: string;
+  filter?: string;
+}
+
+interface Channel {
+  topic: string;
+  joinRef: string | null;
+  accessToken: string | undefined;
+  bindings: Binding[];
+}
+
+interface Conn {
+  ws: WebSocket;
+  vsn: '1.0.0' | '2.0.0';
+  channels: Map<string, Channel>;
+}
+
+interface Msg {
+  join_ref: string | null;
+  ref: string | null;
+  topic: string;
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+export interface JoinRecord {
+  topic: string;
+  vsn: string;
+  payload: Record<string, unknown>;
+}
+
+export interface FakeRealtimeOptions {
+  apiKey: string;
+  /** Tokens a join may carry; default [apiKey] (supabase-js sends the key when nobody is signed in). */
+  accessTokens?: string[];
+}
+
+/** A stand-in for :erlang.phash2 over the params: stable, so a rejoin gets the same ids. */
+function paramsId(params: Record<string, unknown>): number {
+  const text = JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h & 0x7ffffff; // phash2's default range is 0..2^27-1
+}
+
+/** `col=op.value` → a predicate on a record, or the reason it is not supported. */
+function parseFilter(filter: string): ((r: Record<string, unknown>) => boolean) | string {
+  const m = /^([\w]+)=(eq|neq|in)\.(.*)$/.exec(filter);
+  if (!m) return `Error parsing \`filter\` params: ["${filter}"]`;
+  const [, col, op, raw] = m as unknown as [string, string, string, string];
+  const cell = (r: Record<string, unknown>) => (r[col] === null || r[col] === undefined ? null : String(r[col]));
+  if (op === 'eq') return (r) => cell(r) === raw;
+  if (op === 'neq') return (r) => cell(r) !== raw;
+  const list = raw.replace(/^\(|\)$/g, '').split(',').map((s) => s.trim());
+  return (r) => list.includes(cell(r) ?? '');
+}
+
+export class FakeRealtime {
+  readonly joins: JoinRecord[] = [];
+  readonly accessTokenPushes: string[] = [];
+  connectionsTotal = 0;
+  heartbeats = 0;
+  leaves = 0;
+  private readonly conns = new Set<Conn>();
+  private refusing = false;
+
+  private constructor(
+    private readonly opts: FakeRealtimeOptions,
+    private readonly http: Server,
+    private readonly wss: WebSocketServer,
+    readonly port: number,
+  ) {}
+
+  static async start(opts: FakeRealtimeOptions): Promise<FakeRealtime> {
+    const http = createServer((_req, res) => res.writeHead(404).end());
+    const wss = new WebSocketServer({ noServer: true });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const server = new FakeRealtime(opts, http, wss, (http.address() as AddressInfo).port);
+    http.on('upgrade', (req, socket, head) => server.onUpgrade(req, socket, head));
+    return server;
+  }
+
+  /** The "project URL" to give the client (Realtime lives under /realtime/v1). */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get openSockets(): number {
+    return this.conns.size;
+  }
+
+  /** Joined channel topics over all sockets, with their bindings. */
+  channels(): { topic: string; bindings: Binding[] }[] {
+    return [...this.conns].flatMap((c) => [...c.channels.values()].map((ch) => ({ topic: ch.topic, bindings: ch.bindings })));
+  }
+
+  refuseConnections(on: boolean): void {
+    this.refusing = on;
+  }
+
+  /** Cuts every socket without a close frame, as a network failure or a server restart would. */
+  dropAll(): void {
+    for (const c of this.conns) c.ws.terminate();
+  }
+
+  /** Delivers a change to every channel with a matching binding; returns how many sockets got it. */
+  emit(change: PgChange): number {
+    let sent = 0;
+    for (const conn of this.conns) {
+      for (const ch of conn.channels.values()) {
+        const ids = ch.bindings.filter((b) => this.matches(b, change)).map((b) => b.id);
+        if (ids.length === 0) continue;
+        const data: Record<string, unknown> = {
+          schema: change.schema,
+          table: change.table,
+          commit_timestamp: change.commit_timestamp,
+          type: change.type,
+          columns: change.columns,
+          record: change.type === 'DELETE' ? {} : change.record,
+          errors: null,
+        };
+        if (change.type !== 'INSERT') data.old_record = change.old_record ?? {};
+        this.send(conn, { join_ref: null, ref: null, topic: ch.topic, event: 'postgres_changes', payload: { ids, data } });
+        sent++;
+      }
+    }
+    return sent;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.ws.terminate();
+    this.wss.close();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private matches(b: Binding, c: PgChange): boolean {
+    if (b.event !== '*' && b.event !== c.type) return false;
+    if (b.schema !== '*' && b.schema !== c.schema) return false;
+    if (b.table !== undefined && b.table !== '*' && b.table !== c.table) return false;
+    if (b.filter === undefined) return true;
+    const pred = parseFilter(b.filter);
+    return typeof pred === 'function' && pred(c.type === 'DELETE' ? (c.old_record ?? {}) : c.record);
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    };
+    if (this.refusing) return refuse(503, 'Service Unavailable');
+    if (url.pathname !== '/realtime/v1/websocket') return refuse(404, 'Not Found');
+    if (url.searchParams.get('apikey') !== this.opts.apiKey) return refuse(401, 'Unauthorized');
+    const vsn = url.searchParams.get('vsn') ?? '1.0.0';
+    if (vsn !== '1.0.0' && vsn !== '2.0.0') return refuse(400, 'Bad Request');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn: Conn = { ws, vsn, channels: new Map() };
+      this.connectionsTotal++;
+      this.conns.add(conn);
+      ws.on('message', (data) => this.onFrame(conn, String(data)));
+      ws.on('close', () => this.conns.delete(conn));
+      ws.on('error', () => this.conns.delete(conn));
+    });
+  }
+
+  private decode(conn: Conn, text: string): Msg {
+    const json = JSON.parse(text) as unknown;
+    if (conn.vsn === '2.0.0') {
+      if (!Array.isArray(json) || json.length !== 5) throw new Error(`vsn 2.0.0 expects a 5-element array, got ${text.slice(0, 80)}`);
+      const [join_ref, ref, topic, event, payload] = json as [string | null, string | null, string, string, Record<string, unknown>];
+      return { join_ref, ref, topic, event, payload };
+    }
+    return json as Msg;
+  }
+
+  private send(conn: Conn, m: Msg): void {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    conn.ws.send(conn.vsn === '2.0.0' ? JSON.stringify([m.join_ref, m.ref, m.topic, m.event, m.payload]) : JSON.stringify(m));
+  }
+
+  private reply(conn: Conn, m: Msg, status: 'ok' | 'error', response: Record<string, unknown>): void {
+    this.send(conn, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status, response } });
+  }
+
+  private onFrame(conn: Conn, text: string): void {
+    let m: Msg;
+    try {
+      m = this.decode(conn, text);
+    } catch {
+      conn.ws.close(1003, 'bad frame'); // Phoenix drops a socket that sends what it cannot decode
+      return;
+    }
+    if (m.topic === 'phoenix' && m.event === 'heartbeat') {
+      this.heartbeats++;
+      return this.reply(conn, m, 'ok', {});
+    }
+    switch (m.event) {
+      case 'phx_join':
+        return this.join(conn, m);
+      case 'phx_leave':
+        this.leaves++;
+        conn.channels.delete(m.topic);
+        return this.reply(conn, m, 'ok', {});
+      case 'access_token': {
+        const ch = conn.channels.get(m.topic);
+        const token = m.payload.access_token;
+        if (ch && typeof token === 'string') {
+          ch.accessToken = token;
+          this.accessTokenPushes.push(token);
+        }
+        return;
+      }
+      default:
+        return this.reply(conn, m, 'error', { reason: `unknown event ${m.event}` });
+    }
+  }
+
+  private join(conn: Conn, m: Msg): void {
+    this.joins.push({ topic: m.topic, vsn: conn.vsn, payload: m.payload });
+    if (!m.topic.startsWith('realtime:') || m.topic === 'realtime:') {
+      return this.reply(conn, m, 'error', { reason: 'TopicNameRequired: You must provide a topic name' });
+    }
+    // No access_token in the join: Realtime keeps the one the socket connected with (the apikey).
+    const token = m.payload.access_token ?? this.opts.apiKey;
+    const allowed = this.opts.accessTokens ?? [this.opts.apiKey];
+    if (typeof token !== 'string' || !allowed.includes(token)) {
+      return this.reply(conn, m, 'error', { reason: 'Unauthorized: the access_token is missing or not valid' });
+    }
+    const config = (m.payload.config ?? {}) as { postgres_changes?: Record<string, unknown>[] };
+    const params = (config.postgres_changes ?? []).filter((p) => p !== null);
+    const withIds: (Record<string, unknown> & { id: number })[] = params.map((p) => ({ ...p, id: paramsId(p) }));
+    const bindings: Binding[] = withIds.map((p) => ({
+      id: p.id,
+      event: String(p.event ?? '*'),
+      schema: String(p.schema ?? '*'),
+      ...(typeof p.table === 'string' ? { table: p.table } : {}),
+      ...(typeof p.filter === 'string' ? { filter: p.filter } : {}),
+    }));
+    conn.channels.set(m.topic, { topic: m.topic, joinRef: m.join_ref, accessToken: token, bindings });
+    this.reply(conn, m, 'ok', { postgres_changes: withIds });
+    if (bindings.length === 0) return;
+    const sub = m.topic.slice('realtime:'.length);
+    const bad = bindings.map((b) => (b.filter === undefined ? null : parseFilter(b.filter))).find((p): p is string => typeof p === 'string');
+    this.send(conn, {
+      join_ref: m.join_ref,
+      ref: null,
+      topic: m.topic,
+      event: 'system',
+      payload: bad ? { extension: 'postgres_changes', status: 'error', message: bad, channel: sub } : { extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL', channel: sub },
+    });
+  }
+}
+
+const LOG = 'fake_realtime_changes';
+
+const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+
+/** Installs the change capture (trigger + change log) on `tables` of `schema`. Idempotent. */
+export async function captureChanges(db: SqlExecutor, schema: string, tables: readonly string[]): Promise<void> {
+  const s = q(schema);
+  await db.exec(`
+    CREATE TABLE IF NOT EXISTS ${s}.${LOG} (
+      seq bigserial PRIMARY KEY,
+      tbl text NOT NULL,
+      op text NOT NULL,
+      rec jsonb,
+      old jsonb,
+      at timestamptz NOT NULL DEFAULT clock_timestamp()
+    );
+    CREATE OR REPLACE FUNCTION ${s}.fake_realtime_capture() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      INSERT INTO ${s}.${LOG} (tbl, op, rec, old)
+      VALUES (TG_TABLE_NAME, TG_OP, to_jsonb(NEW), CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END);
+      RETURN NULL;
+    END
+    $fn$;
+  `);
+  for (const t of tables) {
+    await db.exec(`
+      DROP TRIGGER IF EXISTS fake_realtime_capture ON ${s}.${q(t)};
+      CREATE TRIGGER fake_realtime_capture AFTER INSERT OR UPDATE ON ${s}.${q(t)}
+        FOR EACH ROW EXECUTE FUNCTION ${s}.fake_realtime_capture();
+    `);
+  }
+}
+
+/** Polls the change log of captureChanges() and emits each change, in order, to the server. */
+export class ChangeFeed {
+  delivered = 0;
+  private last = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private readonly columns = new Map<string, { name: string; type: string }[]>();
+
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly schema: string,
+    private readonly server: FakeRealtime,
+    private readonly everyMs = 20,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.poll().finally(() => (this.running = null));
+    }, this.everyMs);
+  }
+
+  /** Emits what is logged now; resolves when done (tests call it to flush). */
+  async flush(): Promise<void> {
+    await this.running;
+    await this.poll();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async columnsOf(table: string): Promise<{ name: string; type: string }[]> {
+    let cols = this.columns.get(table);
+    if (!cols) {
+      const { rows } = await this.db.query<{ name: string; type: string }>(
+        `SELECT a.attname AS name, t.typname AS type FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+        [`${q(this.schema)}.${q(table)}`],
+      );
+      cols = rows;
+      this.columns.set(table, cols);
+    }
+    return cols;
+  }
+
+  private async poll(): Promise<void> {
+    const { rows } = await this.db.query<{ seq: string | number; tbl: string; op: string; rec: Record<string, unknown>; old: Record<string, unknown> | null; at: Date | string }>(
+      `SELECT seq, tbl, op, rec, old, at FROM ${q(this.schema)}.${LOG} WHERE seq > $1 ORDER BY seq`,
+      [this.last],
+    );
+    for (const r of rows) {
+      this.last = Number(r.seq);
+      this.server.emit({
+        type: r.op as PgChange['type'],
+        schema: this.schema,
+        table: r.tbl,
+        commit_timestamp: new Date(r.at).toISOString(),
+        columns: await this.columnsOf(r.tbl),
+        record: r.rec,
+        ...(r.old ? { old_record: r.old } : {}),
+      });
+      this.delivered++;
+    }
+  }
+}
