@@ -70,6 +70,9 @@ const envSchema = z.object({
   RETRAIN_CRON: withDefault(cronExpr, '0 3 * * 0'),
   MIN_RETRAIN_INTERVAL_DAYS: withDefault(z.coerce.number().min(0), 7),
   DRIFT_CRON: withDefault(cronExpr, '0 * * * *'),
+  DRIFT_WINDOW: withDefault(z.coerce.number().int().min(50).max(100_000), 500),
+  DRIFT_MIN_OUTCOMES: withDefault(z.coerce.number().int().min(1).max(100_000), 50),
+  DRIFT_COOLDOWN_HOURS: withDefault(z.coerce.number().min(0).max(24 * 365), 24),
   TFJS_BACKEND: withDefault(z.enum(['auto', 'node', 'wasm', 'cpu']), 'auto'),
   FEATURES: opt(features),
   SIGNALBASE_SCHEMA: withDefault(schemaName, 'public'),
@@ -104,6 +107,8 @@ export interface Config {
   retrainCron: string;
   minRetrainIntervalDays: number;
   driftCron: string;
+  /** Drift checks: recent feature vectors kept, outcomes needed before performance may alarm, hours between drift retrains. */
+  drift: { window: number; minOutcomes: number; cooldownMs: number };
   tfjsBackend: 'auto' | 'node' | 'wasm' | 'cpu';
   features: IndicatorColumn[];
   shard: { index: number; count: number };
@@ -150,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retrainCron: e.RETRAIN_CRON,
     minRetrainIntervalDays: e.MIN_RETRAIN_INTERVAL_DAYS,
     driftCron: e.DRIFT_CRON,
+    drift: { window: e.DRIFT_WINDOW, minOutcomes: e.DRIFT_MIN_OUTCOMES, cooldownMs: e.DRIFT_COOLDOWN_HOURS * 3_600_000 },
     tfjsBackend: e.TFJS_BACKEND,
     features: e.FEATURES ?? [...INDICATOR_COLUMNS],
     shard: e.SHARD,

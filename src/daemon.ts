@@ -22,6 +22,7 @@
 import { hostname } from 'node:os';
 import type { Config } from './config.ts';
 import { SignalbaseError, describeError } from './errors.ts';
+import { DriftMonitor } from './drift/monitor.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
 import { systemClock, type Clock } from './ingest/clock.ts';
 import { parseFeedSpec } from './ingest/feed-spec.ts';
@@ -120,6 +121,7 @@ export class Daemon {
   private elector: LeaderElector | null = null;
   private retrainWorker: RetrainWorker | null = null;
   private scheduler: Scheduler | null = null;
+  private driftMonitor: DriftMonitor | null = null;
   private source: CandleSource | null = null;
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
@@ -156,6 +158,11 @@ export class Daemon {
 
   get engine(): SignalEngine | null {
     return this.engineRef;
+  }
+
+  /** The drift monitor once started (its check() runs one drift check now). */
+  get drift(): DriftMonitor | null {
+    return this.driftMonitor;
   }
 
   /** 'leader' | 'follower' once started; null before. */
@@ -248,6 +255,16 @@ export class Daemon {
       outbox.insertTrainingSamples(restored.resolved.map((r) => r.sample));
     }
 
+    const drift = (this.driftMonitor = new DriftMonitor({
+      store,
+      window: config.drift.window,
+      minOutcomes: config.drift.minOutcomes,
+      cooldownMs: config.drift.cooldownMs,
+      clock: this.clock,
+      log: root,
+      publish: (data) => this.server?.hub.publishDrift(data),
+      onRetrainFiled: () => this.retrainWorker?.wake(),
+    }));
     const loop = (this.loop = new TickLoop({
       engine,
       publisher: { publishSignals: (s) => this.server?.hub.publishSignals(s), publishOutcome: (o) => this.server?.hub.publishOutcome(o) },
@@ -259,6 +276,7 @@ export class Daemon {
       onFatal: (err) => this.onFatal(err, 'a tick failed'),
       signalLogLevel: feed.sample && !once ? 'info' : 'debug',
       onArrived: this.opts.onTickArrived,
+      onTick: drift.observe,
     }));
 
     const server = (this.server = createPipelineServer({
@@ -275,6 +293,7 @@ export class Daemon {
       windowSize: WINDOW,
       clock: this.clock,
       log: root,
+      driftCheck: () => drift.check(),
       options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
       leadership: () => this.leadership,
     }));
@@ -336,7 +355,7 @@ export class Daemon {
         log.info({ request: r.id }, `scheduled retrain request ${r.id} filed`);
         retrainWorker.wake();
       },
-      driftCheck: this.opts.driftCheck ?? driftNotAvailable(this.root.child({ module: 'drift' })),
+      driftCheck: this.opts.driftCheck ?? this.driftMonitor?.hook ?? driftNotAvailable(this.root.child({ module: 'drift' })),
       log: this.root,
     });
     this.scheduler.start();

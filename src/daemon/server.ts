@@ -39,6 +39,8 @@ export interface PipelineServerDeps {
   clock: Clock;
   log: Logger;
   options?: Partial<ApiOptions>;
+  /** One drift check now (POST /v1/drift/check). */
+  driftCheck?: () => Promise<unknown>;
   /** 'leader' | 'follower' once the election started, for GET /v1/status. */
   leadership?: () => string | null;
 }
@@ -76,6 +78,7 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
     retrain: (force, reason) => api.retrain(force, reason),
     indicators: (symbol) => api.indicators(symbol),
     dashboard: () => api.dashboard(),
+    driftCheck: d.driftCheck,
     readiness: () =>
       checkReadiness({
         phase: d.phase,

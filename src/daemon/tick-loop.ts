@@ -66,6 +66,8 @@ export interface TickLoopOptions {
   signalLogLevel?: 'info' | 'debug';
   /** Observes each tick as the sink takes it (closeTime, performance.now()): the bench's clock start. */
   onArrived?: (closeTime: number, at: number) => void;
+  /** Sees each processed tick's output after it was published (the drift monitor's window). Must be cheap. */
+  onTick?: (out: TickOutput) => void;
 }
 
 interface Queued {
@@ -246,6 +248,7 @@ export class TickLoop {
         for (const r of out.resolved) this.opts.publisher.publishOutcome(r.message);
         tickLatency.observe((performance.now() - items[i]!.arrived) / 1000);
         this.describe(out);
+        this.opts.onTick?.(out);
         // 2. The store, through the outbox; candles last (see the file comment).
         const w = this.opts.writer;
         if (out.signals.length > 0) w.insertPredictions(out.signals);

@@ -53,7 +53,7 @@ export function testFigures(record: ModelRecord | null): ModelReference['test'] 
 }
 
 /** Reads a stored model's reference (its metadata.json artifact; no tensors are built). */
-export async function loadModelReference(store: Store, version: string): Promise<ModelReference> {
+export async function loadModelReference(store: Pick<Store, 'getModel' | 'getArtifacts'>, version: string): Promise<ModelReference> {
   const [record, blobs] = await Promise.all([store.getModel(version), store.getArtifacts(version)]);
   const meta = blobs.find((b) => b.name === 'metadata.json');
   let reference: DriftReferenceData | null = null;

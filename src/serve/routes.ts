@@ -118,6 +118,18 @@ export function buildRoutes(deps: ApiDeps, opts: ApiOptions): Route[] {
       },
     },
     {
+      method: 'POST',
+      pattern: '/v1/drift/check',
+      match: exact('/v1/drift/check'),
+      auth: ['admin'],
+      handle: async () => {
+        if (!deps.driftCheck) throw new ApiError(503, 'NOT_READY', 'drift checks are not available in this process');
+        const report = await deps.driftCheck();
+        if (report === null) throw new ApiError(409, 'NO_MODEL', 'no model is active yet: there is nothing to check for drift');
+        return { status: 200, json: report };
+      },
+    },
+    {
       method: 'GET',
       pattern: '/v1/indicators/:symbol',
       match: symbolParam,

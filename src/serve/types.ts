@@ -50,6 +50,8 @@ export interface ApiDeps {
   indicators(symbol: string): MaybePromise<Record<string, unknown> | null>;
   /** The row of get_ml_dashboard_data(). */
   dashboard(): MaybePromise<Record<string, unknown>>;
+  /** Runs one drift check now (POST /v1/drift/check); absent: 503. null when no model is active. */
+  driftCheck?(): Promise<unknown>;
   readiness(): MaybePromise<Readiness>;
   /** Symbols the daemon tracks; resolves compact forms such as LTCBTC. Optional. */
   knownSymbols?(): readonly string[];
