@@ -3,7 +3,7 @@
 // the daemon's read-only routes and kept current by /v1/stream, with slow polls as a safety net.
 import { Api, ApiFailure } from './api.js';
 import { CandleChart } from './chart.js';
-import { $, fill, h, notice } from './dom.js';
+import { $, fill, h, notice, price, utc } from './dom.js';
 import { DriftPanel } from './drift.js';
 import { renderHealth } from './health.js';
 import { ModelPanel } from './model.js';
@@ -14,10 +14,10 @@ const KEY_SLOT = 'signalbase.key';
 const SYMBOL_SLOT = 'signalbase.symbol';
 /** A message for the key form that survives the reload after a key is refused or forgotten. */
 const NOTICE_SLOT = 'signalbase.notice';
-const HEALTH_EVERY_MS = 15_000;
+const HEALTH_EVERY_MS = 10_000;
 const SLOW_EVERY_MS = 60_000;
 /** New candles are fetched at most this often while signals for the shown symbol arrive. */
-const CANDLES_EVERY_MS = 4_000;
+const CANDLES_EVERY_MS = 2_000;
 
 const ui = {
   gate: $('#key-gate'),
@@ -30,6 +30,7 @@ const ui = {
   symbol: $('#symbol'),
   streamState: $('#stream-state'),
   chartTitle: $('#chart-title'),
+  chartLast: $('#chart-last'),
   chart: $('#chart'),
   chartEmpty: $('#chart-empty'),
   health: $('#health'),
@@ -115,7 +116,7 @@ class Dashboard {
 
   /** The latest signals for the table; returns where the stream should resume from. */
   async loadSignals() {
-    const { signals } = await this.api.get('/v1/signals?limit=200');
+    const { signals } = await this.api.get('/v1/signals?limit=100');
     this.table.load(signals);
     // With nothing stored yet, resume from the beginning so signals stored meanwhile are not missed.
     return signals.at(-1)?.id ?? '1970-01-01T00:00:00.000Z';
@@ -149,6 +150,8 @@ class Dashboard {
 
   showChartState() {
     const n = Number(ui.chart.dataset.candles ?? 0);
+    const last = this.chart.lastBar();
+    fill(ui.chartLast, last ? h('span', { class: last.close >= last.open ? 'pos' : 'neg' }, price(last.close)) : null, last ? h('span', { class: 'muted' }, `  last candle ${utc(new Date(last.time * 1000).toISOString())} UTC`) : null);
     fill(ui.chartEmpty, n ? null : notice(`No candles stored for ${this.chart.symbol} yet — the feed is starting.`));
   }
 
@@ -178,6 +181,7 @@ class Dashboard {
         break;
       case 'model':
         void this.refreshModels();
+        void this.guard(() => this.refreshHealth());
         break;
       case 'drift':
         void this.refreshDrift();
@@ -190,6 +194,7 @@ class Dashboard {
   }
 
   onStreamState(state, detail) {
+    if (state === 'live') void this.guard(() => this.refreshHealth()); // the subscriber count now includes this page
     ui.streamState.className = `pill pill-${state}`;
     ui.streamState.textContent = state === 'live' ? 'Stream live' : state === 'connecting' ? 'Connecting…' : `Stream ${detail ?? state}`;
   }

@@ -84,6 +84,13 @@ export class CandleChart {
     if (first && data.length) this.chart.timeScale().fitContent();
   }
 
+  /** The newest bar shown, or null. */
+  lastBar() {
+    let last = null;
+    for (const b of this.bars.values()) if (!last || b.time > last.time) last = b;
+    return last;
+  }
+
   addSignal(s) {
     if (s.symbol !== this.symbol) return;
     if (s.predicted_direction === 'BUY' || s.predicted_direction === 'SELL') {
@@ -93,7 +100,7 @@ export class CandleChart {
         position: buy ? 'belowBar' : 'aboveBar',
         shape: buy ? 'arrowUp' : 'arrowDown',
         color: buy ? COLORS.buy : COLORS.sell,
-        text: buy ? 'BUY' : 'SELL',
+        size: 0.8,
       });
     }
     if (s.outcome) this.addOutcome({ prediction_id: s.id, symbol: s.symbol, timeframe: s.timeframe, ...s.outcome });
@@ -110,7 +117,7 @@ export class CandleChart {
       position: tp ? 'aboveBar' : 'belowBar',
       shape: 'circle',
       color: tp ? COLORS.tp : COLORS.sl,
-      text: tp ? 'TP' : 'SL',
+      size: 0.5,
     });
   }
 

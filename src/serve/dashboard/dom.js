@@ -40,12 +40,17 @@ export function num(x, digits = 2) {
 export function price(x) {
   if (!isNum(x)) return '—';
   const a = Math.abs(x);
-  const digits = a >= 1000 ? 2 : a >= 1 ? 4 : Math.min(10, 2 - Math.floor(Math.log10(a || 1)) + 3);
+  const digits = a >= 1000 ? 2 : a >= 1 ? 4 : Math.min(10, 4 - Math.floor(Math.log10(a || 1)));
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 export const pct = (x, digits = 1) => (isNum(x) ? `${(x * 100).toFixed(digits)}%` : '—');
 export const signedPct = (x) => (isNum(x) ? `${x > 0 ? '+' : ''}${x.toFixed(2)}%` : '—');
+
+/** "11-22 02:44" in UTC, for narrow columns. */
+export function shortUtc(iso) {
+  return utc(iso).slice(5);
+}
 
 /** "2018-01-20 10:05" in UTC: candle times are exchange times. */
 export function utc(iso) {

@@ -1,7 +1,7 @@
 // The active model card (version, backend, test metrics beside the baselines, when trained, the
 // gate's verdict), the version history, and the "Request retrain" button.
 import { ApiFailure } from './api.js';
-import { fill, h, notice, num, pct, utc } from './dom.js';
+import { fill, h, notice, num, pct, shortUtc, utc } from './dom.js';
 
 const ROWS = [
   ['Macro F1', 'f1_macro', (x) => num(x, 3)],
@@ -72,7 +72,7 @@ export class ModelPanel {
         : h(
             'table',
             { class: 'grid' },
-            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col', class: 'num' }, 'F1'), h('th', { scope: 'col', class: 'num' }, 'PF'), h('th', { scope: 'col' }, 'Trained (UTC)'))),
+            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col', class: 'num' }, 'F1'), h('th', { scope: 'col', class: 'num' }, 'PF'), h('th', { scope: 'col' }, 'Trained'))),
             h(
               'tbody',
               {},
@@ -84,7 +84,7 @@ export class ModelPanel {
                   h('td', {}, h('span', { class: `status status-${m.status}` }, m.status)),
                   h('td', { class: 'num mono' }, num(m.metrics?.f1_macro, 3)),
                   h('td', { class: 'num mono' }, num(m.metrics?.profit_factor)),
-                  h('td', { class: 'mono small' }, utc(m.trained_at)),
+                  h('td', { class: 'mono small' }, shortUtc(m.trained_at)),
                 ),
               ),
             ),

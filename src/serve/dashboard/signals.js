@@ -2,7 +2,9 @@
 // as the stream reports them.
 import { fill, h, notice, num, pct, price, signedPct, utc } from './dom.js';
 
+/** Signals kept in memory, and rows drawn (the newest matching the filter). */
 const MAX_ROWS = 500;
+const MAX_SHOWN = 300;
 
 const OUTCOME_TEXT = { TP_HIT: 'TP hit', SL_HIT: 'SL hit', EXPIRED: 'expired', NO_TRADE: 'no trade' };
 
@@ -67,7 +69,7 @@ export class SignalsTable {
       { 'data-id': s.id, class: entry.fresh ? 'fresh' : null },
       h('td', { class: 'mono' }, utc(s.candle_time)),
       h('td', {}, s.symbol),
-      h('td', {}, h('span', { class: `badge badge-${dir.toLowerCase()}` }, dir), ' ', h('span', { class: 'muted small' }, s.recommendation.replace('_', ' '))),
+      h('td', {}, h('span', { class: `badge badge-${dir.toLowerCase()}` }, dir), s.recommendation === dir ? null : h('span', { class: 'muted small' }, ` ${s.recommendation.replace('_', ' ').toLowerCase()}`)),
       h('td', { class: 'num' }, pct(s.confidence_score, 0)),
       h('td', { class: 'num mono' }, price(s.entry_price)),
       h('td', { class: 'num mono' }, dir === 'HOLD' ? '—' : price(s.stop_loss)),
@@ -75,6 +77,11 @@ export class SignalsTable {
       h('td', { class: 'mono small muted' }, s.model_version),
       h('td', { class: outcomeClass }, o ? `${OUTCOME_TEXT[o.outcome] ?? o.outcome}${dir === 'HOLD' ? '' : ` ${signedPct(o.profit_loss_pct)}`}` : 'open'),
     );
+    if (entry.fresh) {
+      // Flash once: a row re-inserted by a later render must not flash again.
+      entry.fresh = false;
+      setTimeout(() => row.classList.remove('fresh'), 1500);
+    }
     row.title = `risk ${num(s.risk_score)} · weight ${num(s.signal_weight)} · position ×${num(s.position_multiplier)}`;
     return row;
   }
@@ -82,7 +89,7 @@ export class SignalsTable {
   render() {
     const want = this.filter.value;
     const rows = [];
-    for (let i = this.order.length - 1; i >= 0 && rows.length < 200; i--) {
+    for (let i = this.order.length - 1; i >= 0 && rows.length < MAX_SHOWN; i--) {
       const entry = this.byId.get(this.order[i]);
       if (want && entry.signal.symbol !== want) continue;
       entry.row ??= this.rowOf(entry);

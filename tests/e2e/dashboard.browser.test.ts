@@ -1,0 +1,138 @@
+/**
+ * The operator's dashboard in a real browser (Debian's chromium driven by playwright-core) against
+ * a real daemon child on the embedded store:
+ *
+ *   1. history: `run --once` replays the first 500 real candles of LTC/BTC and XLM/BTC (signals,
+ *      outcomes and candles stored, as fast as possible);
+ *   2. live: the daemon replays the next candles paced (one 5 m candle every 0.5 s), so the page's
+ *      chart and table update from /v1/stream while the test watches; training is made quick
+ *      (TRAIN_EPOCHS=1, TRAIN_UNITS=4) so a retrain requested from the page is answered.
+ *
+ * The page is opened without a key, the admin key typed into its form; asserted: no console error
+ * or uncaught exception, candles in the chart, table rows growing live, the retrain request's id and
+ * a server status (RUNNING, DONE, FAILED or SKIPPED, the same the API reports), the key in
+ * sessionStorage and not in the URL or localStorage. A screenshot goes to test-artifacts/dashboard.png
+ * (and to SIGNALBASE_SCREENSHOT when set, e.g. docs/dashboard.png).
+ *
+ * Without /usr/bin/chromium the file is skipped, saying so, unless SIGNALBASE_TEST_BROWSER=required
+ * (CI), which turns the absence into a failure.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { keyedReplaySetup, removeDir, spawnDaemon, tempDir } from '../daemon/helpers.ts';
+import { startDaemon, type RunningDaemon } from './helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REQUIRED = process.env.SIGNALBASE_TEST_BROWSER === 'required';
+const PRESENT = existsSync(CHROMIUM);
+const SCREENSHOT = process.env.SIGNALBASE_SCREENSHOT;
+const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'] as const;
+const HISTORY = 500;
+const LIVE = 400;
+const SAMPLE = new URL('../../data/sample/', import.meta.url);
+const FINAL = ['DONE', 'FAILED', 'SKIPPED'];
+
+if (!PRESENT && !REQUIRED) {
+  console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium; SIGNALBASE_TEST_BROWSER=required makes this a failure)`);
+}
+
+/** A replay directory holding candles [from, from + n) of each sample file. */
+function sliceDir(from: number, n: number): string {
+  const dir = tempDir('live');
+  for (const f of FILES) {
+    const rows = JSON.parse(readFileSync(new URL(f, SAMPLE), 'utf8')) as unknown[];
+    writeFileSync(join(dir, f), JSON.stringify(rows.slice(from, from + n)));
+  }
+  return dir;
+}
+
+const dirs: string[] = [];
+let daemon: RunningDaemon | undefined;
+let context: BrowserContext | undefined;
+let key: string;
+
+describe.skipIf(!PRESENT && !REQUIRED)('dashboard in chromium', () => {
+  beforeAll(async () => {
+    if (!PRESENT) throw new Error(`SIGNALBASE_TEST_BROWSER=required but ${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
+    const setup = await keyedReplaySetup(FILES, HISTORY, { name: 'dashboard', type: 'admin' });
+    dirs.push(...setup.dirs);
+    key = setup.key;
+    const env = { SIGNALBASE_DATA_DIR: setup.data, TRAIN_EPOCHS: '1', TRAIN_UNITS: '4', MIN_RETRAIN_INTERVAL_DAYS: '0' };
+    const history = spawnDaemon(['--once', '--feed', `replay:${setup.feed}`], { ...env, PORT: '0' });
+    const code = await history.exited;
+    if (code !== 0) throw new Error(`the history run exited ${code}:\n${history.stderr().slice(-3000)}`);
+
+    const live = sliceDir(HISTORY, LIVE);
+    dirs.push(live);
+    [daemon, context] = await Promise.all([
+      startDaemon(['--feed', `replay:${live}?speed=600`], env),
+      chromium.launchPersistentContext(tempDir('chromium'), {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1440, height: 960 },
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      }),
+    ]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (daemon) {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+    for (const d of dirs) removeDir(d);
+  }, 60_000);
+
+  it('shows the chart and live signals, answers a retrain request, keeps the key out of the URL', async () => {
+    const page: Page = context!.pages()[0] ?? (await context!.newPage());
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+
+    await page.goto(`${daemon!.base}/`);
+    await page.locator('#api-key').fill(key);
+    await page.getByRole('button', { name: 'Open dashboard' }).click();
+    await page.locator('#dashboard').waitFor({ state: 'visible', timeout: 30_000 });
+
+    // The chart holds the stored history and the markers of its signals.
+    await vi.waitFor(async () => expect(Number(await page.locator('#chart').getAttribute('data-candles'))).toBeGreaterThan(HISTORY / 2), { timeout: 30_000, interval: 250 });
+    expect(Number(await page.locator('#chart').getAttribute('data-markers'))).toBeGreaterThan(0);
+
+    // The table grows from the stream.
+    const rows = () => page.locator('#signals-body tr').count();
+    const before = await rows();
+    await vi.waitFor(async () => expect(await rows()).toBeGreaterThan(before), { timeout: 30_000, interval: 250 });
+    await expect.poll(() => page.locator('#stream-state').textContent()).toBe('Stream live');
+
+    // A retrain request from the page is answered by the server.
+    await page.getByRole('button', { name: 'Request retrain' }).click();
+    const id = (await page.locator('#retrain-id').textContent({ timeout: 15_000 })) ?? '';
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const shown = () => page.locator('#retrain-status').getAttribute('data-status');
+    await vi.waitFor(async () => expect(['RUNNING', ...FINAL]).toContain(await shown()), { timeout: 60_000, interval: 500 });
+    // Give the quick training time to finish, so the screenshot shows its model; RUNNING is an answer too.
+    await vi.waitFor(async () => expect(FINAL).toContain(await shown()), { timeout: 150_000, interval: 1000 }).catch(() => undefined);
+    const status = await shown();
+    const server = (await (await fetch(`${daemon!.base}/v1/retrain/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string };
+    // What the page shows is what the server said (it may have moved on from RUNNING since).
+    if (FINAL.includes(status ?? '')) expect(server.status).toBe(status);
+    else expect(['RUNNING', ...FINAL]).toContain(server.status);
+
+    // The key lives in this tab's session storage only.
+    expect(page.url()).not.toContain(key);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('signalbase.key'))).toBe(key);
+    expect(await page.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: unknown }).localStorage))).not.toContain(key);
+
+    await page.waitForTimeout(1500); // let the last stream updates paint
+    for (const path of ['test-artifacts/dashboard.png', ...(SCREENSHOT ? [SCREENSHOT] : [])]) {
+      mkdirSync(dirname(path), { recursive: true });
+      await page.screenshot({ path, fullPage: true });
+    }
+    expect(errors).toEqual([]);
+  }, 360_000);
+});
