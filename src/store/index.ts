@@ -1,7 +1,8 @@
 /**
  * Opening the store the configuration asks for (DESIGN.md "Configuration"): DATABASE_URL → server
- * Postgres; else SUPABASE_URL + key → Supabase REST (not built yet); else embedded PGlite under
- * SIGNALBASE_DATA_DIR/pg. Every adapter runs the same SQL through SqlStore.
+ * Postgres; else SUPABASE_URL + key → Supabase REST (SupabaseStore); else embedded PGlite under
+ * SIGNALBASE_DATA_DIR/pg. Every adapter runs the same SQL functions (sql/*_store_rpc.sql): SqlStore
+ * calls them over a connection, SupabaseStore through PostgREST.
  */
 import type { Config } from '../config.ts';
 import { StoreError } from '../errors.ts';
@@ -9,12 +10,14 @@ import type { Logger } from '../log.ts';
 import { PgLeadership, SoleLeadership, type Leadership } from './leadership.ts';
 import { assertMigratable, checkServerVersion, migrate, migrationStatus } from './migrate.ts';
 import { PgSqlClient } from './pg-client.ts';
-import { PgliteSqlClient } from './pglite-client.ts';
+import { PgliteWorkerClient } from './pglite-worker-client.ts';
 import type { SqlClient } from './sql-client.ts';
 import { SqlStore } from './sql-store.ts';
 import type { Store } from './store.ts';
+import { openSupabaseStore } from './supabase-store.ts';
 
 export { SqlStore } from './sql-store.ts';
+export { SupabaseStore, openSupabaseStore } from './supabase-store.ts';
 export { checkServerVersion, loadMigrations, migrate, migrationStatus, MIGRATIONS_DIR } from './migrate.ts';
 export type { MigrateOptions, MigrateResult, MigrationStatus } from './migrate.ts';
 export type { Store, StoreInfo, LeaderLease, CandleRangeQuery } from './store.ts';
@@ -35,16 +38,26 @@ export async function openSqlClient(config: Config, log: Logger, opts: { poolSiz
     case 'postgres':
       return new PgSqlClient({ url: choice.url, log: log.child({ module: 'store' }), poolSize: opts.poolSize });
     case 'embedded':
-      return PgliteSqlClient.open(choice.dir);
+      // In a worker thread: the database's CPU stays off the thread that runs the signal path.
+      return PgliteWorkerClient.open(choice.dir);
     case 'supabase':
       throw new StoreError(
-        'STORE_NOT_IMPLEMENTED',
-        'Supabase REST store not implemented yet: set DATABASE_URL to the project database connection string, or unset SUPABASE_URL for the embedded store',
+        'STORE_NO_SQL',
+        `the Supabase REST store (${new URL(choice.url).host}) has no SQL connection: to apply sql/, run \`signalbase migrate\` with DATABASE_URL set to the project's database connection string, or \`supabase db push\``,
       );
   }
 }
 
 export async function openStore(config: Config, log: Logger, opts: OpenStoreOptions = {}): Promise<Store> {
+  if (config.store.kind === 'supabase') {
+    // REST cannot run DDL: `migrate` here means "the schema must already be current".
+    return openSupabaseStore({
+      url: config.store.url,
+      serviceRoleKey: config.store.serviceRoleKey,
+      schema: config.schema,
+      log: log.child({ module: 'store' }),
+    });
+  }
   const client = await openSqlClient(config, log, { poolSize: opts.poolSize });
   try {
     const serverVersion = await checkServerVersion(client);

@@ -101,7 +101,7 @@ async function readApplied(db: SqlExecutor, schema: string): Promise<Map<string,
   return new Map(rows.map((r) => [r.name, r.checksum]));
 }
 
-function compare(files: MigrationFile[], applied: Map<string, string> | null): MigrationStatus {
+export function compareMigrations(files: MigrationFile[], applied: Map<string, string> | null): MigrationStatus {
   const onDisk = new Map(files.map((f) => [f.name, f.checksum]));
   const status: MigrationStatus = { applied: [], pending: [], changed: [], unknown: [] };
   for (const f of files) {
@@ -116,7 +116,7 @@ function compare(files: MigrationFile[], applied: Map<string, string> | null): M
 
 /** What is applied, pending, changed or unknown; reads only. */
 export async function migrationStatus(db: SqlExecutor, schema: string, files: MigrationFile[] = loadMigrations()): Promise<MigrationStatus> {
-  return compare(files, await readApplied(db, schema));
+  return compareMigrations(files, await readApplied(db, schema));
 }
 
 /** Throws the error a status calls for: changed files first, then a newer schema. */
@@ -155,7 +155,7 @@ export async function migrate(db: SqlClient, opts: MigrateOptions): Promise<Migr
 
   const pending = await db.transaction(async (tx) => {
     await tx.query(lockSql, [lockKey(schema)]);
-    const status = compare(files, await readApplied(tx, schema));
+    const status = compareMigrations(files, await readApplied(tx, schema));
     assertMigratable(status, schema);
     if (status.pending.length > 0) {
       // Only when missing: CREATE SCHEMA checks the CREATE privilege on the database even with
@@ -176,7 +176,7 @@ export async function migrate(db: SqlClient, opts: MigrateOptions): Promise<Migr
     const didApply = await db.transaction(async (tx) => {
       await tx.query(lockSql, [lockKey(schema)]);
       // Another run may have applied it (or changed the picture) while we waited for the lock.
-      const status = compare(files, await readApplied(tx, schema));
+      const status = compareMigrations(files, await readApplied(tx, schema));
       assertMigratable(status, schema);
       if (!status.pending.includes(name)) return false;
       await tx.exec(`SET LOCAL search_path TO ${q}, public`);

@@ -8,13 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
 import { StoreError } from '../../src/errors.ts';
 import { compareCursors, cursorOf } from '../../src/signals/signal.ts';
-import type { SqlStore } from '../../src/store/sql-store.ts';
+import type { SqlExecutor } from '../../src/store/sql-client.ts';
 import type { Store } from '../../src/store/store.ts';
 import { bigMetrics, prediction, sample, sampleCandles } from './fixtures.ts';
 
 export interface ContractTarget {
-  store: Store & SqlStore;
-  kind: 'embedded' | 'postgres';
+  store: Store;
+  kind: 'embedded' | 'postgres' | 'supabase';
+  /** The database behind the store, for checks the port does not expose (the same one under REST). */
+  sql: SqlExecutor;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,8 @@ export function storeContract(label: string, open: () => Promise<ContractTarget>
     it('describes itself and answers a ping', async () => {
       expect(store.info.kind).toBe(t.kind);
       expect(store.info.serverVersion).toMatch(/^\d+/);
-      expect(store.info.supportsLeadership).toBe(t.kind === 'postgres');
+      // Real leadership among instances: advisory locks (postgres) or lease rows (supabase).
+      expect(store.info.supportsLeadership).toBe(t.kind !== 'embedded');
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
@@ -189,7 +192,7 @@ export function storeContract(label: string, open: () => Promise<ContractTarget>
       expect(await store.insertTrainingSamples(rows)).toBe(2);
       expect(await store.insertTrainingSamples(rows)).toBe(0);
       expect(await store.countTrainingSamples()).toBe(before + 2);
-      const { rows: stored } = await store.client.query<{ mfi_value: number; adx_value: number | null }>(
+      const { rows: stored } = await t.sql.query<{ mfi_value: number; adx_value: number | null }>(
         `SELECT mfi_value, adx_value FROM "${store.info.schema}".ml_training_samples WHERE prediction_id = $1`,
         [rows[0]!.predictionId],
       );
@@ -294,7 +297,7 @@ export function storeContract(label: string, open: () => Promise<ContractTarget>
         await store.insertPerformance(row);
         await store.insertPerformance({ ...row, metrics: bigMetrics({ sharpe: 15.5 }), weightChanges: { rsi_value: 0.05 } });
         await store.insertPerformance({ ...row, evaluation: 'baseline_hold', metrics: bigMetrics({ profitFactor: 0 }) });
-        const { rows } = await store.client.query<{ evaluation: string; sharpe_ratio: number; profit_factor: number; calmar_ratio: number }>(
+        const { rows } = await t.sql.query<{ evaluation: string; sharpe_ratio: number; profit_factor: number; calmar_ratio: number }>(
           `SELECT evaluation, sharpe_ratio, profit_factor, calmar_ratio FROM "${store.info.schema}".ml_model_performance
            WHERE model_version = 'v-perf' ORDER BY evaluation`,
         );
@@ -389,7 +392,7 @@ export function storeContract(label: string, open: () => Promise<ContractTarget>
       const log = { batchId: `batch-${randomUUID()}`, generationStrategy: 'LIVE', symbolsCount: 4, totalSignalsGenerated: 4, status: 'COMPLETED' };
       await store.insertGenerationLog(log);
       await store.insertGenerationLog(log);
-      const { rows } = await store.client.query<{ n: number }>(
+      const { rows } = await t.sql.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM "${store.info.schema}".ml_generation_logs WHERE batch_id = $1`,
         [log.batchId],
       );
@@ -399,10 +402,10 @@ export function storeContract(label: string, open: () => Promise<ContractTarget>
       expect(typeof d.total_models).toBe('number');
     });
 
-    it('grants leadership (embedded: always; postgres: to one holder at a time)', async () => {
+    it('grants leadership (embedded: always; postgres and supabase: to one holder at a time)', async () => {
       const lease = await store.tryAcquireLeadership('contract');
       expect(lease).not.toBeNull();
-      if (t.kind === 'postgres') expect(await store.tryAcquireLeadership('contract')).toBeNull();
+      if (t.kind !== 'embedded') expect(await store.tryAcquireLeadership('contract')).toBeNull();
       await lease!.release();
       await lease!.lost; // a released lease counts as ended
       const again = await store.tryAcquireLeadership('contract');

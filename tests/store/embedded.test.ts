@@ -14,6 +14,7 @@ storeContract('embedded (PGlite)', async () => {
   return {
     store,
     kind: 'embedded',
+    sql: store.client,
     async close() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

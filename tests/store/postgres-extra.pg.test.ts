@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MigrationError, StoreError } from '../../src/errors.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openSqlClient, openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createTestSchema, serverPostgres, silentLogger, testConfig } from '../helpers/pg.ts';
 
@@ -100,8 +100,10 @@ describe.runIf(server.available)('server Postgres: leadership and opening', () =
     expect(err).toMatchObject({ code: 'STORE_DATABASE_MISSING', retryable: false });
   });
 
-  it('the Supabase REST store is not built yet and says so', async () => {
+  it('the Supabase REST store has no SQL connection for migrate, and says what to run instead', async () => {
     const cfg = testConfig({ SUPABASE_URL: 'https://example.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'x'.repeat(40) });
-    await expect(openStore(cfg, silentLogger())).rejects.toMatchObject({ code: 'STORE_NOT_IMPLEMENTED' });
+    const err = await openSqlClient(cfg, silentLogger()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STORE_NO_SQL' });
+    expect((err as Error).message).toMatch(/signalbase migrate.*DATABASE_URL.*supabase db push/);
   });
 });

@@ -15,6 +15,7 @@ describe.runIf(pg.available)('server Postgres', () => {
     return {
       store,
       kind: 'postgres',
+      sql: store.client,
       async close() {
         await store.close();
         await ts.drop();

@@ -1,0 +1,541 @@
+/**
+ * The Store port over Supabase's REST API (@supabase/supabase-js → PostgREST), for a deployment that
+ * has SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY and no database connection string.
+ *
+ * - Writes and non-trivial reads are RPCs to the SQL functions of sql/20261122001000_store_rpc.sql,
+ *   built and read by the same code as SqlStore's (src/store/queries over the Rpc seam), so the logic
+ *   runs identically in every adapter. Trivial reads are GET /rest/v1/<table> with filters.
+ * - Batches are cut into calls of at most MAX_ROWS_PER_CALL rows (one request body stays small;
+ *   each call is its own transaction), deduplicated on the natural key first, so the result is the
+ *   one SqlStore gives for the whole batch. Reads page by MAX_ROWS_PER_READ, Supabase's default
+ *   max_rows: PostgREST silently truncates a longer answer.
+ * - Failures become StoreErrors (supabase-errors.ts); retryable ones are retried with capped,
+ *   jittered exponential backoff. A failure that may have reached the database (no answer, 502) is
+ *   retried only for idempotent calls.
+ * - Leadership: PostgREST cannot hold a session advisory lock, so a lease row instead
+ *   (ml_leader_leases through sb_try_lease): one instance leads; another takes over once the lease
+ *   has expired (LEASE_TTL_MS after the leader stopped renewing).
+ * - Migrations: REST cannot run DDL. At open the applied migrations (ml_schema_migrations) are
+ *   compared with sql/; a schema that is behind is refused with what to run.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js';
+import WebSocket from 'ws';
+import { StoreError } from '../errors.ts';
+import type { Candle } from '../ingest/candle.ts';
+import type { Logger } from '../log.ts';
+import type { Leadership } from './leadership.ts';
+import { assertMigratable, compareMigrations, loadMigrations, type MigrationFile } from './migrate.ts';
+import * as apiKeys from './queries/api-keys.ts';
+import * as candles from './queries/candles.ts';
+import { dedupeBy, isUuid, type RpcCtx } from './queries/common.ts';
+import * as drift from './queries/drift.ts';
+import * as logs from './queries/logs.ts';
+import * as models from './queries/models.ts';
+import * as predictions from './queries/predictions.ts';
+import * as retrain from './queries/retrain.ts';
+import * as samples from './queries/samples.ts';
+import * as weights from './queries/weights.ts';
+import type { Rpc, RpcArgs, RpcName } from './rpc.ts';
+import type { Row } from './sql-client.ts';
+import type { CandleRangeQuery, LeaderLease, Store, StoreInfo } from './store.ts';
+import { toSupabaseStoreError, type PostgrestFailure } from './supabase-errors.ts';
+import type {
+  ApiKeyInfo,
+  ApiKeyValidation,
+  ArtifactRecord,
+  CandleSeriesInfo,
+  CreatedApiKey,
+  DriftRecord,
+  GenerationLogRecord,
+  IndicatorWeight,
+  ModelPatch,
+  ModelRecord,
+  NewApiKey,
+  NewModel,
+  OutcomeRecord,
+  PerformanceRecord,
+  PredictionQuery,
+  PredictionRecord,
+  RetrainRequest,
+  RetrainSource,
+  TrainingSampleRecord,
+} from './types.ts';
+
+/** Rows per write call: a 500-signal batch is ~1 MB of JSON, well under any proxy's body limit. */
+export const MAX_ROWS_PER_CALL = 500;
+/** Rows per read: Supabase's default PostgREST max_rows; a longer answer would be cut silently. */
+export const MAX_ROWS_PER_READ = 1000;
+export const LEASE_TTL_MS = 30_000;
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 5_000 };
+
+export interface SupabaseStoreOptions {
+  url: string;
+  serviceRoleKey: string;
+  schema: string;
+  log: Logger;
+  retry?: Partial<RetryPolicy>;
+  maxRowsPerCall?: number;
+  maxRowsPerRead?: number;
+  /** How long a leader lease lasts without renewal; renewed every third of it. */
+  leaseTtlMs?: number;
+  /** Per-request timeout (no answer in time counts as unreachable, retryable). */
+  requestTimeoutMs?: number;
+  /** Tests: the sql/ files to compare with (defaults to the repository's). */
+  migrations?: MigrationFile[];
+}
+
+/** Calls that change something each time they run: not retried when the first try may have run. */
+const NOT_IDEMPOTENT = new Set<RpcName>([
+  'sb_create_model',
+  'sb_insert_drift',
+  'sb_enqueue_retrain',
+  'sb_claim_retrain',
+  'create_ml_api_key',
+  'validate_ml_api_key',
+]);
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The delay before retry number `n` (0-based): base * 2^n, capped, with the upper half jittered. */
+export function backoffMs(n: number, p: RetryPolicy): number {
+  const cap = Math.min(p.maxMs, p.baseMs * 2 ** n);
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
+/** What every supabase-js call resolves to (it never throws: failures come back as `error`). */
+interface PostgrestResult<T> {
+  data: T | null;
+  error: PostgrestFailure['error'] | null;
+  status: number;
+}
+
+/** The generic query builder, typed just as far as this module uses it. */
+interface Query extends PromiseLike<PostgrestResult<unknown>> {
+  eq(col: string, v: unknown): Query;
+  gt(col: string, v: unknown): Query;
+  gte(col: string, v: unknown): Query;
+  lt(col: string, v: unknown): Query;
+  lte(col: string, v: unknown): Query;
+  order(col: string, o: { ascending: boolean }): Query;
+  limit(n: number): Query;
+  range(from: number, to: number): Query;
+  retry(enabled: boolean): Query;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class SupabaseStore implements Store {
+  readonly info: StoreInfo;
+  private readonly client: SupabaseClient<any, any, string>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the schema is chosen at run time
+  private readonly host: string;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly maxRowsPerCall: number;
+  private readonly maxRowsPerRead: number;
+  private readonly ctx: RpcCtx;
+  private readonly leadership: Leadership;
+  private closing: Promise<void> | null = null;
+
+  /** Use openSupabaseStore: it checks the schema and the connection first. */
+  constructor(opts: SupabaseStoreOptions) {
+    this.host = new URL(opts.url).host;
+    this.retryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+    this.maxRowsPerCall = opts.maxRowsPerCall ?? MAX_ROWS_PER_CALL;
+    this.maxRowsPerRead = opts.maxRowsPerRead ?? MAX_ROWS_PER_READ;
+    this.client = createClient(opts.url, opts.serviceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      db: { schema: opts.schema, timeout: opts.requestTimeoutMs ?? 30_000 },
+      // Never connected by the store (it uses REST only), but supabase-js builds a Realtime client
+      // at creation and Node 20 has no global WebSocket.
+      realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
+    });
+    const rpc: Rpc = { value: (fn, args) => this.rpcValue(fn, args), rows: (fn, args) => this.rpcRows(fn, args) };
+    this.ctx = { rpc };
+    this.leadership = new LeaseLeadership(rpc, opts.leaseTtlMs ?? LEASE_TTL_MS, opts.log);
+    this.info = { kind: 'supabase', location: this.host, schema: opts.schema, serverVersion: null, supportsLeadership: true };
+  }
+
+  // --- transport -------------------------------------------------------------------------------
+
+  /** Runs one supabase-js call, retrying what is retryable; throws the mapped StoreError. */
+  private async request<T>(what: string, idempotent: boolean, call: () => PromiseLike<PostgrestResult<T>>): Promise<T | null> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await call();
+      if (!res.error) return res.data;
+      const err = toSupabaseStoreError({ status: res.status, error: res.error }, what, this.host);
+      const mayRetry = err.retryable && (idempotent || err.context.ambiguous !== true);
+      if (!mayRetry || attempt + 1 >= this.retryPolicy.attempts) throw err;
+      await sleep(backoffMs(attempt, this.retryPolicy));
+    }
+  }
+
+  private async rpcValue<T>(fn: RpcName, args: RpcArgs = {}): Promise<T> {
+    const data = await this.request(`rpc/${fn}`, !NOT_IDEMPOTENT.has(fn), () => this.client.rpc(fn, args).retry(false));
+    return (data ?? undefined) as T;
+  }
+
+  private async rpcRows<R = Row>(fn: RpcName, args: RpcArgs = {}): Promise<R[]> {
+    const data = await this.request(`rpc/${fn}`, !NOT_IDEMPOTENT.has(fn), () => this.client.rpc(fn, args).retry(false));
+    if (data === null || data === undefined) return [];
+    return (Array.isArray(data) ? data : [data]) as R[];
+  }
+
+  /** GET /rest/v1/<table>?select=<columns>&<filters>; at most maxRowsPerRead rows per call. */
+  private async select<R = Row>(table: string, columns: string, build: (q: Query) => Query = (q) => q): Promise<R[]> {
+    const data = await this.request(table, true, () => build(this.client.from(table).select(columns) as unknown as Query).retry(false));
+    return (data ?? []) as R[];
+  }
+
+  /** Every row of an ordered select, page by page (offset), for the lists that have no cursor. */
+  private async selectAll<R = Row>(table: string, columns: string, build: (q: Query) => Query, limit = Number.POSITIVE_INFINITY): Promise<R[]> {
+    const out: R[] = [];
+    while (out.length < limit) {
+      const want = Math.min(this.maxRowsPerRead, limit - out.length);
+      const page = await this.select<R>(table, columns, (q) => build(q).range(out.length, out.length + want - 1));
+      out.push(...page);
+      if (page.length < want) break;
+    }
+    return out;
+  }
+
+  /** Runs `write` on slices of at most maxRowsPerCall rows, in order; sums what each returned. */
+  private async chunked<T>(rows: readonly T[], write: (chunk: T[]) => Promise<number>): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < rows.length; i += this.maxRowsPerCall) total += await write(rows.slice(i, i + this.maxRowsPerCall));
+    return total;
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    await this.serverVersion();
+  }
+
+  /** The database's server_version, through the cheapest RPC there is. */
+  serverVersion(): Promise<string> {
+    return this.rpcValue<string>('sb_ping');
+  }
+
+  /** Releases leases; supabase-js holds no connection to close. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.leadership.close();
+    return this.closing;
+  }
+
+  /** Refuses a schema behind (or ahead of, or edited from) sql/: REST cannot apply DDL. */
+  async checkSchema(files: MigrationFile[] = loadMigrations()): Promise<void> {
+    const rows = await this.select<{ name: string; checksum: string }>('ml_schema_migrations', 'name,checksum', (q) => q.order('name', { ascending: true }));
+    const status = compareMigrations(files, new Map(rows.map((r) => [r.name, r.checksum])));
+    assertMigratable(status, this.info.schema);
+    if (status.pending.length > 0) {
+      throw new StoreError(
+        'SCHEMA_NOT_MIGRATED',
+        `schema "${this.info.schema}" at ${this.host} has ${status.pending.length} pending migration(s) (${status.pending.join(', ')}); ` +
+          'the REST store cannot run DDL: apply sql/ with `signalbase migrate` against the database URL (DATABASE_URL=postgres://...) or `supabase db push`',
+        { context: { pending: status.pending } },
+      );
+    }
+  }
+
+  // --- candles ---------------------------------------------------------------------------------
+
+  upsertCandles(rows: readonly Candle[]): Promise<number> {
+    return this.chunked(dedupeBy(rows, candles.candleKey), (c) => candles.upsertCandles(this.ctx, c));
+  }
+
+  async readCandles(q: CandleRangeQuery): Promise<Candle[]> {
+    const cols = 'symbol,timeframe,open_time,open,high,low,close,volume';
+    const limit = q.limit === undefined ? Number.POSITIVE_INFINITY : Math.max(0, Math.floor(q.limit));
+    const out: Candle[] = [];
+    // Pages walk away from the start (oldest first, or newest first with `latest`) by open time.
+    let cursor: number | undefined;
+    while (out.length < limit) {
+      const want = Math.min(this.maxRowsPerRead, limit - out.length);
+      const page = await this.select<candles.CandleRow>('ml_candles', cols, (b) => {
+        let s = b.eq('symbol', q.symbol).eq('timeframe', q.timeframe);
+        if (q.from !== undefined) s = s.gte('open_time', iso(q.from));
+        if (q.to !== undefined) s = s.lte('open_time', iso(q.to));
+        if (cursor !== undefined) s = q.latest ? s.lt('open_time', iso(cursor)) : s.gt('open_time', iso(cursor));
+        return s.order('open_time', { ascending: !q.latest }).limit(want);
+      });
+      const got = page.map(candles.toCandle);
+      out.push(...got);
+      if (got.length < want) break;
+      cursor = got[got.length - 1]!.openTime;
+    }
+    return q.latest ? out.reverse() : out;
+  }
+
+  listCandleSeries(): Promise<CandleSeriesInfo[]> {
+    return candles.listCandleSeries(this.ctx);
+  }
+  pruneCandles(olderThan: number): Promise<number> {
+    return candles.pruneCandles(this.ctx, olderThan);
+  }
+
+  // --- predictions -----------------------------------------------------------------------------
+
+  insertPredictions(rows: readonly PredictionRecord[]): Promise<number> {
+    const unique = dedupeBy(rows, (p) => `${p.symbol}|${p.timeframe}|${p.candleTime}|${p.modelVersion}`);
+    return this.chunked(unique, (c) => predictions.insertPredictions(this.ctx, c));
+  }
+
+  resolvePredictions(outcomes: readonly OutcomeRecord[]): Promise<number> {
+    return this.chunked(
+      dedupeBy(outcomes, (o) => o.predictionId),
+      (c) => predictions.resolvePredictions(this.ctx, c),
+    );
+  }
+
+  /** Pages of at most maxRowsPerRead through the stream-order cursor. */
+  private async pagePredictions(q: PredictionQuery, limit: number, openOnly: boolean): Promise<PredictionRecord[]> {
+    const out: PredictionRecord[] = [];
+    let after = q.after;
+    while (out.length < limit) {
+      const want = Math.min(this.maxRowsPerRead, limit - out.length);
+      const rows = await this.rpcRows<predictions.PredictionRow>('sb_read_predictions', {
+        p_query: predictions.predictionQueryArgs({ ...q, after, limit: want, openOnly }),
+      });
+      const page = rows.map(predictions.toRecord);
+      out.push(...page);
+      if (page.length < want) break;
+      const last = page[page.length - 1]!;
+      after = { candleTime: last.candleTime, symbol: last.symbol, timeframe: last.timeframe, modelVersion: last.modelVersion, id: last.id };
+    }
+    return out;
+  }
+
+  readPredictions(q: PredictionQuery): Promise<PredictionRecord[]> {
+    return this.pagePredictions(q, Math.max(0, Math.floor(q.limit ?? predictions.DEFAULT_PREDICTION_PAGE)), false);
+  }
+
+  async getPrediction(id: string): Promise<PredictionRecord | null> {
+    if (!isUuid(id)) return null;
+    const rows = await this.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id));
+    return rows[0] ? predictions.toRecord(rows[0]) : null;
+  }
+
+  openPredictions(): Promise<PredictionRecord[]> {
+    return this.pagePredictions({}, Number.POSITIVE_INFINITY, true);
+  }
+
+  insertTrainingSamples(rows: readonly TrainingSampleRecord[]): Promise<number> {
+    return this.chunked(
+      dedupeBy(rows, (s) => s.predictionId),
+      (c) => samples.insertTrainingSamples(this.ctx, c),
+    );
+  }
+  countTrainingSamples(): Promise<number> {
+    return samples.countTrainingSamples(this.ctx);
+  }
+
+  // --- models ----------------------------------------------------------------------------------
+
+  createModel(m: NewModel): Promise<ModelRecord> {
+    return models.createModel(this.ctx, m);
+  }
+  updateModel(version: string, patch: ModelPatch): Promise<ModelRecord> {
+    return models.updateModel(this.ctx, version, patch);
+  }
+  async getModel(version: string): Promise<ModelRecord | null> {
+    const rows = await this.select<models.ModelRow>('ml_models', '*', (q) => q.eq('model_version', version));
+    return rows[0] ? models.toModel(rows[0]) : null;
+  }
+  async listModels(): Promise<ModelRecord[]> {
+    const rows = await this.selectAll<models.ModelRow>('ml_models', '*', (q) =>
+      q.order('created_at', { ascending: false }).order('model_version', { ascending: false }),
+    );
+    return rows.map(models.toModel);
+  }
+  async activeModel(): Promise<ModelRecord | null> {
+    const rows = await this.select<models.ModelRow>('ml_models', '*', (q) => q.eq('is_active', true));
+    return rows[0] ? models.toModel(rows[0]) : null;
+  }
+  activateModel(version: string): Promise<ModelRecord> {
+    return models.activateModel(this.ctx, version);
+  }
+  putArtifacts(rows: readonly ArtifactRecord[]): Promise<void> {
+    return models.putArtifacts(this.ctx, rows);
+  }
+  getArtifacts(version: string): Promise<ArtifactRecord[]> {
+    return models.getArtifactsRpc(this.ctx, version);
+  }
+
+  // --- weights, performance, drift ---------------------------------------------------------------
+
+  async getWeights(): Promise<IndicatorWeight[]> {
+    const rows = await this.select<weights.WeightRow>('ml_indicator_weights', weights.WEIGHT_COLUMNS);
+    return weights.sortWeights(rows.map(weights.toWeight));
+  }
+  async setWeights(w: Record<string, number>): Promise<IndicatorWeight[]> {
+    await weights.setWeights(this.ctx, w);
+    return this.getWeights();
+  }
+  insertPerformance(row: PerformanceRecord): Promise<void> {
+    return weights.insertPerformance(this.ctx, row);
+  }
+
+  insertDrift(row: DriftRecord): Promise<string> {
+    return drift.insertDrift(this.ctx, row);
+  }
+  async listDrift(limit: number): Promise<(DriftRecord & { id: string; createdAt: number })[]> {
+    const rows = await this.selectAll<Row>(
+      'ml_model_drift',
+      '*',
+      (q) => q.order('drift_date', { ascending: false }).order('created_at', { ascending: false }),
+      Math.max(0, Math.floor(limit)),
+    );
+    return rows.map(drift.toDrift);
+  }
+
+  // --- retrain queue ---------------------------------------------------------------------------
+
+  enqueueRetrain(r: { source: RetrainSource; reason?: string | null; force?: boolean }): Promise<RetrainRequest> {
+    return retrain.enqueueRetrain(this.ctx, r);
+  }
+  claimRetrain(worker: string): Promise<RetrainRequest | null> {
+    return retrain.claimRetrain(this.ctx, worker);
+  }
+  finishRetrain(
+    id: string,
+    result: { status: 'DONE' | 'FAILED' | 'SKIPPED'; modelVersion?: string | null; error?: string | null },
+  ): Promise<RetrainRequest> {
+    return retrain.finishRetrain(this.ctx, id, result);
+  }
+  async getRetrain(id: string): Promise<RetrainRequest | null> {
+    if (!isUuid(id)) return null;
+    const rows = await this.select<Row>('ml_retrain_requests', '*', (q) => q.eq('id', id));
+    return rows[0] ? retrain.toRequest(rows[0]) : null;
+  }
+  async listRetrains(limit: number): Promise<RetrainRequest[]> {
+    const rows = await this.selectAll<Row>('ml_retrain_requests', '*', (q) => q.order('seq', { ascending: false }), Math.max(0, Math.floor(limit)));
+    return rows.map(retrain.toRequest);
+  }
+
+  // --- API keys, logs, dashboard ---------------------------------------------------------------
+
+  createApiKey(k: NewApiKey): Promise<CreatedApiKey> {
+    return apiKeys.createApiKey(this.ctx, k);
+  }
+  validateApiKey(key: string): Promise<ApiKeyValidation> {
+    return apiKeys.validateApiKey(this.ctx, key);
+  }
+  revokeApiKey(id: string): Promise<boolean> {
+    return apiKeys.revokeApiKey(this.ctx, id);
+  }
+  async listApiKeys(): Promise<ApiKeyInfo[]> {
+    const rows = await this.selectAll<Row>('ml_api_keys', apiKeys.API_KEY_COLUMNS, (q) =>
+      q.order('created_at', { ascending: true }).order('id', { ascending: true }),
+    );
+    return rows.map(apiKeys.toApiKeyInfo);
+  }
+
+  insertGenerationLog(row: GenerationLogRecord): Promise<void> {
+    return logs.insertGenerationLog(this.ctx, row);
+  }
+  dashboard(): Promise<Record<string, unknown>> {
+    return logs.dashboard(this.ctx);
+  }
+
+  tryAcquireLeadership(name: string): Promise<LeaderLease | null> {
+    return this.leadership.tryAcquire(name);
+  }
+}
+
+/**
+ * Leadership by lease row: sb_try_lease claims `name` for this instance (or renews it) for ttlMs.
+ * The holder renews every third of the TTL; the lease counts as lost as soon as a renewal is
+ * refused or fails, or when no renewal succeeded for the TTL minus a margin (so this instance stops
+ * leading before another one can take over).
+ */
+export class LeaseLeadership implements Leadership {
+  /** This instance, as the lease rows name it. */
+  readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly held = new Map<string, () => Promise<void>>();
+
+  constructor(
+    private readonly rpc: Rpc,
+    private readonly ttlMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  private claim(name: string): Promise<boolean> {
+    return this.rpc.value<boolean>('sb_try_lease', { p_name: name, p_holder: this.holder, p_ttl_ms: Math.round(this.ttlMs) });
+  }
+
+  async tryAcquire(name: string): Promise<LeaderLease | null> {
+    // Like a second advisory-lock session: this instance already leads `name`, a second lease is refused.
+    if (this.held.has(name)) return null;
+    if (!(await this.claim(name))) return null;
+
+    let resolveLost!: () => void;
+    const lost = new Promise<void>((r) => (resolveLost = r));
+    let ended = false;
+    const end = (why: string | null) => {
+      if (ended) return;
+      ended = true;
+      clearInterval(renew);
+      clearTimeout(watchdog);
+      this.held.delete(name);
+      if (why) this.log.warn({ name, holder: this.holder }, `leadership lost: ${why}`);
+      resolveLost();
+    };
+    const margin = Math.min(this.ttlMs / 5, 2_000);
+    const arm = () => setTimeout(() => end('no lease renewal succeeded in time'), this.ttlMs - margin);
+    let watchdog = arm();
+    watchdog.unref();
+    const renew = setInterval(() => {
+      this.claim(name).then(
+        (ok) => {
+          if (ended) return;
+          if (!ok) return end('another instance holds the lease');
+          clearTimeout(watchdog);
+          watchdog = arm();
+          watchdog.unref();
+        },
+        (err: unknown) => end(`renewing the lease failed: ${(err as Error).message}`),
+      );
+    }, this.ttlMs / 3);
+    renew.unref();
+
+    let releasing: Promise<void> | null = null;
+    const release = (): Promise<void> => {
+      releasing ??= (async () => {
+        end(null);
+        await this.rpc.value<boolean>('sb_release_lease', { p_name: name, p_holder: this.holder }).catch(() => undefined);
+      })();
+      return releasing;
+    };
+    this.held.set(name, release);
+    return { lost, release };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.held.values()].map((release) => release()));
+  }
+}
+
+/**
+ * Opens the REST store: checks the applied migrations against sql/, answers a ping (which also
+ * gives the server version), and says once that leadership is a lease, not a lock.
+ */
+export async function openSupabaseStore(opts: SupabaseStoreOptions): Promise<SupabaseStore> {
+  const store = new SupabaseStore(opts);
+  await store.checkSchema(opts.migrations);
+  store.info.serverVersion = await store.serverVersion();
+  opts.log.warn(
+    { location: store.info.location, leaseTtlMs: opts.leaseTtlMs ?? LEASE_TTL_MS },
+    'Supabase REST store: PostgREST has no advisory locks, so leadership is a lease row (ml_leader_leases): one instance leads, another takes over once its lease expires',
+  );
+  return store;
+}

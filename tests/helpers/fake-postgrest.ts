@@ -1,0 +1,370 @@
+/**
+ * A small PostgREST on loopback, in front of a REAL database (PGlite or server Postgres through a
+ * SqlClient), speaking the exchanges supabase-js sends and PostgREST documents:
+ *
+ * - POST /rest/v1/rpc/<fn> with a JSON object of named arguments calls the SQL function
+ *   (https://docs.postgrest.org/en/latest/references/api/functions.html): a scalar comes back as a
+ *   JSON scalar, a composite as an object, SETOF / TABLE as an array (at most max-rows), void as 204.
+ * - GET /rest/v1/<table>?select=a,b&col=eq.v&order=a.desc,b.asc&limit=&offset= reads a table
+ *   (https://docs.postgrest.org/en/latest/references/api/tables_views.html: horizontal filtering
+ *   with eq/neq/gt/gte/lt/lte/is/in, ordering, limits and pagination), as a JSON array.
+ * - The schema is chosen by Accept-Profile (GET) / Content-Profile (POST) and must be the exposed one
+ *   (https://docs.postgrest.org/en/latest/references/api/schemas.html; else 406 PGRST106).
+ * - Every request runs in its own transaction as the JWT's role, the way PostgREST does it
+ *   (https://docs.postgrest.org/en/latest/references/transactions.html): SET LOCAL ROLE
+ *   service_role and request.jwt.claims, so grants and RLS apply as on Supabase.
+ * - Errors are {code, message, details, hint} with the documented SQLSTATE → HTTP status mapping
+ *   (https://docs.postgrest.org/en/latest/references/errors.html), PTxyz giving status xyz.
+ * - The Supabase gateway's key check: `apikey` must be the service-role key (401 otherwise), and
+ *   `Authorization: Bearer <key>` must be too (401 PGRST301 otherwise).
+ *
+ * Tests can inject failures in front of the database (failNext) to see retries and mapping.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StoreError } from '../../src/errors.ts';
+import { quoteIdent, type SqlClient, type SqlExecutor } from '../../src/store/sql-client.ts';
+
+export interface FakePostgrestOptions {
+  db: SqlClient;
+  /** The exposed schema (PostgREST's db-schemas). */
+  schema: string;
+  serviceRoleKey: string;
+  /** PostgREST's max-rows; Supabase's default is 1000. */
+  maxRows?: number;
+}
+
+export interface Injected {
+  status: number;
+  body: Record<string, unknown> | string;
+  headers?: Record<string, string>;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface FakePostgrest {
+  /** The project URL to give supabase-js (SUPABASE_URL). */
+  url: string;
+  requests: LoggedRequest[];
+  /** The next `times` requests whose path matches answer `reply` instead of reaching the database. */
+  failNext(path: RegExp, times: number, reply: Injected): void;
+  close(): Promise<void>;
+}
+
+interface PgError {
+  code: string;
+  message: string;
+  details: string | null;
+  hint: string | null;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: PgError,
+  ) {
+    super(body.message);
+  }
+}
+
+/** PostgREST's documented SQLSTATE → HTTP status table (the caller is authenticated). */
+export function postgrestStatus(code: string): number {
+  if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
+  const exact: Record<string, number> = {
+    '23503': 409,
+    '23505': 409,
+    '25006': 405,
+    '53400': 500,
+    P0001: 400,
+    '42883': 404,
+    '42P01': 404,
+    '42501': 403,
+  };
+  if (exact[code] !== undefined) return exact[code];
+  const byClass: Record<string, number> = {
+    '08': 503,
+    '09': 500,
+    '0L': 403,
+    '0P': 403,
+    '25': 500,
+    '28': 403,
+    '2D': 500,
+    '38': 500,
+    '39': 500,
+    '3B': 500,
+    '40': 500,
+    '53': 503,
+    '54': 413,
+    '55': 500,
+    '57': 500,
+    '58': 500,
+    F0: 500,
+    HV: 500,
+    P0: 500,
+    XX: 500,
+  };
+  return byClass[code.slice(0, 2)] ?? 400;
+}
+
+const pgrst = (status: number, code: string, message: string, hint: string | null = null, details: string | null = null) =>
+  new HttpError(status, { code, message, details, hint });
+
+function fromStoreError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof StoreError && typeof err.context.sqlState === 'string') {
+    const cause = err.cause as { hint?: string; message?: string } | undefined;
+    const code = err.context.sqlState;
+    return new HttpError(postgrestStatus(code), {
+      code,
+      message: cause?.message ?? err.message,
+      details: typeof err.context.detail === 'string' ? err.context.detail : null,
+      hint: cause?.hint ?? null,
+    });
+  }
+  // PostgREST lost the database: 503 PGRST000/001.
+  return pgrst(503, 'PGRST001', `Database client error: ${(err as Error).message}`);
+}
+
+interface FnInfo {
+  args: { name: string; type: string; hasDefault: boolean }[];
+  returnsSet: boolean;
+  returnsVoid: boolean;
+  /** Composite (a row type or OUT/TABLE columns): objects rather than a scalar. */
+  composite: boolean;
+}
+
+async function lookupFunction(db: SqlExecutor, schema: string, fn: string, given: string[]): Promise<FnInfo> {
+  const { rows } = await db.query<{
+    names: string[] | null;
+    types: string[];
+    modes: string[] | null;
+    ndefaults: number;
+    retset: boolean;
+    rettype: string;
+    typtype: string;
+  }>(
+    `SELECT p.proargnames AS names,
+            ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) AS t) AS types,
+            p.proargmodes::text[] AS modes, p.pronargdefaults AS ndefaults, p.proretset AS retset,
+            format_type(p.prorettype, NULL) AS rettype, rt.typtype::text AS typtype
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type rt ON rt.oid = p.prorettype
+     WHERE n.nspname = $1 AND p.proname = $2`,
+    [schema, fn],
+  );
+  for (const r of rows) {
+    const inNames = (r.names ?? []).filter((_, i) => !r.modes || r.modes[i] === 'i' || r.modes[i] === 'b');
+    const args = r.types.map((type, i) => ({ name: inNames[i] ?? '', type, hasDefault: i >= r.types.length - r.ndefaults }));
+    const known = new Set(args.map((a) => a.name));
+    if (given.every((g) => known.has(g)) && args.every((a) => a.hasDefault || given.includes(a.name))) {
+      const hasTableCols = (r.modes ?? []).some((m) => m === 't' || m === 'o');
+      return { args, returnsSet: r.retset, returnsVoid: r.rettype === 'void', composite: hasTableCols || r.typtype === 'c' || r.rettype === 'record' };
+    }
+  }
+  throw pgrst(
+    404,
+    'PGRST202',
+    `Could not find the function ${schema}.${fn}(${given.join(', ')}) in the schema cache`,
+    'If a new function was created in the database with this name and parameters, try reloading the schema cache.',
+  );
+}
+
+/** A JSON argument as the SQL parameter PostgREST would bind for the parameter's type. */
+function sqlParam(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (type === 'json' || type === 'jsonb') return JSON.stringify(value);
+  if (typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
+  return value;
+}
+
+/** Runs `fn` as the JWT's role, in one transaction, like PostgREST. */
+function asServiceRole<T>(db: SqlClient, schema: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL ROLE service_role; SET LOCAL search_path TO ${quoteIdent(schema)}`);
+    await tx.query(`SELECT set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ role: 'service_role' })]);
+    return fn(tx);
+  });
+}
+
+async function callFunction(o: FakePostgrestOptions, maxRows: number, fn: string, body: Record<string, unknown>): Promise<{ status: number; json: string | null }> {
+  return asServiceRole(o.db, o.schema, async (tx) => {
+    const info = await lookupFunction(tx, o.schema, fn, Object.keys(body));
+    const params: unknown[] = [];
+    const named = Object.entries(body).map(([name, value]) => {
+      const type = info.args.find((a) => a.name === name)!.type;
+      params.push(sqlParam(value, type));
+      return `${quoteIdent(name)} => $${params.length}::${type}`;
+    });
+    const call = `${quoteIdent(o.schema)}.${quoteIdent(fn)}(${named.join(', ')})`;
+    if (info.returnsVoid) {
+      await tx.query(`SELECT ${call}`, params);
+      return { status: 204, json: null };
+    }
+    const sql = info.returnsSet
+      ? `SELECT coalesce(json_agg(t), '[]'::json)::text AS body FROM (SELECT * FROM ${call} LIMIT ${maxRows}) t`
+      : info.composite
+        ? `SELECT to_json(t)::text AS body FROM ${call} t`
+        : `SELECT to_json(${call})::text AS body`;
+    const { rows } = await tx.query<{ body: string }>(sql, params);
+    return { status: 200, json: rows[0]?.body ?? 'null' };
+  });
+}
+
+const FILTER_OPS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+async function readTable(o: FakePostgrestOptions, maxRows: number, table: string, query: URLSearchParams): Promise<string> {
+  return asServiceRole(o.db, o.schema, async (tx) => {
+    const { rows: found } = await tx.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [`${quoteIdent(o.schema)}.${quoteIdent(table)}`]);
+    if (!found[0]?.ok) {
+      throw pgrst(404, 'PGRST205', `Could not find the table '${o.schema}.${table}' in the schema cache`);
+    }
+    const params: unknown[] = [];
+    const where: string[] = [];
+    let select = '*';
+    let order = '';
+    let limit = maxRows;
+    let offset = 0;
+    for (const [key, value] of query) {
+      if (key === 'select') {
+        select = value === '*' ? '*' : value.split(',').map((c) => quoteIdent(c.trim())).join(', ');
+      } else if (key === 'order') {
+        order = value
+          .split(',')
+          .map((term) => {
+            const [col, dir = 'asc'] = term.split('.');
+            if (dir !== 'asc' && dir !== 'desc') throw pgrst(400, 'PGRST100', `"failed to parse order (${value})"`);
+            return `${quoteIdent(col!)} ${dir.toUpperCase()}`;
+          })
+          .join(', ');
+      } else if (key === 'limit') {
+        limit = Math.min(maxRows, Number(value));
+      } else if (key === 'offset') {
+        offset = Number(value);
+      } else {
+        const dot = value.indexOf('.');
+        const op = value.slice(0, dot);
+        const operand = value.slice(dot + 1);
+        const col = quoteIdent(key);
+        if (FILTER_OPS[op]) {
+          params.push(operand);
+          where.push(`${col} ${FILTER_OPS[op]} $${params.length}`);
+        } else if (op === 'is' && ['null', 'true', 'false'].includes(operand)) {
+          where.push(`${col} IS ${operand.toUpperCase()}`);
+        } else if (op === 'in' && operand.startsWith('(') && operand.endsWith(')')) {
+          const list = operand.slice(1, -1).split(',');
+          const marks = list.map((v) => {
+            params.push(v);
+            return `$${params.length}`;
+          });
+          where.push(`${col} IN (${marks.join(', ')})`);
+        } else {
+          throw pgrst(400, 'PGRST100', `"failed to parse filter (${value})"`);
+        }
+      }
+    }
+    const sql = `SELECT coalesce(json_agg(t), '[]'::json)::text AS body FROM (
+      SELECT ${select} FROM ${quoteIdent(o.schema)}.${quoteIdent(table)}
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${order ? `ORDER BY ${order}` : ''}
+      LIMIT ${limit} OFFSET ${offset}) t`;
+    const { rows } = await tx.query<{ body: string }>(sql, params);
+    return rows[0]!.body;
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function checkKeys(req: IncomingMessage, key: string): void {
+  if (req.headers.apikey !== key) throw new HttpError(401, { code: '', message: 'Invalid API key', details: null, hint: 'Double check your Supabase `anon` or `service_role` API key.' });
+  if (req.headers.authorization !== `Bearer ${key}`) throw pgrst(401, 'PGRST301', 'No suitable key or wrong key type');
+}
+
+function checkProfile(req: IncomingMessage, schema: string): void {
+  const header = req.method === 'GET' || req.method === 'HEAD' ? 'accept-profile' : 'content-profile';
+  const asked = req.headers[header];
+  if (asked !== undefined && asked !== schema) {
+    throw pgrst(406, 'PGRST106', `Invalid schema: ${String(asked)}`, `Only the following schemas are exposed: ${schema}`);
+  }
+}
+
+export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakePostgrest> {
+  const maxRows = o.maxRows ?? 1000;
+  const requests: LoggedRequest[] = [];
+  const faults: { path: RegExp; left: number; reply: Injected }[] = [];
+
+  const send = (res: ServerResponse, status: number, body: string | null, headers: Record<string, string> = {}) => {
+    res.writeHead(status, body === null ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(body ?? undefined);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const body = await readBody(req);
+    const fault = faults.find((f) => f.left > 0 && f.path.test(url.pathname));
+    if (fault) {
+      fault.left--;
+      send(res, fault.reply.status, typeof fault.reply.body === 'string' ? fault.reply.body : JSON.stringify(fault.reply.body), fault.reply.headers);
+      return fault.reply.status;
+    }
+    try {
+      if (!url.pathname.startsWith('/rest/v1/')) throw pgrst(404, 'PGRST125', `Invalid path specified in request URL`);
+      checkKeys(req, o.serviceRoleKey);
+      checkProfile(req, o.schema);
+      const rest = decodeURIComponent(url.pathname.slice('/rest/v1/'.length));
+      if (rest.startsWith('rpc/')) {
+        if (req.method !== 'POST') throw pgrst(405, 'PGRST101', 'Only GET and POST are allowed for functions; this fake does POST');
+        let args: unknown;
+        try {
+          args = body === '' ? {} : JSON.parse(body);
+        } catch {
+          throw pgrst(400, 'PGRST102', 'Empty or invalid json');
+        }
+        if (typeof args !== 'object' || args === null || Array.isArray(args)) throw pgrst(400, 'PGRST102', 'Expected a JSON object of named arguments');
+        const out = await callFunction(o, maxRows, rest.slice(4), args as Record<string, unknown>);
+        send(res, out.status, out.json);
+        return out.status;
+      }
+      if (req.method !== 'GET') throw pgrst(405, 'PGRST117', `Unsupported HTTP method: ${req.method ?? ''} (this fake reads only)`);
+      send(res, 200, await readTable(o, maxRows, rest, url.searchParams));
+      return 200;
+    } catch (err) {
+      const e = fromStoreError(err);
+      send(res, e.status, JSON.stringify(e.body));
+      return e.status;
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? '';
+    handle(req, res).then(
+      (status) => requests.push({ method: req.method ?? '', path, status }),
+      (err: unknown) => {
+        requests.push({ method: req.method ?? '', path, status: 500 });
+        if (!res.headersSent) send(res, 500, JSON.stringify({ code: 'XX000', message: String(err), details: null, hint: null }));
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    failNext(path, times, reply) {
+      faults.push({ path, left: times, reply });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
