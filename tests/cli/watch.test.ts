@@ -4,16 +4,12 @@
  * and `signalbase watch` (child process, no --key, default URL from PORT) prints its signals, one
  * JSON object a line on stdout, only for --symbols; Ctrl-C (SIGINT) exits 0.
  */
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataDirFrom, freePort, migratedTemplate, openStoreAt, removeDir, replayDir, spawnDaemon, type DaemonChild } from '../daemon/helpers.ts';
-import { runCli } from '../store/cli-run.ts';
+import { runCli, spawnCli } from '../store/cli-run.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/signalbase.js');
 
 const dirs: string[] = [];
 let daemon: DaemonChild | undefined;
@@ -47,24 +43,15 @@ describe('signalbase watch', () => {
     await vi.waitFor(() => expect(statSync(keyFile).size).toBeGreaterThan(0), { timeout: 180_000, interval: 200 });
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
-    const watch = spawn(process.execPath, [BIN, 'watch', '--symbols', 'XLM/BTC'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', SIGNALBASE_DATA_DIR: data, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    watch.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    watch.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const exited = new Promise<number | string>((resolve) => watch.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+    const watch = spawnCli(['watch', '--symbols', 'XLM/BTC'], { SIGNALBASE_DATA_DIR: data, PORT: String(port) });
     try {
-      await vi.waitFor(() => expect(out.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(10), { timeout: 120_000, interval: 100 });
+      await vi.waitFor(() => expect(watch.out.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(10), { timeout: 120_000, interval: 100 });
     } finally {
-      watch.kill('SIGINT');
+      watch.child.kill('SIGINT');
     }
-    expect(await exited, err).toBe(0);
+    expect(await watch.exited, watch.err).toBe(0);
 
-    const lines = out.split('\n').filter(Boolean);
+    const lines = watch.out.split('\n').filter(Boolean);
     const signals = lines.map((l) => JSON.parse(l) as Signal);
     expect(signals.every((s) => s.symbol === 'XLM/BTC')).toBe(true);
     expect(new Set(signals.map((s) => s.id)).size).toBe(signals.length);
@@ -72,7 +59,7 @@ describe('signalbase watch', () => {
     // Live signals come in candle order.
     const times = signals.map((s) => Date.parse(s.candle_time));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
-    expect(err).toContain('connected to');
+    expect(watch.err).toContain('connected to');
 
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);

@@ -10,7 +10,7 @@ import type { SignalClientError } from '../../src/client/errors.ts';
 import { toSignal } from '../../src/signals/signal.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { DriftRecord, PredictionRecord } from '../../src/store/types.ts';
-import { ChangeFeed, captureChanges, FakeRealtime } from '../helpers/fake-realtime.ts';
+import { realtimeFor, type ChangeFeed, type FakeRealtime } from '../helpers/fake-realtime.ts';
 import { prediction } from '../store/fixtures.ts';
 
 export interface StoreUnderTest {
@@ -22,7 +22,6 @@ export interface StoreUnderTest {
 const KEY = 'anon-key-for-tests-0123456789';
 const T0 = Date.UTC(2018, 0, 20, 10, 5);
 const MIN5 = 300_000;
-const TABLES = ['ml_predictions', 'ml_models', 'ml_indicator_weights', 'ml_model_drift'];
 
 function collect<T>(): { items: T[]; cb: (v: T) => void } {
   const items: T[] = [];
@@ -48,6 +47,7 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
     let sut: StoreUnderTest;
     let server: FakeRealtime;
     let feed: ChangeFeed;
+    let realtime: Awaited<ReturnType<typeof realtimeFor>> | undefined;
     const clients: SignalClient[] = [];
     let t = T0;
 
@@ -65,16 +65,13 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
 
     beforeAll(async () => {
       sut = await open();
-      await captureChanges(sut.store.client, sut.schema, TABLES);
-      server = await FakeRealtime.start({ apiKey: KEY });
-      feed = new ChangeFeed(sut.store.client, sut.schema, server);
-      feed.start();
+      realtime = await realtimeFor(sut.store.client, sut.schema, KEY);
+      ({ server, feed } = realtime);
     }, 120_000);
 
     afterAll(async () => {
       await Promise.all(clients.map((c) => c.close()));
-      await feed?.stop();
-      await server?.close();
+      await realtime?.close();
       await sut?.close();
     });
 

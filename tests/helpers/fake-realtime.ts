@@ -406,3 +406,25 @@ export class ChangeFeed {
     }
   }
 }
+
+/** The ml_* tables the migrations publish to supabase_realtime (sql/20261122000700_realtime.sql). */
+export const PUBLISHED_TABLES = ['ml_predictions', 'ml_models', 'ml_indicator_weights', 'ml_model_drift'] as const;
+
+/**
+ * A fake Realtime fed by `schema` of `db`: change capture on the published tables, the server, and
+ * the feed polling between them. close() stops all three.
+ */
+export async function realtimeFor(db: SqlExecutor, schema: string, apiKey: string): Promise<{ server: FakeRealtime; feed: ChangeFeed; close(): Promise<void> }> {
+  await captureChanges(db, schema, PUBLISHED_TABLES);
+  const server = await FakeRealtime.start({ apiKey });
+  const feed = new ChangeFeed(db, schema, server);
+  feed.start();
+  return {
+    server,
+    feed,
+    async close() {
+      await feed.stop();
+      await server.close();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 /** Runs `node bin/signalbase.js ...` as a child process with exactly the environment given. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -26,6 +26,37 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
       },
     );
   });
+}
+
+/** A long-running command (watch, run) as a child process, its output collected as it comes. */
+export interface CliChild {
+  child: ChildProcess;
+  readonly out: string;
+  readonly err: string;
+  /** The exit code, or the signal that ended it. */
+  exited: Promise<number | string>;
+}
+
+export function spawnCli(args: string[], env: Record<string, string>): CliChild {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const io = { out: '', err: '' };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (io.out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (io.err += d));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return {
+    child,
+    get out() {
+      return io.out;
+    },
+    get err() {
+      return io.err;
+    },
+    exited,
+  };
 }
 
 /**
