@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   retrain: () => import('./retrain.ts'),
   keys: () => import('./keys.ts'),
   watch: () => import('./watch.ts'),
+  drift: () => import('./drift.ts'),
 };
 
 function usage(): string {
