@@ -136,9 +136,13 @@ export async function replayThroughput(): Promise<number> {
   const applied0 = await appliedPredictions();
   const t0 = performance.now();
   const mono0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const daemon = await startBenchDaemon(dir, { feed: `replay:${SAMPLE_DATA_DIR}`, once: true });
   await daemon.done;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const mainActive = performance.eventLoopUtilization(elu0).active;
   // The replay's window on the monotonic clock --cpu-prof stamps its samples with (µs), so a
   // profile of the whole bench process can be cut to the replay alone.
   note('pipeline', `replay window (monotonic µs): ${mono0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
@@ -147,6 +151,9 @@ export async function replayThroughput(): Promise<number> {
   const applied = (await appliedPredictions()) - applied0;
   if (applied !== signals) throw new Error(`bench: the replay stored ${applied} of its ${signals} predictions`);
   note('pipeline', `replay: ${candles} candles, ${signals} signals (all stored) in ${seconds.toFixed(1)}s`);
+  // Less dependent on what else the machine runs than the wall figure: CPU of all threads, and the
+  // time the main thread's event loop was busy, per candle.
+  note('pipeline', `replay cost per candle: ${((cpu.user + cpu.system) / candles).toFixed(0)} µs CPU (all threads), main thread busy ${((mainActive * 1000) / candles).toFixed(0)} µs`);
   return round(candles / seconds, 1);
 }
 
