@@ -12,7 +12,6 @@ import { silentLogger } from '../helpers/pg.ts';
 import { prediction, sampleCandles } from './fixtures.ts';
 import { pgliteTarget, type SupabaseTarget } from './supabase-target.ts';
 
-const T0 = Date.UTC(2018, 0, 20, 10, 0);
 const MIN5 = 300_000;
 
 async function caught(p: Promise<unknown>): Promise<StoreError> {
