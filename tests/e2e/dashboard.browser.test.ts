@@ -14,7 +14,7 @@
  * sessionStorage and not in the URL or localStorage. A screenshot goes to test-artifacts/dashboard.png
  * (and to SIGNALBASE_SCREENSHOT when set, e.g. docs/dashboard.png).
  *
- * Without /usr/bin/chromium the file is skipped, saying so, unless SIGNALBASE_TEST_BROWSER=required
+ * Without /usr/bin/chromium (or SIGNALBASE_TEST_CHROMIUM) the file is skipped, saying so, unless SIGNALBASE_TEST_BROWSER=required
  * (CI), which turns the absence into a failure.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keyedReplaySetup, removeDir, spawnDaemon, tempDir } from '../daemon/helpers.ts';
 import { startDaemon, type RunningDaemon } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; SIGNALBASE_TEST_CHROMIUM points elsewhere (e.g. to check the missing-browser paths). */
+const CHROMIUM = process.env.SIGNALBASE_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRED = process.env.SIGNALBASE_TEST_BROWSER === 'required';
 const PRESENT = existsSync(CHROMIUM);
 const SCREENSHOT = process.env.SIGNALBASE_SCREENSHOT;
