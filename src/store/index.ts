@@ -5,6 +5,7 @@
  * calls them over a connection, SupabaseStore through PostgREST.
  */
 import type { Config } from '../config.ts';
+import { SupabaseStorageArtifactStore, withArtifactStore } from '../model/artifact-store.ts';
 import { StoreError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { PgLeadership, SoleLeadership, type Leadership } from './leadership.ts';
@@ -48,7 +49,18 @@ export async function openSqlClient(config: Config, log: Logger, opts: { poolSiz
   }
 }
 
+/**
+ * The configured store. With Supabase configured (even beside DATABASE_URL), model artifacts go to
+ * Supabase Storage instead of the ml_model_artifacts table (src/model/artifact-store.ts).
+ */
 export async function openStore(config: Config, log: Logger, opts: OpenStoreOptions = {}): Promise<Store> {
+  const store = await openConfiguredStore(config, log, opts);
+  if (!config.supabase) return store;
+  const artifacts = new SupabaseStorageArtifactStore({ ...config.supabase, log: log.child({ module: 'artifacts' }) });
+  return withArtifactStore(store, artifacts);
+}
+
+async function openConfiguredStore(config: Config, log: Logger, opts: OpenStoreOptions): Promise<Store> {
   if (config.store.kind === 'supabase') {
     // REST cannot run DDL: `migrate` here means "the schema must already be current".
     return openSupabaseStore({

@@ -32,6 +32,12 @@ export interface FakePostgrestOptions {
   serviceRoleKey: string;
   /** PostgREST's max-rows; Supabase's default is 1000. */
   maxRows?: number;
+  /**
+   * Other Supabase services on the same origin (supabase-js derives every URL from one project
+   * URL), e.g. the fake Storage: tried first, in order; `handle` answers and returns the status, or
+   * returns null to pass.
+   */
+  services?: { handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<number | null> }[];
 }
 
 export interface Injected {
@@ -274,11 +280,11 @@ async function readTable(o: FakePostgrestOptions, maxRows: number, table: string
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -308,7 +314,12 @@ export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakeP
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const body = await readBody(req);
+    const raw = await readBody(req);
+    for (const service of o.services ?? []) {
+      const status = await service.handle(req, res, raw);
+      if (status !== null) return status;
+    }
+    const body = raw.toString('utf8');
     const fault = faults.find((f) => f.left > 0 && f.path.test(url.pathname));
     if (fault) {
       fault.left--;

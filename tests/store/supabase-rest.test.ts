@@ -3,7 +3,7 @@
  * under max-rows, lease leadership, the schema check at open, and the grants of the sb_* functions.
  * supabase-js → fake PostgREST (tests/helpers/fake-postgrest.ts) → in-memory PGlite.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.ts';
 import { classifyPostgrest } from '../../src/store/supabase-errors.ts';
@@ -107,6 +107,21 @@ describe('Supabase REST store over the fake PostgREST', () => {
     expect(missing).toMatchObject({ code: 'STORE_NOT_FOUND' });
     expect(missing.context).toMatchObject({ status: 404, sqlState: 'PT404' });
     expect(calls(t, /sb_create_model/).filter((r) => r.status === 409)).toHaveLength(1); // not retried
+  });
+
+  it('keeps artifacts in the table through sb_put_artifacts / sb_get_artifacts (base64 over JSON) when asked directly', async () => {
+    await store.createModel({ version: 'v-rest-art' });
+    const bytes = new Uint8Array(3000).map((_, i) => (i * 131) % 256);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const row = { modelVersion: 'v-rest-art', name: 'weights.bin', contentType: 'application/octet-stream', bytes, sha256: sha };
+    await store.putArtifacts([row]);
+    await store.putArtifacts([row]);
+    const back = await store.getArtifacts('v-rest-art');
+    expect(back).toHaveLength(1);
+    expect(Buffer.from(back[0]!.bytes).equals(Buffer.from(bytes))).toBe(true);
+    const bad = await caught(store.putArtifacts([{ ...row, name: 'bad.bin', sha256: '0'.repeat(64) }]));
+    expect(bad).toMatchObject({ code: 'STORE_CONSTRAINT' });
+    expect(bad.context).toMatchObject({ sqlState: '23514' });
   });
 
   it('cuts a batch into calls of maxRowsPerCall rows and reads back past max-rows by paging', async () => {

@@ -2,6 +2,7 @@
  * SupabaseStore → supabase-js → fake PostgREST (tests/helpers/fake-postgrest.ts) → a real database:
  * in-memory PGlite (always) or a fresh schema on server Postgres (*.pg.test.ts). The schema is
  * migrated directly through SQL first, as `signalbase migrate` / `supabase db push` would do it.
+ * A fake Storage shares the origin, so artifacts opened through openStore land there.
  */
 import { randomBytes } from 'node:crypto';
 import { openStore } from '../../src/store/index.ts';
@@ -11,12 +12,15 @@ import { PgliteSqlClient } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
 import type { SupabaseStore } from '../../src/store/supabase-store.ts';
 import { startFakePostgrest, type FakePostgrest } from '../helpers/fake-postgrest.ts';
+import { createFakeStorage, type FakeStorage } from '../helpers/fake-storage.ts';
 import { createTestSchema, silentLogger, testConfig } from '../helpers/pg.ts';
 
 export interface SupabaseTarget {
   db: SqlClient;
   schema: string;
   rest: FakePostgrest;
+  /** Supabase Storage on the same origin (model artifacts go there when Supabase is configured). */
+  storage: FakeStorage;
   key: string;
   /** Opens a SupabaseStore on the fake through openStore (as the daemon does). */
   open(env?: Record<string, string>): Promise<SupabaseStore>;
@@ -28,11 +32,13 @@ export const serviceRoleKey = () => `test-service-role-${randomBytes(16).toStrin
 async function target(db: SqlClient, schema: string, cleanup: () => Promise<void>, maxRows?: number): Promise<SupabaseTarget> {
   await migrate(db, { schema });
   const key = serviceRoleKey();
-  const rest = await startFakePostgrest({ db, schema, serviceRoleKey: key, maxRows });
+  const storage = createFakeStorage(key);
+  const rest = await startFakePostgrest({ db, schema, serviceRoleKey: key, maxRows, services: [storage] });
   return {
     db,
     schema,
     rest,
+    storage,
     key,
     async open(env = {}) {
       const config = testConfig({ SUPABASE_URL: rest.url, SUPABASE_SERVICE_ROLE_KEY: key, SIGNALBASE_SCHEMA: schema, ...env });
