@@ -13,6 +13,7 @@
  */
 import { SignalbaseError } from '../../errors.ts';
 import { sqlStateOf } from '../pg-errors.ts';
+import type { OutcomeRecord, PredictionRecord } from '../types.ts';
 import type { JournalEntry } from './journal.ts';
 import { outboxApplied, outboxWriteFailures } from './metrics.ts';
 import { APPLY_ORDER, applyRows, type OpRows, type OutboxOp, type OutboxStore } from './operations.ts';
@@ -45,16 +46,43 @@ export interface BatchHooks {
  * retries the whole batch: what was applied already is applied again, harmlessly).
  */
 export async function applyBatch(store: OutboxStore, batch: readonly Pending[], hooks: BatchHooks): Promise<void> {
+  const rowOf = rowsWithOutcomes(batch);
   for (const op of APPLY_ORDER) {
     const group = batch.filter((p) => p.entry.op === op && !p.dead);
-    if (group.length > 0) await applyGroup(store, op, group, hooks);
+    if (group.length > 0) await applyGroup(store, op, group, hooks, rowOf);
   }
 }
 
-async function applyGroup(store: OutboxStore, op: OutboxOp, group: Pending[], hooks: BatchHooks): Promise<void> {
+/**
+ * A prediction whose outcome is in the same batch (a replay, or an outbox catching up, resolves
+ * signals faster than batches are taken) is inserted with the outcome already set: the outcome's
+ * UPDATE then finds it resolved and writes nothing, instead of writing every such row twice.
+ * The outcome entry is still applied (in its group, after the predictions), so the result is the
+ * same when the prediction was stored earlier without its outcome (a batch retried or replayed
+ * after a crash), and same when it was not. The journaled entry itself is never changed.
+ */
+function rowsWithOutcomes(batch: readonly Pending[]): (p: Pending) => unknown {
+  const outcomes = new Map<string, OutcomeRecord>();
+  for (const p of batch) {
+    if (p.entry.op === 'resolvePredictions' && !p.dead) {
+      const o = p.entry.data as OutcomeRecord;
+      if (!outcomes.has(o.predictionId)) outcomes.set(o.predictionId, o); // the first outcome wins, as in the UPDATE
+    }
+  }
+  if (outcomes.size === 0) return (p) => p.entry.data;
+  return (p) => {
+    if (p.entry.op !== 'insertPredictions') return p.entry.data;
+    const row = p.entry.data as PredictionRecord;
+    const o = outcomes.get(row.id);
+    if (!o || (row.actualOutcome !== undefined && row.actualOutcome !== null)) return row;
+    return { ...row, actualOutcome: o.outcome, exitPrice: o.exitPrice, actualProfitLoss: o.profitLossPct, outcomeTime: o.outcomeTime };
+  };
+}
+
+async function applyGroup(store: OutboxStore, op: OutboxOp, group: Pending[], hooks: BatchHooks, rowOf: (p: Pending) => unknown): Promise<void> {
   let error: unknown;
   try {
-    await applyRows(store, op, group.map((p) => p.entry.data) as OpRows[typeof op][]);
+    await applyRows(store, op, group.map(rowOf) as OpRows[typeof op][]);
     outboxApplied.inc({ op }, group.length);
     return;
   } catch (err) {
@@ -69,6 +97,6 @@ async function applyGroup(store: OutboxStore, op: OutboxOp, group: Pending[], ho
     return;
   }
   const mid = group.length >>> 1;
-  await applyGroup(store, op, group.slice(0, mid), hooks);
-  await applyGroup(store, op, group.slice(mid), hooks);
+  await applyGroup(store, op, group.slice(0, mid), hooks, rowOf);
+  await applyGroup(store, op, group.slice(mid), hooks, rowOf);
 }

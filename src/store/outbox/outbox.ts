@@ -39,7 +39,12 @@ export interface OutboxOptions {
   log?: Logger;
   /** Entries held in memory at most. Default 10,000. */
   maxInMemory?: number;
-  /** Entries per batch at most. Default 500. */
+  /**
+   * Entries per batch at most. Default 4000: each operation group of a batch is one store round
+   * trip, and with the embedded store in a worker thread a round trip waits for the main thread's
+   * next event-loop turn (up to an inference batch, ~100 ms, in a replay); 500 let a replay outrun
+   * the store by far, 4000 keeps up (the rows' cost in the database is the same either way).
+   */
   maxBatch?: number;
   backoff?: BackoffOptions;
   /** Failing for longer than this makes health() degraded. Default 10 s. */
@@ -110,7 +115,7 @@ export class Outbox implements OutboxWriter {
     this.clock = opts.clock ?? { now: () => Date.now() };
     this.dir = join(opts.dataDir, 'outbox');
     this.maxInMemory = opts.maxInMemory ?? 10_000;
-    this.maxBatch = Math.min(opts.maxBatch ?? 500, this.maxInMemory);
+    this.maxBatch = Math.min(opts.maxBatch ?? 4000, this.maxInMemory);
     if (!(Number.isInteger(this.maxInMemory) && this.maxInMemory >= 1 && this.maxBatch >= 1)) {
       throw new RangeError(`outbox bounds must be positive integers (maxInMemory ${this.maxInMemory}, maxBatch ${this.maxBatch})`);
     }

@@ -215,6 +215,28 @@ describe('outbox restart', () => {
     expect(await sampleIds('OR1/BTC')).toEqual(ps.map((p) => p.id).sort());
   });
 
+  it('a prediction and its outcome in one batch: inserted resolved, and the outcome still lands on a row stored earlier without it', async () => {
+    const flaky = new FlakyStore(store);
+    const o = outbox({ store: flaky, dataDir: dataDir() });
+    const fresh = preds('OM1/BTC', 6);
+    const stored = preds('OM2/BTC', 6);
+    await store.insertPredictions(stored); // e.g. by an attempt that died before its outcome batch
+    const all = [...fresh, ...stored];
+    const outcomes = all.map(outcomeFor);
+    o.insertPredictions(all);
+    o.resolvePredictions(outcomes);
+    expect(await o.drained(20_000)).toBe(true);
+    // One batch: the prediction rows went out with their outcomes, the outcomes too.
+    expect(flaky.calls.map((c) => c.op)).toEqual(['insertPredictions', 'resolvePredictions']);
+    expect((flaky.rowsOf('insertPredictions') as PredictionRecord[]).map((p) => p.actualOutcome)).toEqual(outcomes.map((x) => x.outcome));
+    const rows = new Map([...(await rowsOf('OM1/BTC')), ...(await rowsOf('OM2/BTC'))].map((r) => [r.id, r]));
+    expect(rows.size).toBe(12);
+    for (const want of outcomes) {
+      const got = rows.get(want.predictionId)!;
+      expect([got.actualOutcome, got.exitPrice, got.actualProfitLoss, got.outcomeTime]).toEqual([want.outcome, want.exitPrice, want.profitLossPct, want.outcomeTime]);
+    }
+  });
+
   it('replaying the same writes twice leaves the same rows (every write is idempotent on its key)', async () => {
     const ps = preds('OR2/BTC', 8);
     const candles: Candle[] = ps.map((p, i) => ({ symbol: 'OR2/BTC', timeframe: '5m', openTime: p.candleTime, open: 1, high: 2, low: 0.5, close: 1 + i / 10, volume: 3 }));
