@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { openSqlClient } from '../store/index.ts';
 import { checkServerVersion, migrationStatus } from '../store/migrate.ts';
 import type { SqlClient } from '../store/sql-client.ts';
+import { SupabaseStore } from '../store/supabase-store.ts';
 import { parseFlags, writeJson, type Command } from './command.ts';
 
 export interface DoctorRun {
@@ -18,6 +19,8 @@ export interface DoctorRun {
   log: Logger;
   /** Set by the store check when the store answered; closed after the last check. */
   sql: SqlClient | null;
+  /** The Supabase REST store instead, when that is the configured store (no SQL connection). */
+  rest?: SupabaseStore | null;
 }
 
 export interface DoctorCheckResult {
@@ -50,7 +53,7 @@ function storeLabel(config: Config): string {
     case 'postgres':
       return `postgres ${redactUrl(config.store.url)}`;
     case 'supabase':
-      return `supabase ${config.store.url}`;
+      return `supabase REST ${new URL(config.store.url).host}`;
     case 'embedded':
       return `embedded ${config.store.dir}`;
   }
@@ -71,9 +74,33 @@ registerDoctorCheck({
   },
 });
 
+/** The REST store: reachable through PostgREST with the service-role key (no SQL connection). */
+async function checkSupabaseStore(run: DoctorRun): Promise<{ ok: boolean; detail: string }> {
+  const choice = run.config.store as Extract<Config['store'], { kind: 'supabase' }>;
+  const rest = new SupabaseStore({ url: choice.url, serviceRoleKey: choice.serviceRoleKey, schema: run.config.schema, log: run.log, retry: { attempts: 1 } });
+  try {
+    const version = await rest.serverVersion();
+    run.rest = rest;
+    return { ok: true, detail: `supabase REST ${rest.info.location} reachable, PostgreSQL ${version} (leadership by lease row; artifacts in Storage bucket ml-models)` };
+  } catch (err) {
+    await rest.close();
+    return { ok: false, detail: describeError(err) };
+  }
+}
+
+async function checkSupabaseSchema(rest: SupabaseStore, schema: string): Promise<{ ok: boolean; detail: string }> {
+  try {
+    await rest.checkSchema();
+    return { ok: true, detail: `schema "${schema}": every migration of sql/ applied (checked through REST)` };
+  } catch (err) {
+    return { ok: false, detail: describeError(err) };
+  }
+}
+
 registerDoctorCheck({
   name: 'store',
   async run(run) {
+    if (run.config.store.kind === 'supabase') return checkSupabaseStore(run);
     let sql: SqlClient | null = null;
     try {
       sql = await openSqlClient(run.config, run.log, { poolSize: 1 });
@@ -89,7 +116,8 @@ registerDoctorCheck({
 
 registerDoctorCheck({
   name: 'schema',
-  async run({ sql, config }) {
+  async run({ sql, rest, config }) {
+    if (rest) return checkSupabaseSchema(rest, config.schema);
     if (!sql) return { ok: false, detail: 'not checked: the store did not answer' };
     try {
       const s = await migrationStatus(sql, config.schema);
@@ -143,6 +171,7 @@ export async function runDoctor(config: Config, log: Logger): Promise<DoctorChec
     }
   } finally {
     await run.sql?.close().catch(() => undefined);
+    await run.rest?.close().catch(() => undefined);
   }
   return results;
 }

@@ -9,6 +9,7 @@ import { StoreError } from '../../src/errors.ts';
 import { classifyPostgrest } from '../../src/store/supabase-errors.ts';
 import { openSupabaseStore, type SupabaseStore, type SupabaseStoreOptions } from '../../src/store/supabase-store.ts';
 import { silentLogger } from '../helpers/pg.ts';
+import { runCli } from './cli-run.ts';
 import { prediction, sampleCandles } from './fixtures.ts';
 import { pgliteTarget, type SupabaseTarget } from './supabase-target.ts';
 
@@ -321,3 +322,27 @@ it('openStore with SUPABASE_URL + key (no DATABASE_URL) opens the REST store', a
     await t.close();
   }
 });
+
+it('`signalbase doctor` names the Supabase REST store and checks its schema through REST', async () => {
+  const t = await pgliteTarget('doctor');
+  try {
+    const env = { SUPABASE_URL: t.rest.url, SUPABASE_SERVICE_ROLE_KEY: t.key, SIGNALBASE_SCHEMA: 'doctor' };
+    const r = await runCli(['doctor', '--json'], env);
+    const checks = (JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
+    const by = (n: string) => checks.find((c) => c.name === n)!;
+    expect(by('config').detail).toContain(`store=supabase REST ${new URL(t.rest.url).host}`);
+    expect(by('store')).toMatchObject({ ok: true });
+    expect(by('store').detail).toMatch(/^supabase REST 127\.0\.0\.1:\d+ reachable, PostgreSQL \d+/);
+    expect(by('schema')).toMatchObject({ ok: true });
+    expect(r.stdout).not.toContain(t.key);
+
+    await t.db.exec(`DELETE FROM doctor.ml_schema_migrations WHERE name = (SELECT max(name) FROM doctor.ml_schema_migrations)`);
+    const behind = await runCli(['doctor', '--json'], env);
+    const schema = (JSON.parse(behind.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks.find((c) => c.name === 'schema')!;
+    expect(schema.ok).toBe(false);
+    expect(schema.detail).toMatch(/pending migration.*supabase db push/);
+    expect(behind.code).toBe(1);
+  } finally {
+    await t.close();
+  }
+}, 120_000);
