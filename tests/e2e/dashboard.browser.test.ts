@@ -11,7 +11,8 @@
  * The page is opened without a key, the admin key typed into its form; asserted: no console error
  * or uncaught exception, candles in the chart, table rows growing live, the retrain request's id and
  * a server status (RUNNING, DONE, FAILED or SKIPPED, the same the API reports), the key in
- * sessionStorage and not in the URL or localStorage. A screenshot goes to test-artifacts/dashboard.png
+ * sessionStorage and not in the URL or localStorage; drift checked from the page is recorded and
+ * listed. A screenshot goes to test-artifacts/dashboard.png
  * (and to SIGNALBASE_SCREENSHOT when set, e.g. docs/dashboard.png).
  *
  * Without /usr/bin/chromium (or SIGNALBASE_TEST_CHROMIUM) the file is skipped, saying so, unless SIGNALBASE_TEST_BROWSER=required
@@ -123,6 +124,26 @@ describe.skipIf(!PRESENT && !REQUIRED)('dashboard in chromium', () => {
     // What the page shows is what the server said (it may have moved on from RUNNING since).
     if (FINAL.includes(status ?? '')) expect(server.status).toBe(status);
     else expect(['RUNNING', ...FINAL]).toContain(server.status);
+
+    // Drift checked from the page against the model now serving (admin key): recorded and drawn, or
+    // refused in words when no model is active (the quick training's gate may have refused it).
+    // Checks repeat while the new model's live signals fill the drift window (insufficient_data until then).
+    const checkDrift = async () => {
+      await page.getByRole('button', { name: 'Check now' }).click();
+      await page.locator('#drift-summary, #drift-result .notice-error').first().waitFor({ timeout: 60_000 });
+      return page.locator('#drift-summary').getAttribute('data-status', { timeout: 1000 }).catch(() => null);
+    };
+    let checks = 0;
+    let scored = 0;
+    for (let s = await checkDrift(); s !== null; s = await checkDrift()) {
+      checks += 1;
+      if (s !== 'insufficient_data') scored += 1;
+      if (scored >= 2 || checks >= 15) break;
+      await page.waitForTimeout(s === 'insufficient_data' ? 4000 : 1100); // the chart's time axis takes one point a second
+    }
+    if (checks > 0) {
+      await vi.waitFor(async () => expect(await page.locator('#drift-table tbody tr').count()).toBeGreaterThanOrEqual(Math.min(checks, 8)), { timeout: 15_000, interval: 250 });
+    }
 
     // The key lives in this tab's session storage only.
     expect(page.url()).not.toContain(key);

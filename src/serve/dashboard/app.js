@@ -61,7 +61,8 @@ class Dashboard {
     this.table = new SignalsTable({ body: $('#signals-body'), empty: $('#signals-empty'), count: $('#signals-count'), filter: $('#signals-filter') });
     this.model = new ModelPanel({ card: $('#model-card'), history: $('#model-history'), button: $('#retrain'), force: $('#retrain-force'), result: $('#retrain-result') }, this.api);
     this.model.onFinished = () => void this.refreshModels();
-    this.drift = new DriftPanel({ chartEl: $('#drift-chart'), table: $('#drift-table'), empty: $('#drift-empty') });
+    this.drift = new DriftPanel({ chartEl: $('#drift-chart'), legend: $('#drift-legend'), table: $('#drift-table'), empty: $('#drift-empty'), button: $('#drift-check'), result: $('#drift-result') }, this.api);
+    this.drift.onChecked = () => void this.refreshDrift();
     ui.symbol.addEventListener('change', () => void this.selectSymbol(ui.symbol.value));
   }
 

@@ -139,7 +139,8 @@ const DRIFT_LINES = [
 export class DriftChart {
   constructor(el) {
     this.chart = createChart(el, { ...baseOptions(), handleScroll: false, handleScale: false });
-    this.lines = DRIFT_LINES.map((l) => ({ ...l, series: this.chart.addSeries(LineSeries, { color: l.color, lineWidth: 2, title: l.title, priceLineVisible: false }) }));
+    // Named in the panel's legend: axis labels for three lines and a threshold would overlap.
+    this.lines = DRIFT_LINES.map((l) => ({ ...l, series: this.chart.addSeries(LineSeries, { color: l.color, lineWidth: 2, priceLineVisible: false, lastValueVisible: false, pointMarkersVisible: true }) }));
     this.thresholds = [];
   }
 
