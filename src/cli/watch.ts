@@ -28,6 +28,7 @@ interface WatchFlags {
   url?: string | undefined;
   key?: string | undefined;
   since?: string | undefined;
+  token?: string | undefined;
 }
 
 /** The daemon's /v1/stream: --url or the local port, --key or the local daemon's stream key. */
@@ -57,6 +58,7 @@ function daemonSource(values: WatchFlags, config: Config): { options: SignalClie
 
 /** Supabase Realtime: --url or SUPABASE_URL, --key or SUPABASE_SERVICE_ROLE_KEY, tables in SIGNALBASE_SCHEMA. */
 function supabaseSource(values: WatchFlags, config: Config): { options: SignalClientOptions; label: string } {
+  if (values.token !== undefined && values.token.trim() === '') throw new ConfigError('--token must be a JWT');
   if (values.since !== undefined) {
     throw new ConfigError('--since needs the daemon stream: Supabase Realtime does not replay; query ml_predictions for what came before');
   }
@@ -64,21 +66,26 @@ function supabaseSource(values: WatchFlags, config: Config): { options: SignalCl
   if (url === undefined) throw new ConfigError('watch --supabase needs the project URL: --url https://REF.supabase.co or SUPABASE_URL');
   if (!/^https?:\/\//i.test(url)) throw new ConfigError(`--url ${url} must be the project's https:// URL with --supabase, e.g. https://REF.supabase.co`);
   const key = values.key ?? config.supabase?.serviceRoleKey;
-  if (key === undefined) throw new ConfigError(`watch --supabase needs --key KEY: the project's anon key (Settings → API) or a service-role key`);
-  return { options: { transport: 'supabase', supabaseUrl: url, supabaseKey: key, schema: config.schema }, label: `Supabase Realtime at ${new URL(url).host}` };
+  if (key === undefined) throw new ConfigError(`watch --supabase needs --key KEY: the project's anon key (with --token, a user's JWT) or a service-role key`);
+  return {
+    options: { transport: 'supabase', supabaseUrl: url, supabaseKey: key, schema: config.schema, ...(values.token !== undefined ? { accessToken: values.token } : {}) },
+    label: `Supabase Realtime at ${new URL(url).host}`,
+  };
 }
 
 const command: Command = {
   summary: 'print live signals from a daemon or from Supabase Realtime, one JSON object a line',
   usage: [
     'usage: signalbase watch [--url WS_URL] [--key KEY] [--symbols A,B] [--since ID|ISO] [--json]',
-    '       signalbase watch --supabase [--url https://REF.supabase.co] [--key KEY] [--symbols A,B]',
+    '       signalbase watch --supabase [--url https://REF.supabase.co] [--key KEY] [--token JWT] [--symbols A,B]',
     '',
     '--url       the daemon stream (default ws://127.0.0.1:$PORT/v1/stream); an http(s):// URL is a',
     '            Supabase project and implies --supabase',
     '--key       daemon: an API key of any type; without it, a local daemon\'s SIGNALBASE_DATA_DIR/stream-key.',
-    '            Supabase: the project\'s anon key (RLS lets it read signals) or a service-role key;',
-    '            without it, SUPABASE_SERVICE_ROLE_KEY',
+    '            Supabase: the project\'s anon key with --token, or a service-role key; without it,',
+    '            SUPABASE_SERVICE_ROLE_KEY',
+    '--token     Supabase: a signed-in user\'s JWT. RLS lets `authenticated` read signals; the anon',
+    '            key alone receives none',
     '--supabase  read Supabase Realtime (postgres_changes on ml_predictions in SIGNALBASE_SCHEMA)',
     '            instead of a daemon; the project URL defaults to SUPABASE_URL. Not automatic when',
     '            SUPABASE_URL is set: plain `signalbase watch` stays the local daemon',
@@ -97,6 +104,7 @@ const command: Command = {
       key: { type: 'string' },
       symbols: { type: 'string' },
       since: { type: 'string' },
+      token: { type: 'string' },
       supabase: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });

@@ -124,9 +124,13 @@ export interface SupabaseTransportOptions {
   transport: 'supabase';
   /** The project URL, https://<ref>.supabase.co (Realtime is at /realtime/v1 under it). */
   supabaseUrl: string;
-  /** The anon (publishable) or service-role key; sent as `apikey`. RLS decides what each may read. */
+  /**
+   * The anon (publishable) or service-role key; sent as `apikey`. Realtime applies RLS to
+   * postgres_changes (sql/20261122000600_rls.sql): on the anon key alone only active-model and
+   * weight changes arrive; signals and drift need `accessToken` or the service-role key (servers only).
+   */
   supabaseKey: string;
-  /** A signed-in user's JWT (role `authenticated`); defaults to the key, as supabase-js does. */
+  /** A signed-in user's JWT (role `authenticated`: reads signals and drift); defaults to the key, as supabase-js does. */
   accessToken?: string;
   /** The schema holding the ml_* tables (SIGNALBASE_SCHEMA). Default 'public'. */
   schema?: string;

@@ -211,6 +211,36 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
       expect(all.items).toHaveLength(0);
     });
 
+    // The fake's token allow-list stands for Realtime refusing a join whose JWT it does not accept.
+    it('reports a refused join as CHANNEL_ERROR, and joins with a signed-in user\'s JWT as access_token when given one', async () => {
+      const JWT = 'eyJ.user-jwt-for-tests.sig';
+      const users = await realtimeFor(sut.store.client, sut.schema, KEY, { accessTokens: [JWT] });
+      try {
+        const make = (accessToken?: string) => {
+          const c = createSignalClient({ transport: 'supabase', supabaseUrl: users.server.url, supabaseKey: KEY, schema: sut.schema, ...(accessToken ? { accessToken } : {}) });
+          clients.push(c);
+          return c;
+        };
+        const anon = make();
+        const anonErrors = collect<SignalClientError>();
+        anon.onError(anonErrors.cb);
+        anon.subscribeToPredictions('*', () => undefined);
+        await vi.waitFor(() => expect(anonErrors.items.map((e) => e.code)).toContain('CHANNEL_ERROR'), { timeout: 10_000, interval: 20 });
+        expect(anon.status).not.toBe('open');
+        await anon.close();
+
+        const user = make(JWT);
+        const got = collect<Signal>();
+        user.subscribeToPredictions('*', got.cb);
+        await opened(user);
+        expect(users.server.joins.at(-1)!.payload.access_token).toBe(JWT);
+        const p = await insert('LTC/BTC');
+        await vi.waitFor(() => expect(got.items.map((s) => s.id)).toEqual([p.id]), { timeout: 10_000, interval: 20 });
+      } finally {
+        await users.close();
+      }
+    });
+
     it('closes cleanly: status closed, the socket gone at the server, idempotent', async () => {
       const c = client();
       const statuses = collect<StatusEvent>();

@@ -1,6 +1,6 @@
 /**
- * `signalbase watch --supabase` (child process) against a fake Realtime fed by a real embedded
- * store: it prints the inserted signals of the chosen symbol, one JSON Signal a line equal to the
+ * `signalbase watch --supabase --token JWT` (child process) against a fake Realtime fed by a real
+ * embedded store: it prints the inserted signals of the chosen symbol, one JSON Signal a line equal to the
  * daemon's Signal for the stored row, and exits 0 promptly on Ctrl-C (no timer of realtime-js
  * keeps it alive). Bad usage exits 2 with one line.
  */
@@ -14,6 +14,8 @@ import { runCli, spawnCli } from '../store/cli-run.ts';
 import { prediction } from '../store/fixtures.ts';
 
 const KEY = 'anon-key-for-watch-0123456789';
+/** A signed-in user's token: the only one this fake Realtime accepts in a join (RLS lets users read signals). */
+const JWT = 'eyJ.user-jwt-for-watch.sig';
 const T0 = Date.UTC(2018, 0, 20, 10, 5);
 
 let store: SqlStore;
@@ -21,7 +23,7 @@ let realtime: Awaited<ReturnType<typeof realtimeFor>>;
 
 beforeAll(async () => {
   store = await memoryStore('public');
-  realtime = await realtimeFor(store.client, 'public', KEY);
+  realtime = await realtimeFor(store.client, 'public', KEY, { accessTokens: [JWT] });
 }, 60_000);
 
 afterAll(async () => {
@@ -31,7 +33,7 @@ afterAll(async () => {
 
 describe('signalbase watch --supabase', () => {
   it('prints the chosen symbol\'s signals as the daemon publishes them and exits 0 on Ctrl-C', async () => {
-    const watch = spawnCli(['watch', '--supabase', '--url', realtime.server.url, '--key', KEY, '--symbols', 'XLM/BTC'], {});
+    const watch = spawnCli(['watch', '--supabase', '--url', realtime.server.url, '--key', KEY, '--token', JWT, '--symbols', 'XLM/BTC'], {});
     try {
       await vi.waitFor(() => expect(watch.err).toContain('connected to Supabase Realtime'), { timeout: 30_000, interval: 50 });
       const written = [0, 1, 2, 3].map((i) => prediction({ symbol: i % 2 ? 'LTC/BTC' : 'XLM/BTC', candleTime: T0 + i * 300_000 }));

@@ -414,9 +414,14 @@ export const PUBLISHED_TABLES = ['ml_predictions', 'ml_models', 'ml_indicator_we
  * A fake Realtime fed by `schema` of `db`: change capture on the published tables, the server, and
  * the feed polling between them. close() stops all three.
  */
-export async function realtimeFor(db: SqlExecutor, schema: string, apiKey: string): Promise<{ server: FakeRealtime; feed: ChangeFeed; close(): Promise<void> }> {
+export async function realtimeFor(
+  db: SqlExecutor,
+  schema: string,
+  apiKey: string,
+  opts: Omit<FakeRealtimeOptions, 'apiKey'> = {},
+): Promise<{ server: FakeRealtime; feed: ChangeFeed; close(): Promise<void> }> {
   await captureChanges(db, schema, PUBLISHED_TABLES);
-  const server = await FakeRealtime.start({ apiKey });
+  const server = await FakeRealtime.start({ apiKey, ...opts });
   const feed = new ChangeFeed(db, schema, server);
   feed.start();
   return {
