@@ -16,7 +16,7 @@ import { sqlStateOf } from '../pg-errors.ts';
 import type { OutcomeRecord, PredictionRecord } from '../types.ts';
 import type { JournalEntry } from './journal.ts';
 import { outboxApplied, outboxWriteFailures } from './metrics.ts';
-import { APPLY_ORDER, applyRows, type OpRows, type OutboxOp, type OutboxStore } from './operations.ts';
+import { APPLY_PHASES, applyRows, type OpRows, type OutboxOp, type OutboxStore } from './operations.ts';
 
 export type FailureKind = 'retryable' | 'systemic' | 'poison';
 
@@ -41,15 +41,21 @@ export interface BatchHooks {
 }
 
 /**
- * Applies the batch, grouped by operation in APPLY_ORDER (operations.ts). Resolves when every entry
+ * Applies the batch, grouped by operation, phase by phase (operations.ts APPLY_PHASES); the groups
+ * of one phase are sent together, so a batch costs two store round trips, not one per operation
+ * (with the embedded store's worker, each round trip waits for a turn of the busy main thread). Resolves when every entry
  * is applied or dead-lettered; rejects on a retryable or systemic failure (the caller backs off and
  * retries the whole batch: what was applied already is applied again, harmlessly).
  */
 export async function applyBatch(store: OutboxStore, batch: readonly Pending[], hooks: BatchHooks): Promise<void> {
   const rowOf = rowsWithOutcomes(batch);
-  for (const op of APPLY_ORDER) {
-    const group = batch.filter((p) => p.entry.op === op && !p.dead);
-    if (group.length > 0) await applyGroup(store, op, group, hooks, rowOf);
+  for (const phase of APPLY_PHASES) {
+    const groups = phase.map((op) => [op, batch.filter((p) => p.entry.op === op && !p.dead)] as const).filter(([, g]) => g.length > 0);
+    // Every group of the phase settles before a failure is passed on, so a retry never overlaps
+    // a call still running.
+    const settled = await Promise.allSettled(groups.map(([op, group]) => applyGroup(store, op, group, hooks, rowOf)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

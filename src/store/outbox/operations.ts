@@ -3,7 +3,7 @@
  * natural key (store.ts), so applying an entry twice (a replay after a crash) changes nothing.
  *
  * A batch is a prefix of the queue. Its entries are grouped by operation and the groups applied in
- * APPLY_ORDER, each group as one multi-row Store call. Reordering across operations inside a prefix
+ * APPLY_PHASES, each group as one multi-row Store call. Reordering across operations inside a prefix
  * is safe because the only dependency between them points the same way: an outcome or sample
  * refers to a prediction enqueued before it, and predictions are applied before outcomes and
  * samples. Within one operation the enqueue order is kept (a later candle correction wins).
@@ -29,6 +29,16 @@ export const APPLY_ORDER: readonly OutboxOp[] = [
   'resolvePredictions',
   'insertTrainingSamples',
   'insertGenerationLog',
+];
+
+/**
+ * APPLY_ORDER as phases whose groups do not depend on each other and may run at once: outcomes
+ * and samples wait for the predictions they refer to; candles, predictions and generation logs
+ * refer to nothing in the batch.
+ */
+export const APPLY_PHASES: readonly (readonly OutboxOp[])[] = [
+  ['upsertCandles', 'insertPredictions', 'insertGenerationLog'],
+  ['resolvePredictions', 'insertTrainingSamples'],
 ];
 
 export function isOutboxOp(v: unknown): v is OutboxOp {
