@@ -346,3 +346,12 @@ it('`signalbase doctor` names the Supabase REST store and checks its schema thro
     await t.close();
   }
 }, 120_000);
+
+it('an unreachable project is a retryable STORE_UNREACHABLE naming the host, after the retries', async () => {
+  const err = await caught(
+    openSupabaseStore({ url: 'http://127.0.0.1:9', serviceRoleKey: 'k'.repeat(40), schema: 'public', log: silentLogger(), retry: { attempts: 2, baseMs: 5, maxMs: 10 } }),
+  );
+  expect(err).toMatchObject({ code: 'STORE_UNREACHABLE', retryable: true });
+  expect(err.message).toContain('127.0.0.1:9');
+  expect(err.message).not.toContain('k'.repeat(40));
+});
