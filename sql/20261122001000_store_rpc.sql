@@ -565,23 +565,24 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION
-  sb_ping(), sb_upsert_candles(jsonb), sb_prune_candles(double precision), sb_list_candle_series(),
-  sb_insert_predictions(jsonb), sb_resolve_predictions(jsonb), sb_read_predictions(jsonb),
-  sb_insert_training_samples(jsonb), sb_count_training_samples(),
-  sb_create_model(jsonb), sb_update_model(text, jsonb), sb_activate_model(text),
-  sb_put_artifacts(jsonb), sb_get_artifacts(text), sb_set_weights(jsonb), sb_insert_performance(jsonb),
-  sb_insert_drift(jsonb), sb_enqueue_retrain(text, text, boolean), sb_claim_retrain(text),
-  sb_finish_retrain(uuid, text, text, text), sb_revoke_api_key(uuid), sb_insert_generation_log(jsonb),
-  sb_try_lease(text, text, integer), sb_release_lease(text, text)
-  FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION
-  sb_ping(), sb_upsert_candles(jsonb), sb_prune_candles(double precision), sb_list_candle_series(),
-  sb_insert_predictions(jsonb), sb_resolve_predictions(jsonb), sb_read_predictions(jsonb),
-  sb_insert_training_samples(jsonb), sb_count_training_samples(),
-  sb_create_model(jsonb), sb_update_model(text, jsonb), sb_activate_model(text),
-  sb_put_artifacts(jsonb), sb_get_artifacts(text), sb_set_weights(jsonb), sb_insert_performance(jsonb),
-  sb_insert_drift(jsonb), sb_enqueue_retrain(text, text, boolean), sb_claim_retrain(text),
-  sb_finish_retrain(uuid, text, text, text), sb_revoke_api_key(uuid), sb_insert_generation_log(jsonb),
-  sb_try_lease(text, text, integer), sb_release_lease(text, text)
-  TO service_role;
+-- Only service_role executes them (PostgreSQL lets PUBLIC execute new functions; Supabase also
+-- grants anon and authenticated on public's functions by default).
+DO $$
+DECLARE
+  f text;
+BEGIN
+  FOREACH f IN ARRAY ARRAY[
+    'sb_ping()', 'sb_upsert_candles(jsonb)', 'sb_prune_candles(double precision)', 'sb_list_candle_series()',
+    'sb_insert_predictions(jsonb)', 'sb_resolve_predictions(jsonb)', 'sb_read_predictions(jsonb)',
+    'sb_insert_training_samples(jsonb)', 'sb_count_training_samples()',
+    'sb_create_model(jsonb)', 'sb_update_model(text, jsonb)', 'sb_activate_model(text)',
+    'sb_put_artifacts(jsonb)', 'sb_get_artifacts(text)', 'sb_set_weights(jsonb)', 'sb_insert_performance(jsonb)',
+    'sb_insert_drift(jsonb)', 'sb_enqueue_retrain(text, text, boolean)', 'sb_claim_retrain(text)',
+    'sb_finish_retrain(uuid, text, text, text)', 'sb_revoke_api_key(uuid)', 'sb_insert_generation_log(jsonb)',
+    'sb_try_lease(text, text, integer)', 'sb_release_lease(text, text)'
+  ] LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, anon, authenticated', f);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO service_role', f);
+  END LOOP;
+END
+$$;

@@ -13,22 +13,18 @@ import { initBackend } from '../../src/model/backend.ts';
 import { weightsSha256 } from '../../src/model/lstm.ts';
 import { loadModelVersion } from '../../src/model/registry.ts';
 import { scoreModel } from '../../src/model/training-eval.ts';
-import { runTrainingJob, type TrainingJobOptions, type TrainingJobResult } from '../../src/model/training-job.ts';
+import { runTrainingJob, type TrainingJobResult } from '../../src/model/training-job.ts';
 import { buildTrainingSet } from '../../src/model/training-set.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { ArtifactRecord } from '../../src/store/types.ts';
 import { startFakeStorage } from '../helpers/fake-storage.ts';
 import { memoryStore, silentLogger, testConfig } from '../helpers/pg.ts';
 import { pgliteTarget, serviceRoleKey, type SupabaseTarget } from '../store/supabase-target.ts';
+import { SMALL_TRAINING } from './synthetic.ts';
 
 const config = testConfig({ TFJS_BACKEND: 'wasm' });
 const log = silentLogger();
-const SMALL: TrainingJobOptions = {
-  timesteps: 8,
-  hyper: { units: 4, maxEpochs: 2, batchSize: 64 },
-  split: { minSamples: { train: 100, val: 30, test: 30 } },
-  importanceSamples: 100,
-};
+const SMALL = SMALL_TRAINING;
 const candles = syntheticSeries({ seed: 7, symbols: 2, timeframe: '5m', vol: 0.003, candles: 700, start: Date.UTC(2024, 0, 1) });
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

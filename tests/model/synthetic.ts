@@ -4,6 +4,7 @@
  */
 import { denseDataset, type WindowDataset } from '../../src/model/dataset.ts';
 import { mulberry32 } from '../../src/model/seed.ts';
+import type { TrainingJobOptions } from '../../src/model/training-job.ts';
 
 export function syntheticDataset(n: number, timesteps: number, features: number, seed = 7): WindowDataset {
   const rand = mulberry32(seed);
@@ -19,3 +20,11 @@ export function syntheticDataset(n: number, timesteps: number, features: number,
 }
 
 export const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+
+/** A training job small enough for a test (T=8, 4 units, 2 epochs) on ~700 candles per symbol. */
+export const SMALL_TRAINING: TrainingJobOptions = {
+  timesteps: 8,
+  hyper: { units: 4, maxEpochs: 2, batchSize: 64 },
+  split: { minSamples: { train: 100, val: 30, test: 30 } },
+  importanceSamples: 100,
+};

@@ -14,6 +14,7 @@ import type { SupabaseStore } from '../../src/store/supabase-store.ts';
 import { startFakePostgrest, type FakePostgrest } from '../helpers/fake-postgrest.ts';
 import { createFakeStorage, type FakeStorage } from '../helpers/fake-storage.ts';
 import { createTestSchema, silentLogger, testConfig } from '../helpers/pg.ts';
+import type { ContractTarget } from './contract.ts';
 
 export interface SupabaseTarget {
   db: SqlClient;
@@ -62,4 +63,18 @@ export async function serverTarget(url: string, maxRows?: number): Promise<Supab
   const ts = createTestSchema('sbt_supa', url);
   const db = new PgSqlClient({ url, log: silentLogger(), poolSize: 4 });
   return target(db, ts.schema, () => ts.drop(), maxRows);
+}
+
+/** A SupabaseTarget as the Store contract suite (tests/store/contract.ts) takes it. */
+export async function contractTarget(t: SupabaseTarget): Promise<ContractTarget> {
+  const store = await t.open();
+  return {
+    store,
+    kind: 'supabase',
+    sql: t.db,
+    async close() {
+      await store.close();
+      await t.close();
+    },
+  };
 }

@@ -9,24 +9,12 @@ import type { SqlStore } from '../../src/store/sql-store.ts';
 import { startFakeStorage } from '../helpers/fake-storage.ts';
 import { createTestSchema, serverPostgres, silentLogger, testConfig } from '../helpers/pg.ts';
 import { storeContract } from './contract.ts';
-import { serverTarget, serviceRoleKey } from './supabase-target.ts';
+import { contractTarget, serverTarget, serviceRoleKey } from './supabase-target.ts';
 
 const pg = await serverPostgres();
 
 describe.runIf(pg.available)('server Postgres', () => {
-  storeContract('supabase REST (fake PostgREST → server Postgres)', async () => {
-    const t = await serverTarget(pg.url);
-    const store = await t.open();
-    return {
-      store,
-      kind: 'supabase',
-      sql: t.db,
-      async close() {
-        await store.close();
-        await t.close();
-      },
-    };
-  });
+  storeContract('supabase REST (fake PostgREST → server Postgres)', async () => contractTarget(await serverTarget(pg.url)));
 
   it('with DATABASE_URL and Supabase both set: rows in Postgres, model artifacts in Storage', async () => {
     const ts = createTestSchema('sbt_art');

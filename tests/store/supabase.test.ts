@@ -1,23 +1,13 @@
 /** The Store contract on the Supabase REST store: supabase-js → fake PostgREST → embedded PGlite. */
 import { describe, expect, it } from 'vitest';
 import { storeContract } from './contract.ts';
-import { pgliteTarget, type SupabaseTarget } from './supabase-target.ts';
+import { contractTarget, pgliteTarget, type SupabaseTarget } from './supabase-target.ts';
 
 let target: SupabaseTarget | undefined;
 
 storeContract('supabase REST (fake PostgREST → PGlite)', async () => {
-  const t = await pgliteTarget();
-  target = t;
-  const store = await t.open();
-  return {
-    store,
-    kind: 'supabase',
-    sql: t.db,
-    async close() {
-      await store.close();
-      await t.close();
-    },
-  };
+  target = await pgliteTarget();
+  return contractTarget(target);
 });
 
 describe('what the contract run went through', () => {
