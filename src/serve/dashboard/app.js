@@ -14,10 +14,12 @@ const KEY_SLOT = 'signalbase.key';
 const SYMBOL_SLOT = 'signalbase.symbol';
 /** A message for the key form that survives the reload after a key is refused or forgotten. */
 const NOTICE_SLOT = 'signalbase.notice';
-const HEALTH_EVERY_MS = 10_000;
-const SLOW_EVERY_MS = 60_000;
+// Request budget (keys default to 1,000 requests an hour): health 240/h, models and drift 60/h, and
+// candles at most 1,200/h during a fast replay, 12/h on a live 5 m feed.
+const HEALTH_EVERY_MS = 15_000;
+const SLOW_EVERY_MS = 120_000;
 /** New candles are fetched at most this often while signals for the shown symbol arrive. */
-const CANDLES_EVERY_MS = 2_000;
+const CANDLES_EVERY_MS = 3_000;
 
 const ui = {
   gate: $('#key-gate'),
@@ -161,11 +163,27 @@ class Dashboard {
   }
 
   async refreshModels() {
-    await this.guard(async () => this.model.show(await this.api.get('/v1/models')));
+    await this.once('models', async () => {
+      const models = await this.api.get('/v1/models');
+      this.model.show(models);
+      this.drift.setModelActive(models.active_version !== null);
+    });
   }
 
   async refreshDrift() {
-    await this.guard(async () => this.drift.show((await this.api.get('/v1/drift?limit=100')).drift));
+    await this.once('drift', async () => this.drift.show((await this.api.get('/v1/drift?limit=100')).drift));
+  }
+
+  /** One refresh of a kind at a time: a stream event and a button landing together make one request. */
+  async once(kind, fn) {
+    this.loading ??= new Set();
+    if (this.loading.has(kind)) return;
+    this.loading.add(kind);
+    try {
+      await this.guard(fn);
+    } finally {
+      this.loading.delete(kind);
+    }
   }
 
   onMessage(msg) {

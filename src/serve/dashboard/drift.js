@@ -23,6 +23,12 @@ export class DriftPanel {
     button.addEventListener('click', () => void this.checkNow());
   }
 
+  /** A check needs an active model to compare with; without one the button says so instead of a 409. */
+  setModelActive(active) {
+    this.button.disabled = !active;
+    this.button.title = active ? 'Run one drift check now (admin key)' : 'No model is active yet: nothing to check for drift';
+  }
+
   /** POST /v1/drift/check (admin key): one check against the active model, recorded like a scheduled one. */
   async checkNow() {
     this.button.disabled = true;
@@ -40,7 +46,7 @@ export class DriftPanel {
             : err.message;
       fill(this.result, notice(text, 'error'));
     } finally {
-      this.button.disabled = false;
+      this.button.disabled = false; // the next models refresh disables it again if no model is active
     }
   }
 
