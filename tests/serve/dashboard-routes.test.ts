@@ -244,6 +244,20 @@ describe('the page and its library', () => {
   });
 });
 
+describe('the newest signals through the Store port', () => {
+  // Runs last: it adds signals on the newest stored candles, where the first read window suffices.
+  it('finds them in the first window when signals reach the newest candles, across model versions', async () => {
+    const spy = vi.spyOn(store, 'readPredictions');
+    await store.insertPredictions([100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119].flatMap((i) => [record('LTC/BTC', i), { ...record('LTC/BTC', i), id: record('XLM/BTC', 1000 + i).id, modelVersion: 'v2' }]));
+    const r = await get('/v1/signals?symbol=LTC%2FBTC&limit=4');
+    expect(r.body.signals.map((x) => [x.candle_time, x.model_version])).toEqual(
+      [118, 119].flatMap((i) => [[new Date(record('LTC/BTC', i).candleTime).toISOString(), 'rules'], [new Date(record('LTC/BTC', i).candleTime).toISOString(), 'v2']]),
+    );
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+  });
+});
+
 describe('recent tick latency from the histogram', () => {
   it('estimates quantiles inside a bucket as histogram_quantile does', () => {
     // 10 observations: 4 in (0, 1 ms], 5 in (1, 2.5 ms], 1 in (2.5, 5 ms].
