@@ -2,17 +2,10 @@
 // absent: without chromium they skip, and a green run that never opened the page proves nothing
 // about it.
 import { readFileSync } from 'node:fs';
+import { suiteRan } from './suite-ran.mjs';
 
 const report = JSON.parse(readFileSync(process.argv[2] ?? 'test-artifacts/vitest.json', 'utf8'));
-let passed = 0;
-const notRun = [];
-for (const file of report.testResults ?? []) {
-  if (!/\.browser\.test\.ts$/.test(file.name)) continue;
-  for (const t of file.assertionResults ?? []) {
-    if (t.status === 'passed') passed += 1;
-    else notRun.push(`${file.name}: ${t.fullName} (${t.status})`);
-  }
-}
+const { passed, notRun } = suiteRan(report, /\.browser\.test\.ts$/);
 if (passed === 0 || notRun.length > 0) {
   console.error(`browser tests: ${passed} passed, ${notRun.length} not passed (is /usr/bin/chromium installed?)`);
   for (const line of notRun.slice(0, 20)) console.error(`  ${line}`);

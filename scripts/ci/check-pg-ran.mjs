@@ -1,17 +1,10 @@
 // Fails CI when the server-Postgres tests (files named *.pg.test.ts) were skipped or absent:
 // a green run that never touched the real server proves nothing about it.
 import { readFileSync } from 'node:fs';
+import { suiteRan } from './suite-ran.mjs';
 
 const report = JSON.parse(readFileSync(process.argv[2] ?? 'test-artifacts/vitest.json', 'utf8'));
-let passed = 0;
-const notRun = [];
-for (const file of report.testResults ?? []) {
-  if (!/\.pg\.test\.ts$/.test(file.name)) continue;
-  for (const t of file.assertionResults ?? []) {
-    if (t.status === 'passed') passed += 1;
-    else notRun.push(`${file.name}: ${t.fullName} (${t.status})`);
-  }
-}
+const { passed, notRun } = suiteRan(report, /\.pg\.test\.ts$/);
 if (passed === 0 || notRun.length > 0) {
   console.error(`server-Postgres tests: ${passed} passed, ${notRun.length} not passed`);
   for (const line of notRun.slice(0, 20)) console.error(`  ${line}`);
