@@ -10,6 +10,8 @@
  * - realtime-js owns the connection: heartbeats, reconnect after 1 s, 2 s, 5 s, 10 s, rejoining
  *   every channel on the new socket. This class turns its callbacks into the client's typed status
  *   and errors. Realtime does not replay what was inserted while the socket was down.
+ * - A key refused at the upgrade (HTTP 401/403) ends the client (status `closed` with UNAUTHORIZED
+ *   or FORBIDDEN), as the daemon transport does; realtime-js alone would retry it forever.
  * - A signal arriving on both its symbol's channel and the '*' channel is delivered once (RecentIds).
  */
 import { RealtimeClient, type RealtimeChannel, type RealtimePostgresChangesPayload } from '@supabase/supabase-js';
@@ -87,6 +89,8 @@ export class SupabaseSignalClient implements SignalClient {
   #closed = false;
   #closing: Promise<void> | null = null;
   #topicSeq = 0;
+  /** The HTTP status of the last refused upgrade, until the next socket opens. */
+  #refusedWith: number | null = null;
 
   constructor(opts: SupabaseTransportOptions) {
     const endpoint = realtimeUrl(opts.supabaseUrl);
@@ -100,7 +104,7 @@ export class SupabaseSignalClient implements SignalClient {
     this.#recent = new RecentIds(opts.dedupeWindow ?? 10_000);
     this.#realtime = new RealtimeClient(endpoint, {
       params: { apikey: key },
-      transport: WebSocket as unknown as NonNullable<ConstructorParameters<typeof RealtimeClient>[1]>['transport'],
+      transport: refusalAwareWebSocket((status) => (this.#refusedWith = status)) as unknown as NonNullable<ConstructorParameters<typeof RealtimeClient>[1]>['transport'],
       vsn: opts.vsn ?? '2.0.0',
       ...(opts.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: opts.heartbeatIntervalMs } : {}),
       ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
@@ -170,15 +174,17 @@ export class SupabaseSignalClient implements SignalClient {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#close();
-    return this.#closing;
+    return this.#closeWith();
   }
 
-  async #close(): Promise<void> {
-    this.#closed = true;
-    this.#channels.clear();
-    closeSocket(this.#realtime);
-    this.#setStatus({ status: 'closed' });
+  #closeWith(error?: SignalClientError): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      this.#channels.clear();
+      closeSocket(this.#realtime);
+      this.#setStatus({ status: 'closed', ...(error ? { error } : {}) });
+    })();
+    return this.#closing;
   }
 
   /** Whether some listener still needs the channel `key`. */
@@ -280,14 +286,25 @@ export class SupabaseSignalClient implements SignalClient {
   }
 
   #onSocketLost(attempt: number, delayMs: number): void {
+    const wasOpen = this.#status === 'open';
     for (const j of this.#channels.values()) j.subscribed = false;
+    const endpoint = this.#realtime.endpointURL().split('?')[0];
+    const refused = this.#refusedWith;
+    this.#refusedWith = null;
+    if (refused === 401 || refused === 403) {
+      // The key is wrong: retrying cannot help (as the daemon transport). Closed once realtime-js
+      // has armed its reconnect timer, so that close() clears it.
+      const error = new SignalClientError(refused === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', `Realtime at ${endpoint} refused the key (HTTP ${refused}): check supabaseKey`, { context: { status: refused } });
+      setTimeout(() => void this.#closeWith(error), 0);
+      return;
+    }
     this.#setStatus({
       status: 'reconnecting',
       attempt,
       delayMs,
-      error: new SignalClientError(attempt === 1 ? 'CONNECTION_LOST' : 'CONNECT_FAILED', attempt === 1 ? 'the Realtime connection closed' : `cannot reach Realtime at ${this.#realtime.endpointURL().split('?')[0]}`, {
-        retryable: true,
-      }),
+      error: wasOpen
+        ? new SignalClientError('CONNECTION_LOST', 'the Realtime connection closed', { retryable: true })
+        : new SignalClientError(refused ? 'HTTP_ERROR' : 'CONNECT_FAILED', `cannot reach Realtime at ${endpoint}${refused ? ` (HTTP ${refused})` : ''}`, { retryable: true, context: refused ? { status: refused } : {} }),
     });
   }
 
@@ -300,6 +317,23 @@ export class SupabaseSignalClient implements SignalClient {
     this.#status = event.status;
     this.#listeners.emit('status', event);
   }
+}
+
+/**
+ * ws, telling `onRefused` the HTTP status when the server answers the upgrade with one (realtime-js
+ * sees only a closed socket). Without a listener ws would emit an error; this one ends the attempt.
+ */
+function refusalAwareWebSocket(onRefused: (status: number) => void): new (address: string, protocols?: string | string[]) => WebSocket {
+  return class extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols);
+      this.on('unexpected-response', (_req, res) => {
+        onRefused(res.statusCode ?? 0);
+        res.resume();
+        this.terminate();
+      });
+    }
+  };
 }
 
 interface PhoenixSocketLike {

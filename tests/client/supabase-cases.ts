@@ -241,6 +241,20 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
       }
     });
 
+    it('a key Realtime refuses (HTTP 401 at the upgrade) ends the client with UNAUTHORIZED instead of retrying', async () => {
+      const c = createSignalClient({ transport: 'supabase', supabaseUrl: server.url, supabaseKey: 'not-the-project-key', schema: sut.schema });
+      clients.push(c);
+      const statuses = collect<StatusEvent>();
+      c.onStatus(statuses.cb);
+      const refusedBefore = server.refusedTotal;
+      c.subscribeToPredictions('*', () => undefined);
+      await vi.waitFor(() => expect(c.status).toBe('closed'), { timeout: 5_000, interval: 20 });
+      expect(statuses.items.map((s) => [s.status, s.error?.code])).toEqual([['closed', 'UNAUTHORIZED']]);
+      // Past realtime-js's first reconnect delay (1 s): no second attempt.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(server.refusedTotal - refusedBefore).toBe(1);
+    });
+
     it('closes cleanly: status closed, the socket gone at the server, idempotent', async () => {
       const c = client();
       const statuses = collect<StatusEvent>();

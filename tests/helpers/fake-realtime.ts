@@ -116,6 +116,8 @@ export class FakeRealtime {
   readonly joins: JoinRecord[] = [];
   readonly accessTokenPushes: string[] = [];
   connectionsTotal = 0;
+  /** Upgrades answered with an HTTP error instead of a socket. */
+  refusedTotal = 0;
   heartbeats = 0;
   leaves = 0;
   private readonly conns = new Set<Conn>();
@@ -202,6 +204,7 @@ export class FakeRealtime {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const refuse = (status: number, text: string) => {
+      this.refusedTotal++;
       socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     };
     if (this.refusing) return refuse(503, 'Service Unavailable');
