@@ -29,9 +29,13 @@
  * - access_token pushes update the channel's token; phx_leave is answered ok and ends the channel.
  *
  * Changes come from the database: captureChanges() installs an AFTER INSERT OR UPDATE trigger on
- * the given tables that appends the row (to_jsonb, as Realtime's WAL decoding renders it) to a
- * change log, and ChangeFeed polls that log and hands each change to the server, in commit order,
- * the way Realtime polls its replication slot (postgres_cdc_rls ReplicationPoller).
+ * the given tables that appends the row (to_jsonb) to a change log, and ChangeFeed polls that log
+ * and hands each change to the server in commit order, as Realtime polls the write-ahead log through
+ * a logical replication slot (supabase/realtime lib/extensions/postgres_cdc_rls/
+ * replication_poller.ex). Times in the record come as to_jsonb writes them; Realtime's own WAL
+ * decoding may write '2018-01-20 10:05:00+00', which src/client/supabase-rows.ts also reads (tested).
+ * Not modelled: RLS per subscriber (Realtime filters rows by the subscriber's role; here every
+ * joined subscriber gets every matching row) and a publication check.
  *
  * Faults: dropAll() terminates every socket; refuseConnections(true) answers upgrades with 503.
  */
