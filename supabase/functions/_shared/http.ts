@@ -146,6 +146,7 @@ export async function proxy(env: FunctionEnv, call: { method: 'GET' | 'POST'; pa
   } catch {
     throw new HttpError(504, 'UPSTREAM_TIMEOUT', `the signalbase daemon's answer to ${call.method} ${call.path} did not arrive within ${up.timeoutMs} ms`);
   }
+  if (text === '') return new Response(null, { status: res.status, headers: { ...cors, ...passed } });
   let body: unknown;
   try {
     body = JSON.parse(text);
