@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DaemonStatus } from '../../src/serve/dashboard-routes.ts';
 import { keyedReplaySetup, removeDir, spawnDaemon, tempDir } from '../daemon/helpers.ts';
 import { startDaemon, type RunningDaemon } from './helpers.ts';
 
@@ -124,6 +125,14 @@ describe.skipIf(!PRESENT && !REQUIRED)('dashboard in chromium', () => {
     const before = await rows();
     await vi.waitFor(async () => expect(await rows()).toBeGreaterThan(before), { timeout: 30_000, interval: 250 });
     await expect.poll(() => page.locator('#stream-state').textContent()).toBe('Stream live');
+
+    // The health panel's source, from the real daemon: the page is one of the subscribers.
+    const health = (await (await fetch(`${daemon!.base}/v1/status`, { headers: { authorization: `Bearer ${key}` } })).json()) as DaemonStatus & { symbols: string[]; ws_subscribers: number };
+    expect(health).toMatchObject({ phase: 'running', feed: { state: 'streaming', error: null }, symbols: ['LTC/BTC', 'XLM/BTC'], leadership: 'leader' });
+    expect(health.ws_subscribers).toBeGreaterThanOrEqual(1);
+    expect(health.tick_latency.ticks).toBeGreaterThan(0);
+    expect(health.tick_latency.p99_ms!).toBeGreaterThanOrEqual(health.tick_latency.p50_ms!);
+    expect(await page.locator('#health').textContent()).toContain('streaming');
 
     // A retrain request from the page is answered by the server.
     await page.getByRole('button', { name: 'Request retrain' }).click();
