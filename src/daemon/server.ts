@@ -48,10 +48,18 @@ export interface PipelineServerDeps {
 /** The dashboard's static files, shipped in the package beside the server code. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../serve/dashboard/', import.meta.url));
 
-/** lightweight-charts' standalone ES module build (the library and its one dependency in one file). */
-function chartsModule(): string {
-  const pkg = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
-  return join(dirname(pkg), 'dist/lightweight-charts.standalone.production.mjs');
+/**
+ * lightweight-charts' standalone ES module build (the library and its one dependency in one file);
+ * undefined when the package is missing, which costs the dashboard its charts, not the daemon its API.
+ */
+function chartsModule(log: Logger): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
+    return join(dirname(pkg), 'dist/lightweight-charts.standalone.production.mjs');
+  } catch (err) {
+    log.warn({ err }, 'lightweight-charts is not installed: the dashboard at / cannot draw its charts');
+    return undefined;
+  }
 }
 
 export function createPipelineServer(d: PipelineServerDeps): ApiServer {
@@ -93,7 +101,7 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
       store,
       timeframeOf: (symbol) => timeframes.get(symbol),
       status: statusReader({ phase: d.phase, source, series: d.series, outbox, slot, leadership: d.leadership }),
-      chartsModule: chartsModule(),
+      chartsModule: chartsModule(d.log),
     },
     registry,
     logger: d.log,
