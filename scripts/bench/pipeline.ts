@@ -18,8 +18,8 @@
  *                                `done` (the outbox drained every prediction into the store:
  *                                checked against outbox_applied_total).
  * Standalone: `node --expose-gc --import tsx scripts/bench/pipeline.ts` prints the JSON object;
- * with `replay` as argument only the replay part runs (for profiling it: the tick part takes
- * minutes), printing `{ "replay_candles_per_s": ... }`.
+ * with `replay` (or `ticks`) as argument only that part runs, printing its figures (the tick part
+ * takes minutes; the replay alone is what one profiles).
  */
 import { pathToFileURL } from 'node:url';
 import { SAMPLE_DATA_DIR } from '../../src/ingest/feed-spec.ts';
@@ -164,6 +164,12 @@ async function appliedPredictions(): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = process.argv[2] === 'replay' ? { replay_candles_per_s: await replayThroughput() } : await benchPipeline();
+  const part = process.argv[2];
+  const result =
+    part === 'replay'
+      ? { replay_candles_per_s: await replayThroughput() }
+      : part === 'ticks'
+        ? await tickLatencies().then((t) => ({ tick_p99_ms: t.steady, tick_p99_ms_during_training: t.training }))
+        : await benchPipeline();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

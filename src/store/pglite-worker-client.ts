@@ -39,7 +39,8 @@ export class PgliteWorkerClient implements SqlClient {
   private readonly worker: Worker;
   private readonly lock: HeldLock | null;
   private readonly pending = new Map<number, PendingCall>();
-  private readonly direct: SqlExecutor;
+  readonly query: SqlExecutor['query'];
+  readonly exec: SqlExecutor['exec'];
   private nextId = 1;
   /** Set once the worker is gone: every call fails with it. */
   private dead: StoreError | null = null;
@@ -49,7 +50,7 @@ export class PgliteWorkerClient implements SqlClient {
     this.worker = worker;
     this.location = location;
     this.lock = lock;
-    this.direct = this.executor(undefined);
+    ({ query: this.query, exec: this.exec } = this.executor(undefined));
     worker.on('message', (r: WorkerReply) => this.settle(r));
     worker.on('error', (err) => this.die(`crashed: ${err.message}`, err));
     worker.on('exit', (code) => this.die(`exited with code ${code}`));
@@ -71,14 +72,6 @@ export class PgliteWorkerClient implements SqlClient {
       lock?.release();
       throw toStoreError(err, location);
     }
-  }
-
-  query<R = Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
-    return this.direct.query<R>(text, params);
-  }
-
-  exec(script: string): Promise<void> {
-    return this.direct.exec(script);
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

@@ -23,7 +23,7 @@ export interface ContractTarget {
 const T0 = Date.UTC(2018, 0, 20, 10, 0); // a 5m-aligned instant inside the sample files
 const MIN5 = 300_000;
 
-async function expectStoreError(p: Promise<unknown>, code: string): Promise<StoreError> {
+export async function expectStoreError(p: Promise<unknown>, code: string): Promise<StoreError> {
   const err = await p.then(
     () => null,
     (e: unknown) => e,

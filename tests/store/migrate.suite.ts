@@ -22,6 +22,18 @@ export interface MigrationTarget {
   close(): Promise<void>;
 }
 
+/** An in-memory embedded database as the target: closing it discards every schema. */
+export async function inMemoryTarget(open: () => Promise<SqlClient>): Promise<MigrationTarget> {
+  const db = await open();
+  return {
+    db,
+    async dropSchemas() {
+      // in memory: closing discards everything
+    },
+    close: () => db.close(),
+  };
+}
+
 const FILES = loadMigrations();
 
 async function failure(p: Promise<unknown>): Promise<MigrationError> {

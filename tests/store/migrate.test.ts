@@ -4,18 +4,9 @@ import { StoreError } from '../../src/errors.ts';
 import { checkServerVersion } from '../../src/store/migrate.ts';
 import { PgliteSqlClient } from '../../src/store/pglite-client.ts';
 import type { SqlExecutor } from '../../src/store/sql-client.ts';
-import { migrationSuite } from './migrate.suite.ts';
+import { inMemoryTarget, migrationSuite } from './migrate.suite.ts';
 
-migrationSuite('embedded (PGlite)', async () => {
-  const db = await PgliteSqlClient.open();
-  return {
-    db,
-    async dropSchemas() {
-      // in memory: closing discards everything
-    },
-    close: () => db.close(),
-  };
-});
+migrationSuite('embedded (PGlite)', () => inMemoryTarget(() => PgliteSqlClient.open()));
 
 describe('server version check', () => {
   // No PostgreSQL 13 server is at hand, so this one branch uses an executor that answers the

@@ -9,30 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.ts';
 import { PgliteWorkerClient } from '../../src/store/pglite-worker-client.ts';
 import { runCli } from './cli-run.ts';
-import { migrationSuite } from './migrate.suite.ts';
+import { expectStoreError } from './contract.ts';
+import { inMemoryTarget, migrationSuite } from './migrate.suite.ts';
 
-migrationSuite('embedded (PGlite in a worker thread)', async () => {
-  const db = await PgliteWorkerClient.open();
-  return {
-    db,
-    async dropSchemas() {
-      // in memory: closing discards everything
-    },
-    close: () => db.close(),
-  };
-});
-
-async function storeError(p: Promise<unknown>): Promise<StoreError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreError);
-  return err as StoreError;
-}
+migrationSuite('embedded (PGlite in a worker thread)', () => inMemoryTarget(() => PgliteWorkerClient.open()));
 
 /** The client's thread, to end it the way a crash would. */
 const threadOf = (c: PgliteWorkerClient) => (c as unknown as { worker: Worker }).worker;
@@ -63,15 +45,13 @@ describe('PgliteWorkerClient', () => {
   });
 
   it('turns driver errors into StoreErrors with the SQLSTATE and its fields', async () => {
-    const dup = await storeError(db.query('INSERT INTO t (id) VALUES (1)'));
-    expect(dup.code).toBe('STORE_CONSTRAINT');
+    const dup = await expectStoreError(db.query('INSERT INTO t (id) VALUES (1)'), 'STORE_CONSTRAINT');
     expect(dup.retryable).toBe(false);
     expect(dup.context).toMatchObject({ sqlState: '23505', constraint: 't_pkey', table: 't', location: join(root, 'pg') });
-    const syntax = await storeError(db.query('SELEC 1'));
-    expect(syntax.code).toBe('STORE_QUERY_FAILED');
+    const syntax = await expectStoreError(db.query('SELEC 1'), 'STORE_QUERY_FAILED');
     expect(syntax.context.sqlState).toBe('42601');
     expect(syntax.context.position).toBe(1);
-    const inScript = await storeError(db.exec('SELECT 1; SELECT * FROM missing_table'));
+    const inScript = await expectStoreError(db.exec('SELECT 1; SELECT * FROM missing_table'), 'STORE_QUERY_FAILED');
     expect(inScript.context.sqlState).toBe('42P01');
   });
 
@@ -97,7 +77,7 @@ describe('PgliteWorkerClient', () => {
   it('rolls back on a failing statement and reports it typed; other statements wait for the transaction', async () => {
     let outsideDone = false;
     let outside: Promise<unknown> = Promise.resolve();
-    const err = await storeError(
+    await expectStoreError(
       db.transaction(async (tx) => {
         await tx.query('INSERT INTO t (id) VALUES (20)');
         // Not in the transaction: PGlite runs it after ROLLBACK, so it never sees row 20.
@@ -109,8 +89,8 @@ describe('PgliteWorkerClient', () => {
         expect(outsideDone).toBe(false);
         await tx.query('INSERT INTO t (id) VALUES (20)');
       }),
+      'STORE_CONSTRAINT',
     );
-    expect(err.code).toBe('STORE_CONSTRAINT');
     expect(await outside).toBe(0);
   });
 
@@ -120,11 +100,10 @@ describe('PgliteWorkerClient', () => {
     const pending = c.query('SELECT pg_sleep(2)');
     await new Promise((r) => setTimeout(r, 100));
     await threadOf(c).terminate();
-    const err = await storeError(pending);
-    expect(err.code).toBe('STORE_WORKER_DIED');
+    const err = await expectStoreError(pending, 'STORE_WORKER_DIED');
     expect(err.message).toContain(dir);
-    expect((await storeError(c.query('SELECT 1'))).code).toBe('STORE_WORKER_DIED');
-    expect((await storeError(c.transaction(async () => 1))).code).toBe('STORE_WORKER_DIED');
+    await expectStoreError(c.query('SELECT 1'), 'STORE_WORKER_DIED');
+    await expectStoreError(c.transaction(async () => 1), 'STORE_WORKER_DIED');
     await c.close();
     expect(existsSync(`${dir}.lock`)).toBe(false);
     const again = await PgliteWorkerClient.open(dir); // the data directory is usable again
@@ -141,11 +120,11 @@ describe('PgliteWorkerClient', () => {
     await Promise.all([first, second]);
     await c.close();
     expect(existsSync(`${dir}.lock`)).toBe(false);
-    expect((await storeError(c.query('SELECT 1'))).code).toBe('STORE_CLOSED');
+    await expectStoreError(c.query('SELECT 1'), 'STORE_CLOSED');
   });
 
   it('holds the lock file in this process: a second open here and another process are refused', async () => {
-    expect((await storeError(PgliteWorkerClient.open(join(root, 'pg')))).code).toBe('STORE_LOCKED');
+    await expectStoreError(PgliteWorkerClient.open(join(root, 'pg')), 'STORE_LOCKED');
     const r = await runCli(['migrate'], { SIGNALBASE_DATA_DIR: root });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`process ${process.pid}`);
@@ -155,8 +134,7 @@ describe('PgliteWorkerClient', () => {
     const file = join(root, 'not-a-dir');
     await db.query('SELECT 1'); // the shared store still works
     writeFileSync(file, 'x');
-    const err = await storeError(PgliteWorkerClient.open(file));
-    expect(err.code).toMatch(/^STORE_/);
+    await expectStoreError(PgliteWorkerClient.open(file), 'STORE_QUERY_FAILED');
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 });
