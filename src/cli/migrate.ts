@@ -14,17 +14,23 @@ const command: Command = {
     'Applies the pending files of sql/ to the store the environment configures (DATABASE_URL, or the',
     'embedded store under SIGNALBASE_DATA_DIR), in schema SIGNALBASE_SCHEMA. Prints each file applied,',
     'or "schema up to date". --json prints {"schema","location","applied":[...],"total"}.',
+    'Files the Supabase CLI already applied (`supabase db push`) are adopted: recorded, not run again,',
+    'one "adopted <file>" line each (in --json, "adopted":[...] when there are any).',
   ].join('\n'),
 
   async run(argv, { config, log, out }) {
     const { values } = parseFlags(argv, { json: { type: 'boolean' } });
     const client = await openSqlClient(config, log, { poolSize: 2 });
     try {
-      // No logger: this command prints each applied file itself, on stdout.
+      // No logger: this command prints each applied or adopted file itself, on stdout.
       const result = await migrate(client, { schema: config.schema });
       if (values.json) {
-        writeJson(out, { schema: config.schema, location: client.location, applied: result.applied, total: result.total });
-      } else if (result.applied.length === 0) {
+        const adopted = result.adopted.length > 0 ? { adopted: result.adopted } : {};
+        writeJson(out, { schema: config.schema, location: client.location, applied: result.applied, ...adopted, total: result.total });
+        return 0;
+      }
+      for (const name of result.adopted) out.write(`adopted ${name} (applied by supabase db push; recorded, not run again)\n`);
+      if (result.applied.length === 0) {
         out.write(`schema up to date (${result.total} migrations) in "${config.schema}" at ${client.location}\n`);
       } else {
         for (const name of result.applied) out.write(`applied ${name}\n`);

@@ -44,6 +44,8 @@ export const RPC_SIGNATURES = {
   sb_insert_generation_log: { p_row: 'jsonb' },
   sb_try_lease: { p_name: 'text', p_holder: 'text', p_ttl_ms: 'integer' },
   sb_release_lease: { p_name: 'text', p_holder: 'text' },
+  // From sql/20261122001100_migration_adoption.sql.
+  sb_applied_migrations: {},
   // From sql/20261122000300_functions.sql.
   create_ml_api_key: { p_key_name: 'text', p_key_type: 'text', p_rate_limit: 'integer', p_expires_days: 'integer', p_created_by: 'uuid' },
   validate_ml_api_key: { api_key_text: 'text' },

@@ -15,8 +15,9 @@
  * - Leadership: PostgREST cannot hold a session advisory lock, so a lease row instead
  *   (ml_leader_leases through sb_try_lease): one instance leads; another takes over once the lease
  *   has expired (LEASE_TTL_MS after the leader stopped renewing).
- * - Migrations: REST cannot run DDL. At open the applied migrations (ml_schema_migrations) are
- *   compared with sql/; a schema that is behind is refused with what to run.
+ * - Migrations: REST cannot run DDL. At open the applied migrations are compared with sql/; a
+ *   schema that is behind is refused with what to run. Applied means in ml_schema_migrations or, by
+ *   version, in the Supabase CLI's record (`supabase db push`), both read by sb_applied_migrations().
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -234,8 +235,10 @@ export class SupabaseStore implements Store {
 
   /** Refuses a schema behind (or ahead of, or edited from) sql/: REST cannot apply DDL. */
   async checkSchema(files: MigrationFile[] = loadMigrations()): Promise<void> {
-    const rows = await this.select<{ name: string; checksum: string }>('ml_schema_migrations', 'name,checksum', (q) => q.order('name', { ascending: true }));
-    const status = compareMigrations(files, new Map(rows.map((r) => [r.name, r.checksum])));
+    const rows = await this.appliedMigrations();
+    const own = new Map(rows.filter((r) => r.source === 'signalbase').map((r) => [r.name, r.checksum!]));
+    const cli = new Map(rows.filter((r) => r.source === 'supabase_cli').map((r) => [r.version, r.name]));
+    const status = compareMigrations(files, own, cli);
     assertMigratable(status, this.info.schema);
     if (status.pending.length > 0) {
       throw new StoreError(
@@ -244,6 +247,18 @@ export class SupabaseStore implements Store {
           'the REST store cannot run DDL: apply sql/ with `signalbase migrate` against the database URL (DATABASE_URL=postgres://...) or `supabase db push`',
         { context: { pending: status.pending } },
       );
+    }
+  }
+
+  /** Both records of applied migrations; before sb_applied_migrations existed, signalbase's only. */
+  private async appliedMigrations(): Promise<{ source: string; version: string; name: string; checksum: string | null }[]> {
+    try {
+      return await this.rpcRows('sb_applied_migrations');
+    } catch (err) {
+      if (!(err instanceof StoreError && err.code === 'SCHEMA_NOT_MIGRATED')) throw err;
+      // A schema from before 20261122001100: what pends is then named from the table.
+      const rows = await this.select<{ name: string; checksum: string }>('ml_schema_migrations', 'name,checksum');
+      return rows.map((r) => ({ source: 'signalbase', version: '', name: r.name, checksum: r.checksum }));
     }
   }
 

@@ -96,9 +96,9 @@ export function migrationSuite(label: string, open: () => Promise<MigrationTarge
       expect(first.applied).toEqual(FILES.map((f) => f.name));
       expect(first.total).toBe(FILES.length);
       const second = await migrate(t.db, { schema });
-      expect(second).toEqual({ applied: [], total: FILES.length });
+      expect(second).toEqual({ applied: [], adopted: [], total: FILES.length });
       const status = await migrationStatus(t.db, schema);
-      expect(status).toEqual({ applied: FILES.map((f) => f.name), pending: [], changed: [], unknown: [] });
+      expect(status).toEqual({ applied: FILES.map((f) => f.name), pending: [], changed: [], unknown: [], adoptable: [] });
 
       const snap = await snapshot(t.db, schema);
       expect(snap.applied.map((r) => r.checksum)).toEqual(FILES.map((f) => f.checksum));
@@ -162,7 +162,7 @@ export function migrationSuite(label: string, open: () => Promise<MigrationTarge
       await migrate(t.db, { schema, dir });
       const f = FILES[8]!;
       writeFileSync(join(dir, f.name), f.sql.replace(/\n/g, '\r\n'));
-      expect(await migrate(t.db, { schema, dir })).toEqual({ applied: [], total: FILES.length });
+      expect(await migrate(t.db, { schema, dir })).toEqual({ applied: [], adopted: [], total: FILES.length });
     });
 
     it('refuses a schema newer than the code', async () => {
