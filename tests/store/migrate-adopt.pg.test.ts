@@ -164,4 +164,19 @@ describe.runIf(server.available)('supabase db push of all but the newest file, t
     expect(rows[0]!.n).toBe(NAMES.length);
     expect(await migrate(db, { schema: ts.schema, supabaseCliTable: cliTable })).toEqual({ applied: [], adopted: [], total: NAMES.length });
   });
+
+  it('only service_role may call sb_applied_migrations() or read ml_schema_migrations', async () => {
+    const as = (role: string, sql: string) =>
+      db
+        .transaction(async (tx) => {
+          await tx.exec(`SET LOCAL ROLE ${role}`);
+          return (await tx.query(sql)).rows.length;
+        })
+        .catch((e: unknown) => (e as StoreError).context.sqlState);
+    for (const role of ['anon', 'authenticated']) {
+      expect(await as(role, `SELECT * FROM "${ts.schema}".sb_applied_migrations()`)).toBe('42501');
+      expect(await as(role, `SELECT * FROM "${ts.schema}".ml_schema_migrations`)).toBe('42501');
+    }
+    expect(await as('service_role', `SELECT * FROM "${ts.schema}".sb_applied_migrations()`)).toBe(NAMES.length);
+  });
 });
