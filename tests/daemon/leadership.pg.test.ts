@@ -13,7 +13,6 @@
  * The daemons train with TRAIN_EPOCHS=1 and TRAIN_UNITS=4 so a training takes seconds.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
