@@ -4,7 +4,7 @@
  * postgres_changes, as Realtime sends what the WAL says. Shared by the embedded (PGlite) and the
  * server-Postgres files, which differ only in where the store lives.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSignalClient, type ModelUpdate, type Signal, type SignalClient, type StatusEvent, type WeightUpdate } from '../../src/client/index.ts';
 import type { SignalClientError } from '../../src/client/errors.ts';
 import { toSignal } from '../../src/signals/signal.ts';
@@ -68,6 +68,10 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
       realtime = await realtimeFor(sut.store.client, sut.schema, KEY);
       ({ server, feed } = realtime);
     }, 120_000);
+
+    // Each test starts with the earlier tests' rows delivered: a late poll would hand them to this
+    // test's fresh subscribers (seen under CI load).
+    beforeEach(() => feed.flush());
 
     afterAll(async () => {
       await Promise.all(clients.map((c) => c.close()));

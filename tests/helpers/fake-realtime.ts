@@ -362,7 +362,13 @@ export class ChangeFeed {
     private readonly everyMs = 20,
   ) {}
 
-  start(): void {
+  /**
+   * Starts after the changes already logged, as a Realtime server streams from the point its
+   * replication began: a second server on one database does not replay the first one's changes.
+   */
+  async start(): Promise<void> {
+    const { rows } = await this.db.query<{ seq: string | number }>(`SELECT coalesce(max(seq), 0) AS seq FROM ${q(this.schema)}.${LOG}`);
+    this.last = Number(rows[0]?.seq ?? 0);
     this.timer = setInterval(() => {
       this.running ??= this.poll().finally(() => (this.running = null));
     }, this.everyMs);
@@ -430,7 +436,7 @@ export async function realtimeFor(
   await captureChanges(db, schema, PUBLISHED_TABLES);
   const server = await FakeRealtime.start({ apiKey, ...opts });
   const feed = new ChangeFeed(db, schema, server);
-  feed.start();
+  await feed.start();
   return {
     server,
     feed,
