@@ -16,7 +16,7 @@ import { sqlStateOf } from '../pg-errors.ts';
 import type { OutcomeRecord, PredictionRecord } from '../types.ts';
 import type { JournalEntry } from './journal.ts';
 import { outboxApplied, outboxWriteFailures } from './metrics.ts';
-import { APPLY_PHASES, applyRows, type OpRows, type OutboxOp, type OutboxStore } from './operations.ts';
+import { APPLY_ORDER, applyRows, type OpRows, type OutboxOp, type OutboxStore } from './operations.ts';
 
 export type FailureKind = 'retryable' | 'systemic' | 'poison';
 
@@ -41,31 +41,29 @@ export interface BatchHooks {
 }
 
 /**
- * Applies the batch, grouped by operation, phase by phase (operations.ts APPLY_PHASES); the groups
- * of one phase are sent together, so a batch costs two store round trips, not one per operation
- * (with the embedded store's worker, each round trip waits for a turn of the busy main thread). Resolves when every entry
- * is applied or dead-lettered; rejects on a retryable or systemic failure (the caller backs off and
- * retries the whole batch: what was applied already is applied again, harmlessly).
+ * Applies the batch: one store call per operation group, all made at once (operations.ts says why
+ * none has to wait for another), so a batch costs one store round trip. With the embedded store in
+ * a worker thread a round trip also waits for a turn of the busy main thread: a replay's batches
+ * otherwise left the worker idle half the time. Resolves when every entry is applied or
+ * dead-lettered; rejects on a retryable or systemic failure (the caller backs off and retries the
+ * whole batch: what was applied already is applied again, harmlessly).
  */
 export async function applyBatch(store: OutboxStore, batch: readonly Pending[], hooks: BatchHooks): Promise<void> {
   const rowOf = rowsWithOutcomes(batch);
-  for (const phase of APPLY_PHASES) {
-    const groups = phase.map((op) => [op, batch.filter((p) => p.entry.op === op && !p.dead)] as const).filter(([, g]) => g.length > 0);
-    // Every group of the phase settles before a failure is passed on, so a retry never overlaps
-    // a call still running.
-    const settled = await Promise.allSettled(groups.map(([op, group]) => applyGroup(store, op, group, hooks, rowOf)));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
+  const groups = APPLY_ORDER.map((op) => [op, batch.filter((p) => p.entry.op === op && !p.dead)] as const).filter(([, g]) => g.length > 0);
+  // Every group settles before a failure is passed on, so a retry never overlaps a call still running.
+  const settled = await Promise.allSettled(groups.map(([op, group]) => applyGroup(store, op, group, hooks, rowOf)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
  * A prediction whose outcome is in the same batch (a replay, or an outbox catching up, resolves
- * signals faster than batches are taken) is inserted with the outcome already set: the outcome's
- * UPDATE then finds it resolved and writes nothing, instead of writing every such row twice.
- * The outcome entry is still applied (in its group, after the predictions), so the result is the
- * same when the prediction was stored earlier without its outcome (a batch retried or replayed
- * after a crash), and same when it was not. The journaled entry itself is never changed.
+ * signals faster than batches are taken) is inserted with the outcome already set. So the outcome
+ * does not depend on its UPDATE running after the INSERT (the calls of a batch overlap), and the
+ * UPDATE finds the row resolved and writes nothing instead of writing it a second time. The
+ * outcome entry is still applied, for a prediction stored earlier without it (a batch retried or
+ * replayed after a crash, with other boundaries). The journaled entry itself is never changed.
  */
 function rowsWithOutcomes(batch: readonly Pending[]): (p: Pending) => unknown {
   const outcomes = new Map<string, OutcomeRecord>();

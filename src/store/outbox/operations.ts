@@ -2,11 +2,13 @@
  * The writes that go through the outbox: one row type per Store write, each idempotent on its
  * natural key (store.ts), so applying an entry twice (a replay after a crash) changes nothing.
  *
- * A batch is a prefix of the queue. Its entries are grouped by operation and the groups applied in
- * APPLY_PHASES, each group as one multi-row Store call. Reordering across operations inside a prefix
- * is safe because the only dependency between them points the same way: an outcome or sample
- * refers to a prediction enqueued before it, and predictions are applied before outcomes and
- * samples. Within one operation the enqueue order is kept (a later candle correction wins).
+ * A batch is a prefix of the queue. Its entries are grouped by operation, each group one multi-row
+ * Store call; the calls are made in APPLY_ORDER without waiting for one another (batch.ts).
+ * Reordering and overlapping operations inside a prefix is safe: the one dependency, an outcome on
+ * its prediction, is carried by the prediction row itself when both are in the batch (batch.ts
+ * rowsWithOutcomes), and an outcome whose prediction came in an earlier batch finds it stored
+ * (batches are acknowledged in order). Samples name their prediction by id only (no foreign key).
+ * Within one operation the enqueue order is kept (a later candle correction wins).
  */
 import type { Candle } from '../../ingest/candle.ts';
 import type { Store } from '../store.ts';
@@ -29,16 +31,6 @@ export const APPLY_ORDER: readonly OutboxOp[] = [
   'resolvePredictions',
   'insertTrainingSamples',
   'insertGenerationLog',
-];
-
-/**
- * APPLY_ORDER as phases whose groups do not depend on each other and may run at once: outcomes
- * and samples wait for the predictions they refer to; candles, predictions and generation logs
- * refer to nothing in the batch.
- */
-export const APPLY_PHASES: readonly (readonly OutboxOp[])[] = [
-  ['upsertCandles', 'insertPredictions', 'insertGenerationLog'],
-  ['resolvePredictions', 'insertTrainingSamples'],
 ];
 
 export function isOutboxOp(v: unknown): v is OutboxOp {

@@ -86,7 +86,7 @@ describe('outbox', () => {
 
   it('a store failing 3 times with a retryable error: retried with backoff, then everything lands exactly once', async () => {
     const flaky = new FlakyStore(store);
-    flaky.failNext = 3;
+    flaky.failNext = 9; // three attempts of the batch's three calls
     const before = await counter(outboxWriteFailures, { op: 'insertPredictions', kind: 'retryable' });
     const o = outbox({ store: flaky, dataDir: dataDir() });
     const ps = preds('OB2/BTC', 40);
@@ -94,7 +94,7 @@ describe('outbox', () => {
     o.resolvePredictions(ps.slice(0, 10).map(outcomeFor));
     o.insertTrainingSamples(ps.slice(0, 10).map((p) => sample({ predictionId: p.id, symbol: 'OB2/BTC', candleTime: p.candleTime })));
     expect(await o.drained(20_000)).toBe(true);
-    expect(flaky.refused).toBe(3);
+    expect(flaky.refused).toBe(9);
     expect((await counter(outboxWriteFailures, { op: 'insertPredictions', kind: 'retryable' })) - before).toBe(3);
     const rows = await rowsOf('OB2/BTC');
     expect(rows).toHaveLength(40);
@@ -198,7 +198,7 @@ describe('outbox restart', () => {
     first.insertPredictions(ps);
     first.resolvePredictions(ps.map(outcomeFor));
     first.insertTrainingSamples(ps.map((p) => sample({ predictionId: p.id, symbol: 'OR1/BTC', candleTime: p.candleTime })));
-    await vi.waitFor(() => expect(dying.calls).toHaveLength(1));
+    await vi.waitFor(() => expect(dying.calls).toHaveLength(3)); // the batch's three calls, applied
     await first.stop(20); // gives up on the hung call: nothing acknowledged
     expect(first.health().depth).toBe(90);
     const afterCrash = await rowsOf('OR1/BTC');
