@@ -24,7 +24,7 @@ import { selectFeatures } from '../features/transforms.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { ModelRecord, ModelStatus } from '../store/types.ts';
-import { ARTIFACT_NAMES, loadArtifact, type ArtifactMetadata } from './artifact.ts';
+import { ARTIFACT_NAMES, loadArtifact, type ArtifactBlob, type ArtifactMetadata } from './artifact.ts';
 import { initBackend, type BackendPreference } from './backend.ts';
 import { layersPredictor, type WindowPredictor } from './batcher.ts';
 import { ArtifactError } from './errors.ts';
@@ -157,33 +157,52 @@ function metadataFeatures(bytes: Uint8Array | undefined): string[] {
   }
 }
 
-/** Loads and verifies a stored model (hashes, shape, features, transforms), with its pipeline. */
-export async function loadModelVersion(store: Store, version: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+/** A stored model's record and artifact blobs, and the feature list its model must read. */
+export interface StoredModelVersion {
+  record: ModelRecord;
+  blobs: ArtifactBlob[];
+  expectedFeatures: string[];
+}
+
+/** Reads a model version's record and blobs (no tfjs): loadArtifact verifies them where the model loads. */
+export async function readModelVersion(store: Store, version: string, opts: Pick<LoadOptions, 'expectedFeatures'> = {}): Promise<StoredModelVersion> {
   const record = await store.getModel(version);
   if (!record) throw new RegistryError('MODEL_NOT_FOUND', `no model ${version}`, { version });
   const blobs = await store.getArtifacts(version);
   if (blobs.length === 0) throw new ArtifactError('ARTIFACT_MISSING', `model ${version} has no stored artifacts`, { version, present: [] });
-  const expected = opts.expectedFeatures
+  const expectedFeatures = opts.expectedFeatures
     ? selectFeatures(opts.expectedFeatures)
     : metadataFeatures(blobs.find((b) => b.name === 'metadata.json')?.bytes);
-  await initBackend(opts.backend ?? 'auto');
-  const { model, metadata } = await loadArtifact(blobs, expected);
+  return { record, blobs, expectedFeatures };
+}
+
+/** The encoding pipeline a verified artifact's metadata describes (transforms, features, scaler, weights). */
+export function pipelineFromMetadata(version: string, metadata: ArtifactMetadata): FeaturePipeline {
+  if (metadata.transformsId !== TRANSFORMS_ID) {
+    throw new ArtifactError('ARTIFACT_CORRUPT', `model ${version} was trained on transforms '${metadata.transformsId}'; this signalbase computes '${TRANSFORMS_ID}': train a new model`, {
+      version,
+      transformsId: metadata.transformsId,
+    });
+  }
+  let pipeline: FeaturePipeline;
   try {
-    if (metadata.transformsId !== TRANSFORMS_ID) {
-      throw new ArtifactError('ARTIFACT_CORRUPT', `model ${version} was trained on transforms '${metadata.transformsId}'; this signalbase computes '${TRANSFORMS_ID}': train a new model`, {
-        version,
-        transformsId: metadata.transformsId,
-      });
-    }
-    let pipeline: FeaturePipeline;
-    try {
-      pipeline = FeaturePipeline.fromJSON({ features: metadata.features, scaler: metadata.scaler, weights: metadata.weightSnapshot });
-    } catch (err) {
-      throw new ArtifactError('ARTIFACT_CORRUPT', `model ${version}: metadata.json has no usable pipeline: ${(err as Error).message}`, { version }, err);
-    }
-    if (pipeline.features.join() !== metadata.features.join()) {
-      throw new ArtifactError('ARTIFACT_CORRUPT', `model ${version}: features are not in column order: ${metadata.features.join(', ')}`, { version });
-    }
+    pipeline = FeaturePipeline.fromJSON({ features: metadata.features, scaler: metadata.scaler, weights: metadata.weightSnapshot });
+  } catch (err) {
+    throw new ArtifactError('ARTIFACT_CORRUPT', `model ${version}: metadata.json has no usable pipeline: ${(err as Error).message}`, { version }, err);
+  }
+  if (pipeline.features.join() !== metadata.features.join()) {
+    throw new ArtifactError('ARTIFACT_CORRUPT', `model ${version}: features are not in column order: ${metadata.features.join(', ')}`, { version });
+  }
+  return pipeline;
+}
+
+/** Loads and verifies a stored model (hashes, shape, features, transforms), with its pipeline. */
+export async function loadModelVersion(store: Store, version: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const { record, blobs, expectedFeatures } = await readModelVersion(store, version, opts);
+  await initBackend(opts.backend ?? 'auto');
+  const { model, metadata } = await loadArtifact(blobs, expectedFeatures);
+  try {
+    const pipeline = pipelineFromMetadata(version, metadata);
     return {
       version,
       record,
@@ -201,11 +220,6 @@ export async function loadModelVersion(store: Store, version: string, opts: Load
   }
 }
 
-/**
- * The active model, loaded on the configured backend and checked against the configured FEATURES;
- * null when no model is active. Errors are typed (ArtifactError, RegistryError); the caller decides
- * whether to keep serving what it has (the daemon does) or stop.
- */
 export async function loadActiveModel(store: Store, config: Pick<Config, 'features' | 'tfjsBackend'>): Promise<LoadedModel | null> {
   const rec = await store.activeModel();
   if (!rec) return null;

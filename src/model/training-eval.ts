@@ -17,11 +17,12 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { Direction, ModelMetrics } from '../store/types.ts';
 import type { BackendPreference } from './backend.ts';
-import { loadModelVersion, type LoadedModel } from './registry.ts';
+import { loadModelVersion, pipelineFromMetadata, readModelVersion } from './registry.ts';
+import type { TrainingRun } from './trainer.ts';
 import type { WindowPredictor } from './batcher.ts';
 import { CLASSES, NUM_CLASSES, argmaxAt, classOf } from './classes.ts';
 import { gatherWindows, type WindowDataset } from './dataset.ts';
-import { TrainingCancelledError } from './errors.ts';
+import { TrainingCancelledError, TrainingError } from './errors.ts';
 import { evaluatePredictions, type Evaluation, type EvaluationInput } from './evaluate.ts';
 import { encodeFor, windowFits, type TrainingSet } from './training-set.ts';
 
@@ -128,23 +129,52 @@ export interface ActiveComparison {
   skipped: number;
 }
 
+/** A stored model ready to score, and how to free it. */
+export interface ScorableModel extends ScoredModel {
+  dispose(): void;
+}
+
+/** Loads a stored model version for scoring (default: on this thread, registry.ts loadModelVersion). */
+export type ModelLoader = (store: Store, version: string) => Promise<ScorableModel>;
+
+/**
+ * Loads stored models into a serving training run's worker (trainer.ts), verified there by
+ * loadArtifact: no tfjs model on this thread, and their predictions run in the worker too.
+ */
+export function workerModelLoader(run: TrainingRun): ModelLoader {
+  return async (store, version) => {
+    const stored = await readModelVersion(store, version);
+    const key = `stored/${version}`;
+    const m = await run.load(key, stored.blobs, stored.expectedFeatures);
+    try {
+      return { predictor: m.predictor, pipeline: pipelineFromMetadata(version, m.metadata), dispose: () => run.unload(key) };
+    } catch (err) {
+      run.unload(key);
+      throw err;
+    }
+  };
+}
+
 /**
  * The store's active model scored on the same samples, through its stored artifact; null when no
  * model is active. A model that cannot be loaded is reported (error), not thrown: the new model's
- * gate then compares with always-HOLD only.
+ * gate then compares with always-HOLD only. Cancellation and a failing model worker (TrainingError)
+ * are thrown: they are the job's failure, not the active model's.
  */
 export async function scoreActiveModel(
   store: Store,
   set: TrainingSet,
   samples: Int32Array,
-  opts: PredictOptions & { backend?: BackendPreference; log?: Logger } = {},
+  opts: PredictOptions & { backend?: BackendPreference; log?: Logger; load?: ModelLoader } = {},
 ): Promise<ActiveComparison | null> {
   const rec = await store.activeModel();
   if (!rec) return null;
-  let loaded: LoadedModel;
+  const load: ModelLoader = opts.load ?? ((s, version) => loadModelVersion(s, version, { backend: opts.backend }));
+  let loaded: ScorableModel;
   try {
-    loaded = await loadModelVersion(store, rec.version, { backend: opts.backend });
+    loaded = await load(store, rec.version);
   } catch (err) {
+    if (err instanceof TrainingCancelledError || err instanceof TrainingError) throw err;
     opts.log?.warn({ err, active: rec.version }, `the active model ${rec.version} cannot be loaded to compare with; the gate compares with always-HOLD only`);
     return { version: rec.version, metrics: null, error: describeError(err), skipped: 0 };
   }

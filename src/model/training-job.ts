@@ -7,6 +7,11 @@
  *   indicator weights stepped toward the importance → 'trained', then 'active' if the gate passes
  *   (or `activate` overrides it, logged at warn).
  *
+ * Threads: the fit AND every prediction of the job (the model's and the active model's test
+ * windows, the importance permutations) run in the training worker, which stays alive after the fit
+ * as the job's model worker (trainer.ts serve) and is released in a finally. The calling thread (the
+ * daemon's live loop) only gathers windows and scores the answers; it loads no tfjs model.
+ *
  * Any failure (DatasetError, TrainingError, ArtifactError, StoreError, ...) marks the row 'failed'
  * with the reason and rethrows the typed error (its context gains `version`); cancellation records
  * 'cancelled'. The active model is never touched by a failed run.
@@ -23,9 +28,8 @@ import { stepWeightsTowardImportance, weightsFromRecords, type WeightUpdate } fr
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { ModelMetrics } from '../store/types.ts';
-import { modelFromBytes, packArtifact } from './artifact.ts';
+import { packArtifact } from './artifact.ts';
 import { initBackend, type BackendName } from './backend.ts';
-import { layersPredictor } from './batcher.ts';
 import { TrainingCancelledError, TrainingError } from './errors.ts';
 import { evaluateAlwaysHold, evaluatePredictions } from './evaluate.ts';
 import { promotionGate, type GateDecision } from './gate.ts';
@@ -33,9 +37,9 @@ import { permutationImportance, type ImportanceResult } from './importance.ts';
 import { jsonSafe } from './report.ts';
 import { deriveSeed, seedFromRunId } from './seed.ts';
 import type { SplitOptions } from './split.ts';
-import type { HyperParams, TrainProgress } from './train-loop.ts';
+import type { HyperParams, TrainProgress, TrainResult } from './train-loop.ts';
 import { startTraining } from './trainer.ts';
-import { evaluationBase, rulePredictions, scoreActiveModel, scoreModel } from './training-eval.ts';
+import { evaluationBase, rulePredictions, scoreActiveModel, scoreModel, workerModelLoader } from './training-eval.ts';
 import { artifactMetadata, runSummary, writePerformance, type TrainingOutcome } from './training-record.ts';
 import type { ActiveComparison } from './training-eval.ts';
 import { buildTrainingSet, type SeriesCandles } from './training-set.ts';
@@ -57,11 +61,11 @@ export const JOB_HYPER: Partial<HyperParams> = { units: 16, batchSize: 512, lear
 export const IMPORTANCE_SAMPLES = 2000;
 
 /**
- * Windows per predict call while evaluating and measuring importance. Those run on the calling
- * thread (the daemon's main thread), yielding between calls: 128 windows keep one call around
- * 0.1-0.2 s on this machine under load, so live ticks never wait long behind a training.
+ * Windows per predict call while evaluating and measuring importance. Those run in the training
+ * worker (trainer.ts serve), not on the calling thread, so a call may be long: bigger calls
+ * amortise the per-call cost (tensor set-up, message round trip).
  */
-export const INFERENCE_BATCH = 128;
+export const INFERENCE_BATCH = 512;
 
 export interface TrainingJobDeps {
   store: Store;
@@ -178,26 +182,27 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
         hyper: { ...JOB_HYPER, ...opts.hyper },
         backend,
       },
-      { signal: opts.signal, log },
+      { signal: opts.signal, log, serve: true },
     );
     run.on('progress', (p) => opts.onProgress?.(p));
-    const train = await run.result;
-    const dTraining = lap();
-    checkCancelled();
-
-    const model = await modelFromBytes(train.model);
+    let train: TrainResult;
+    let dTraining: number;
     let outcome: TrainingOutcome;
     let dEvaluation: number;
     let dImportance: number;
+    // The worker that trained stays as the model worker: every prediction below runs there.
     try {
-      const predictor = layersPredictor(model);
+      train = await run.result;
+      dTraining = lap();
+      checkCancelled();
+      const predictor = run.predictor();
       phase('evaluation', `evaluating on ${set.split.test.length} test windows beside the baselines`);
       const test = set.split.test;
       const scored = await scoreModel(set, { predictor, pipeline: set.pipeline }, test, { signal: opts.signal, batch: INFERENCE_BATCH });
       const base = evaluationBase(set, test);
       const alwaysHold = evaluateAlwaysHold(base);
       const rules = evaluatePredictions({ ...base, predicted: rulePredictions(set, test, weights) });
-      const active = await scoreActiveModel(store, set, test, { backend, signal: opts.signal, batch: INFERENCE_BATCH, log });
+      const active = await scoreActiveModel(store, set, test, { load: workerModelLoader(run), signal: opts.signal, batch: INFERENCE_BATCH, log });
       let gate = promotionGate({ candidate: scored.evaluation.metrics, alwaysHold: alwaysHold.metrics, active: active?.metrics ?? null });
       if (active?.error) gate = { ...gate, reason: `${gate.reason} (the active model ${active.version} could not be scored: ${active.error})` };
       dEvaluation = lap();
@@ -213,7 +218,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
       dImportance = lap();
       outcome = { version, runId, seed, set, train, model: scored.evaluation, testProbabilities: scored.probabilities, alwaysHold, rules, active, gate, importance };
     } finally {
-      model.dispose();
+      await run.release();
     }
     checkCancelled();
 

@@ -4,6 +4,7 @@
  */
 import { denseDataset, type WindowDataset } from '../../src/model/dataset.ts';
 import { mulberry32 } from '../../src/model/seed.ts';
+import type { TrainInput } from '../../src/model/train-loop.ts';
 import type { TrainingJobOptions } from '../../src/model/training-job.ts';
 
 export function syntheticDataset(n: number, timesteps: number, features: number, seed = 7): WindowDataset {
@@ -20,6 +21,18 @@ export function syntheticDataset(n: number, timesteps: number, features: number,
 }
 
 export const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+
+/** A fit of a 320-sample dataset (256 train, 64 validation) with 8 units: well under a second. */
+export const smallTrainInput = (dataset: WindowDataset, seed: number, extra: Partial<TrainInput> = {}): TrainInput => ({
+  dataset,
+  trainRows: range(0, 256),
+  valRows: range(256, 320),
+  classWeights: [1, 1.5, 0.8],
+  seed,
+  backend: 'wasm',
+  hyper: { units: 8, batchSize: 64, maxEpochs: 3, patience: 2 },
+  ...extra,
+});
 
 /** A training job small enough for a test (T=8, 4 units, 2 epochs) on ~700 candles per symbol. */
 export const SMALL_TRAINING: TrainingJobOptions = {

@@ -11,6 +11,7 @@ import { initBackend } from '../../src/model/backend.ts';
 import { classOf } from '../../src/model/classes.ts';
 import { DatasetError, TrainingCancelledError } from '../../src/model/errors.ts';
 import { promotionGate } from '../../src/model/gate.ts';
+import { liveTrainingWorkers } from '../../src/model/trainer.ts';
 import { runTrainingJob, type TrainingJobOptions } from '../../src/model/training-job.ts';
 import { buildTrainingSet, type SeriesCandles } from '../../src/model/training-set.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
@@ -142,6 +143,28 @@ describe('runTrainingJob', () => {
     expect(b.importance.importance).toEqual(a.importance.importance);
     expect(c.weightsSha256).not.toBe(a.weightsSha256);
     expect(a.version).not.toBe(b.version);
+    // Each job released its model worker (evaluation and importance ran there).
+    expect(liveTrainingWorkers()).toBe(0);
+  });
+
+  it('cancelled after the fit: recorded cancelled, the model worker released', async () => {
+    const active = (await store.activeModel()) ?? (await store.activateModel(firstVersion));
+    const ac = new AbortController();
+    const phases: string[] = [];
+    const err = await failure({
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.kind !== 'phase') return;
+        phases.push(p.phase);
+        // Aborted while the worker predicts the test windows (or, on a fast machine, right after).
+        if (p.phase === 'evaluation') setImmediate(() => ac.abort());
+      },
+    });
+    expect(err).toBeInstanceOf(TrainingCancelledError);
+    expect(phases).not.toContain('saving');
+    expect(await store.getModel(err.context.version as string)).toMatchObject({ status: 'failed', statusReason: 'cancelled' });
+    expect((await store.activeModel())?.version).toBe(active.version);
+    expect(liveTrainingWorkers()).toBe(0);
   });
 
   it('cancelled: recorded failed with reason "cancelled"; the active model stays active', async () => {

@@ -4,20 +4,11 @@ import { initBackend } from '../../src/model/backend.ts';
 import { DatasetError, TrainingCancelledError } from '../../src/model/errors.ts';
 import { trainModel, type TrainInput } from '../../src/model/train-loop.ts';
 import { startTraining } from '../../src/model/trainer.ts';
-import { range, syntheticDataset } from './synthetic.ts';
+import { range, smallTrainInput, syntheticDataset } from './synthetic.ts';
 
 // Small shapes keep each training well under a second (T=8, F=3, 8 units).
 const ds = syntheticDataset(320, 8, 3);
-const input = (seed: number, extra: Partial<TrainInput> = {}): TrainInput => ({
-  dataset: ds,
-  trainRows: range(0, 256),
-  valRows: range(256, 320),
-  classWeights: [1, 1.5, 0.8],
-  seed,
-  backend: 'wasm',
-  hyper: { units: 8, batchSize: 64, maxEpochs: 3, patience: 2 },
-  ...extra,
-});
+const input = (seed: number, extra: Partial<TrainInput> = {}): TrainInput => smallTrainInput(ds, seed, extra);
 
 beforeAll(async () => {
   await initBackend('wasm');
