@@ -18,6 +18,8 @@ export interface TrainWorkerData {
   input: TrainInput;
   /** Stay alive after the fit as the model worker (train-worker.ts). */
   serve: boolean;
+  /** The worker thread's nice value (train-worker-entry.mjs); 0 keeps the process's. */
+  niceness: number;
 }
 
 /** The key of the model the worker just fitted. */

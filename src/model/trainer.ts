@@ -40,6 +40,11 @@ export interface TrainingRunOptions {
   logEveryMs?: number;
   /** Keep the worker after the fit as the model worker (predictor/load); release() ends it. */
   serve?: boolean;
+  /**
+   * Nice value of the worker thread (Linux; 0..19, default 0): a daemon's fit yields the CPU to the
+   * live loop when both want it, at no cost when the machine is otherwise idle.
+   */
+  niceness?: number;
   /** The worker's entry module (tests start a worker that misbehaves). */
   workerUrl?: URL;
 }
@@ -113,7 +118,7 @@ export class TrainingRun extends EventEmitter<{ progress: [TrainProgress] }> {
     this.serve = opts.serve ?? false;
     // execArgv: [] so the worker does not inherit loaders or flags meant for the parent (vitest's,
     // tsx's): the entry file registers tsx itself.
-    this.worker = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: { input, serve: this.serve } satisfies TrainWorkerData, execArgv: [] });
+    this.worker = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: { input, serve: this.serve, niceness: opts.niceness ?? 0 } satisfies TrainWorkerData, execArgv: [] });
     liveWorkers++;
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
     let lastBatchLog = 0;

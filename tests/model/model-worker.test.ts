@@ -3,6 +3,7 @@
  * load of the same bytes bit for bit, a stored artifact loads and predicts there too, and the
  * lifecycle holds (cancel mid-predict, a crashing worker, release), with no thread left behind.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelFromBytes, packArtifact, type MetadataInput } from '../../src/model/artifact.ts';
 import { initBackend } from '../../src/model/backend.ts';
@@ -125,6 +126,24 @@ describe('the model worker (startTraining serve)', () => {
     expect(liveTrainingWorkers()).toBe(baseline);
     await expect(run.predictor().predict(windows(0, 1), 1)).rejects.toBeInstanceOf(TrainingCancelledError);
     await run.release();
+  });
+
+  it.runIf(existsSync('/proc/self/task'))('runs the worker thread at the nice value asked for (Linux)', async () => {
+    // Nice values of this process's threads (field 19 of /proc/<pid>/task/<tid>/stat).
+    const nices = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        try {
+          return Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+        } catch {
+          return Number.NaN; // the thread ended meanwhile
+        }
+      });
+    expect(nices()).not.toContain(7);
+    const run = serving(3, { niceness: 7 });
+    await run.result;
+    expect(nices().filter((n) => n === 7).length).toBeGreaterThanOrEqual(1);
+    await run.release();
+    expect(nices()).not.toContain(7);
   });
 
   it('without serve the thread ends after the fit and serves nothing', async () => {
