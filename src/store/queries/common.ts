@@ -11,17 +11,12 @@ export interface Names {
   schema: string;
   candles: string;
   predictions: string;
-  samples: string;
   models: string;
   artifacts: string;
   weights: string;
-  performance: string;
   drift: string;
   retrain: string;
   keys: string;
-  logs: string;
-  /** A function of the schema, e.g. fn('validate_ml_api_key'). */
-  fn(name: string): string;
 }
 
 export function namesFor(schema: string): Names {
@@ -30,16 +25,12 @@ export function namesFor(schema: string): Names {
     schema,
     candles: `${q}.ml_candles`,
     predictions: `${q}.ml_predictions`,
-    samples: `${q}.ml_training_samples`,
     models: `${q}.ml_models`,
     artifacts: `${q}.ml_model_artifacts`,
     weights: `${q}.ml_indicator_weights`,
-    performance: `${q}.ml_model_performance`,
     drift: `${q}.ml_model_drift`,
     retrain: `${q}.ml_retrain_requests`,
     keys: `${q}.ml_api_keys`,
-    logs: `${q}.ml_generation_logs`,
-    fn: (name: string) => `${q}.${quoteIdent(name)}`,
   };
 }
 
@@ -66,9 +57,6 @@ export function toMs(v: unknown): number {
 export const toMsOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toMs(v));
 export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-/** JSON text for a jsonb parameter; undefined and null become SQL NULL. */
-export const jsonOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: string): boolean => UUID.test(v);
