@@ -238,11 +238,10 @@ export async function migrate(db: SqlClient, opts: MigrateOptions): Promise<Migr
   const files = loadMigrations(opts.dir);
   await checkServerVersion(db);
   const q = quoteIdent(schema);
-  const readStatus = async (tx: SqlExecutor) => compareMigrations(files, await readApplied(tx, schema), await readCliApplied(tx, cliTable));
 
   const todo = await db.transaction(async (tx) => {
     await tx.query(lockSql, [lockKey(schema)]);
-    const status = await readStatus(tx);
+    const status = await migrationStatus(tx, schema, files, cliTable);
     assertMigratable(status, schema);
     if (status.pending.length + status.adoptable.length > 0) {
       // Only when missing: CREATE SCHEMA checks the CREATE privilege on the database even with
@@ -265,7 +264,7 @@ export async function migrate(db: SqlClient, opts: MigrateOptions): Promise<Migr
     const did = await db.transaction(async (tx): Promise<'applied' | 'adopted' | null> => {
       await tx.query(lockSql, [lockKey(schema)]);
       // Another run may have applied it (or changed the picture) while we waited for the lock.
-      const status = await readStatus(tx);
+      const status = await migrationStatus(tx, schema, files, cliTable);
       assertMigratable(status, schema);
       if (status.adoptable.includes(name)) {
         await tx.query(`INSERT INTO ${q}.ml_schema_migrations (name, checksum) VALUES ($1, $2)`, [name, file.checksum]);
