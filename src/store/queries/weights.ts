@@ -20,9 +20,7 @@ export interface WeightRow {
 /** In the order of src/features/columns.ts; any other indicator after them, by name. */
 export async function getWeights({ db, n }: Ctx): Promise<IndicatorWeight[]> {
   const { rows } = await db.query<WeightRow>(
-    `SELECT indicator_name, current_weight, default_weight, weight_category, min_weight, max_weight,
-            importance_rank, update_count, last_updated
-     FROM ${n.weights} ORDER BY array_position($1::text[], indicator_name) NULLS LAST, indicator_name`,
+    `SELECT ${WEIGHT_COLUMNS} FROM ${n.weights} ORDER BY array_position($1::text[], indicator_name) NULLS LAST, indicator_name`,
     [INDICATOR_COLUMNS],
   );
   return rows.map(toWeight);
