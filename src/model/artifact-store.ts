@@ -1,8 +1,7 @@
 /**
  * Where a model's artifacts (model.json, weights.bin, metadata.json; src/model/artifact.ts) live:
  *
- * - the ml_model_artifacts table (TableArtifactStore: the Store's own putArtifacts/getArtifacts),
- *   the default;
+ * - the ml_model_artifacts table (the Store's own putArtifacts/getArtifacts), the default;
  * - Supabase Storage (SupabaseStorageArtifactStore) whenever Supabase is configured
  *   (SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY), with or without DATABASE_URL: a private bucket
  *   `ml-models`, created when missing, one folder per version: ml-models/<version>/model.json,
@@ -13,33 +12,17 @@
  * (withArtifactStore), so the registry, training and drift code keep calling the Store.
  */
 import { createHash } from 'node:crypto';
-import { createClient } from '@supabase/supabase-js';
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js';
-import WebSocket from 'ws';
 import { StoreError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from '../store/supabase-store.ts';
+import { backoffMs, DEFAULT_RETRY, serviceRoleClient, type RetryPolicy } from '../store/supabase-store.ts';
 import type { ArtifactRecord } from '../store/types.ts';
 
 export interface ArtifactStore {
-  readonly kind: 'table' | 'supabase-storage';
   /** Replaces the version's artifacts (a replay stores the same bytes again). */
   put(rows: readonly ArtifactRecord[]): Promise<void>;
   /** The version's artifacts by name; [] when it has none. */
   get(version: string): Promise<ArtifactRecord[]>;
-}
-
-/** Today's behaviour: the ml_model_artifacts table, through the Store. */
-export class TableArtifactStore implements ArtifactStore {
-  readonly kind = 'table' as const;
-  constructor(private readonly store: Pick<Store, 'putArtifacts' | 'getArtifacts'>) {}
-  put(rows: readonly ArtifactRecord[]): Promise<void> {
-    return this.store.putArtifacts(rows);
-  }
-  get(version: string): Promise<ArtifactRecord[]> {
-    return this.store.getArtifacts(version);
-  }
 }
 
 /** The Store with its artifact methods answered by `artifacts`; every other member is the store's. */
@@ -86,7 +69,6 @@ export interface SupabaseStorageOptions {
 }
 
 export class SupabaseStorageArtifactStore implements ArtifactStore {
-  readonly kind = 'supabase-storage' as const;
   readonly bucket: string;
   private readonly host: string;
   private readonly storage;
@@ -99,10 +81,7 @@ export class SupabaseStorageArtifactStore implements ArtifactStore {
     this.host = new URL(opts.url).host;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.log = opts.log;
-    this.storage = createClient(opts.url, opts.serviceRoleKey, {
-      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-      realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
-    }).storage;
+    this.storage = serviceRoleClient(opts.url, opts.serviceRoleKey).storage;
   }
 
   /** Runs a storage-js call, retrying what can succeed later; throws a StoreError otherwise. */

@@ -136,6 +136,20 @@ interface Query extends PromiseLike<PostgrestResult<unknown>> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * A supabase-js client for the service-role key, as a server uses it: no session to keep or
+ * refresh. Shared with the Storage artifact store (src/model/artifact-store.ts).
+ */
+export function serviceRoleClient(url: string, serviceRoleKey: string, db?: { schema: string; timeout: number }): SupabaseClient<any, any, string> { // eslint-disable-line @typescript-eslint/no-explicit-any -- the schema is chosen at run time
+  return createClient(url, serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    ...(db ? { db } : {}),
+    // Never connected (REST and Storage only), but supabase-js builds a Realtime client at
+    // creation and Node 20 has no global WebSocket.
+    realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
+  });
+}
+
 export class SupabaseStore implements Store {
   readonly info: StoreInfo;
   private readonly client: SupabaseClient<any, any, string>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the schema is chosen at run time
@@ -153,13 +167,7 @@ export class SupabaseStore implements Store {
     this.retryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
     this.maxRowsPerCall = opts.maxRowsPerCall ?? MAX_ROWS_PER_CALL;
     this.maxRowsPerRead = opts.maxRowsPerRead ?? MAX_ROWS_PER_READ;
-    this.client = createClient(opts.url, opts.serviceRoleKey, {
-      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-      db: { schema: opts.schema, timeout: opts.requestTimeoutMs ?? 30_000 },
-      // Never connected by the store (it uses REST only), but supabase-js builds a Realtime client
-      // at creation and Node 20 has no global WebSocket.
-      realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
-    });
+    this.client = serviceRoleClient(opts.url, opts.serviceRoleKey, { schema: opts.schema, timeout: opts.requestTimeoutMs ?? 30_000 });
     const rpc: Rpc = { value: (fn, args) => this.rpcValue(fn, args), rows: (fn, args) => this.rpcRows(fn, args) };
     this.ctx = { rpc };
     this.leadership = new LeaseLeadership(rpc, opts.leaseTtlMs ?? LEASE_TTL_MS, opts.log);
@@ -180,13 +188,17 @@ export class SupabaseStore implements Store {
     }
   }
 
+  /** POST /rest/v1/rpc/<fn>; retried after an ambiguous failure only when the call is idempotent. */
+  private callRpc(fn: RpcName, args: RpcArgs): Promise<unknown> {
+    return this.request(`rpc/${fn}`, !NOT_IDEMPOTENT.has(fn), () => this.client.rpc(fn, args).retry(false));
+  }
+
   private async rpcValue<T>(fn: RpcName, args: RpcArgs = {}): Promise<T> {
-    const data = await this.request(`rpc/${fn}`, !NOT_IDEMPOTENT.has(fn), () => this.client.rpc(fn, args).retry(false));
-    return (data ?? undefined) as T;
+    return ((await this.callRpc(fn, args)) ?? undefined) as T;
   }
 
   private async rpcRows<R = Row>(fn: RpcName, args: RpcArgs = {}): Promise<R[]> {
-    const data = await this.request(`rpc/${fn}`, !NOT_IDEMPOTENT.has(fn), () => this.client.rpc(fn, args).retry(false));
+    const data = await this.callRpc(fn, args);
     if (data === null || data === undefined) return [];
     return (Array.isArray(data) ? data : [data]) as R[];
   }
@@ -301,8 +313,7 @@ export class SupabaseStore implements Store {
   // --- predictions -----------------------------------------------------------------------------
 
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number> {
-    const unique = dedupeBy(rows, (p) => `${p.symbol}|${p.timeframe}|${p.candleTime}|${p.modelVersion}`);
-    return this.chunked(unique, (c) => predictions.insertPredictions(this.ctx, c));
+    return this.chunked(dedupeBy(rows, predictions.predictionKey), (c) => predictions.insertPredictions(this.ctx, c));
   }
 
   resolvePredictions(outcomes: readonly OutcomeRecord[]): Promise<number> {

@@ -2,13 +2,14 @@
  * Model artifacts in Supabase Storage: a real (tiny) model trained with Supabase configured lands in
  * the fake Storage (the requests storage-js sends, tests/helpers/fake-storage.ts) and loads back
  * identically; the bucket is created private when missing; uploads and downloads retry; a corrupt
- * or missing object is refused. Without Supabase the table keeps them (TableArtifactStore).
+ * or missing object is refused. Without Supabase the table keeps them (the Store's own
+ * putArtifacts/getArtifacts).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
 import { syntheticSeries } from '../../src/ingest/synthetic.ts';
-import { MODELS_BUCKET, SupabaseStorageArtifactStore, TableArtifactStore } from '../../src/model/artifact-store.ts';
+import { MODELS_BUCKET, SupabaseStorageArtifactStore } from '../../src/model/artifact-store.ts';
 import { initBackend } from '../../src/model/backend.ts';
 import { weightsSha256 } from '../../src/model/lstm.ts';
 import { loadModelVersion } from '../../src/model/registry.ts';
@@ -147,14 +148,13 @@ describe('SupabaseStorageArtifactStore against the fake Storage', () => {
   });
 });
 
-it('without Supabase the table keeps the artifacts (TableArtifactStore over the Store)', async () => {
+it("without Supabase the table keeps the artifacts (the Store's own putArtifacts/getArtifacts)", async () => {
   const store = await memoryStore();
   try {
     await store.createModel({ version: 'v-table' });
-    const table = new TableArtifactStore(store);
     const rows = [blob('v-table', 'weights.bin', new Uint8Array([9, 8, 7]))];
-    await table.put(rows);
-    expect(await table.get('v-table')).toEqual(rows.map((r) => ({ ...r, bytes: new Uint8Array(r.bytes) })));
+    await store.putArtifacts(rows);
+    expect(await store.getArtifacts('v-table')).toEqual(rows.map((r) => ({ ...r, bytes: new Uint8Array(r.bytes) })));
   } finally {
     await store.close();
   }

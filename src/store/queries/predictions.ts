@@ -72,10 +72,13 @@ export const toRecord = (r: PredictionRow): PredictionRecord => ({
   outcomeTime: toMsOrNull(r.outcome_timestamp),
 });
 
+/** A prediction's natural key (symbol, timeframe, candle, model version): one row each. */
+export const predictionKey = (p: PredictionRecord): string => `${p.symbol}|${p.timeframe}|${p.candleTime}|${p.modelVersion}`;
+
 /** Inserts the batch in one statement; rows already stored (by id or natural key) are skipped. */
 export async function insertPredictions({ rpc }: RpcCtx, rows: readonly PredictionRecord[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const unique = dedupeBy(rows, (p) => `${p.symbol}|${p.timeframe}|${p.candleTime}|${p.modelVersion}`);
+  const unique = dedupeBy(rows, predictionKey);
   const payload = unique.map((p) => ({
     id: p.id,
     model_version: p.modelVersion,
