@@ -1,13 +1,14 @@
 /**
  * `signalbase doctor`: one line per check, exit 0 only if every check passes. Checks run in
  * registration order and share one DoctorRun (the store check leaves its SQL connection there for
- * the schema check). Components that arrive later (tfjs backend, feed) add theirs with
- * registerDoctorCheck from a module this file imports.
+ * the schema check). The tfjs and feed checks import their modules only when they run; other
+ * components may add checks with registerDoctorCheck.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { redactUrl, type Config } from '../config.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { MODELS_BUCKET } from '../model/artifact-store.ts';
 import { openSqlClient } from '../store/index.ts';
 import { checkServerVersion, migrationStatus } from '../store/migrate.ts';
 import type { SqlClient } from '../store/sql-client.ts';
@@ -81,7 +82,7 @@ async function checkSupabaseStore(run: DoctorRun): Promise<{ ok: boolean; detail
   try {
     const version = await rest.serverVersion();
     run.rest = rest;
-    return { ok: true, detail: `supabase REST ${rest.info.location} reachable, PostgreSQL ${version} (leadership by lease row; artifacts in Storage bucket ml-models)` };
+    return { ok: true, detail: `supabase REST ${rest.info.location} reachable, PostgreSQL ${version} (leadership by lease row; artifacts in Storage bucket ${MODELS_BUCKET})` };
   } catch (err) {
     await rest.close();
     return { ok: false, detail: describeError(err) };
