@@ -188,26 +188,6 @@ export function bonferroni(alpha: number, tests: number): number {
 }
 
 /**
- * Lag-1 autocorrelation of a series (the usual estimator: lag-1 autocovariance / variance, both
- * around the series mean). NaN for fewer than 3 values or a constant series.
- */
-export function lag1Autocorrelation(xs: ArrayLike<number>, from = 0, to = xs.length): { num: number; den: number } {
-  const n = to - from;
-  if (n < 3) return { num: 0, den: 0 };
-  let mean = 0;
-  for (let i = from; i < to; i++) mean += xs[i]!;
-  mean /= n;
-  let num = 0;
-  let den = 0;
-  for (let i = from; i < to; i++) {
-    const d = xs[i]! - mean;
-    den += d * d;
-    if (i > from) num += d * (xs[i - 1]! - mean);
-  }
-  return { num, den };
-}
-
-/**
  * Effective sample size of n positively autocorrelated draws under an AR(1) model with lag-1
  * autocorrelation r: n·(1 − r)/(1 + r) (the variance-inflation factor of the mean; e.g. Bayley &
  * Hammersley 1946, von Storch & Zwiers "Statistical Analysis in Climate Research" §17.1).
