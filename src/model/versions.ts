@@ -28,5 +28,3 @@ export function modelVersion(runId: string, at: Date = new Date()): string {
     pad(at.getUTCSeconds());
   return `v${stamp}-${runIdTag(runId)}`;
 }
-
-export const VERSION_PATTERN = /^v\d{14}-[0-9a-f]{6}$/;
