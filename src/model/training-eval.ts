@@ -16,8 +16,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { Direction, ModelMetrics } from '../store/types.ts';
-import type { BackendPreference } from './backend.ts';
-import { loadModelVersion, pipelineFromMetadata, readModelVersion } from './registry.ts';
+import { pipelineFromMetadata, readModelVersion } from './registry.ts';
 import type { TrainingRun } from './trainer.ts';
 import type { WindowPredictor } from './batcher.ts';
 import { CLASSES, NUM_CLASSES, argmaxAt, classOf } from './classes.ts';
@@ -134,7 +133,7 @@ export interface ScorableModel extends ScoredModel {
   dispose(): void;
 }
 
-/** Loads a stored model version for scoring (default: on this thread, registry.ts loadModelVersion). */
+/** Loads a stored model version for scoring (the job's: workerModelLoader, into the training worker). */
 export type ModelLoader = (store: Store, version: string) => Promise<ScorableModel>;
 
 /**
@@ -165,14 +164,13 @@ export async function scoreActiveModel(
   store: Store,
   set: TrainingSet,
   samples: Int32Array,
-  opts: PredictOptions & { backend?: BackendPreference; log?: Logger; load?: ModelLoader } = {},
+  opts: PredictOptions & { log?: Logger; load: ModelLoader },
 ): Promise<ActiveComparison | null> {
   const rec = await store.activeModel();
   if (!rec) return null;
-  const load: ModelLoader = opts.load ?? ((s, version) => loadModelVersion(s, version, { backend: opts.backend }));
   let loaded: ScorableModel;
   try {
-    loaded = await load(store, rec.version);
+    loaded = await opts.load(store, rec.version);
   } catch (err) {
     if (err instanceof TrainingCancelledError || err instanceof TrainingError) throw err;
     opts.log?.warn({ err, active: rec.version }, `the active model ${rec.version} cannot be loaded to compare with; the gate compares with always-HOLD only`);
