@@ -9,8 +9,8 @@
  *                                WARMUP_TICKS; an active model serves every signal, the outbox writes
  *                                everything to the embedded store meanwhile.
  *   tick_p99_ms_during_training  the same, over the ticks that arrive while runTrainingJob (the
- *                                daemon's training path: dataset on this thread, fit in the worker,
- *                                evaluation and importance on this thread) runs on the daemon's
+ *                                daemon's training path: dataset on this thread; fit, evaluation
+ *                                and importance in the training worker) runs on the daemon's
  *                                store. Trainings follow one another until TRAINING_TICKS ticks
  *                                were measured.
  *   replay_candles_per_s         `run --once` over the four bundled 5m files at speed 0 with the
