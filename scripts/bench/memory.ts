@@ -14,12 +14,13 @@
  * Standalone: `node --expose-gc --import tsx scripts/bench/memory.ts` prints the JSON object.
  */
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_STREAM_OPTIONS } from '../../src/serve/stream-hub.ts';
 import { benchDataDir, gc, metricSum, note, round, startBenchDaemon, syntheticFeed, until } from './daemon-helpers.ts';
 
 const SMALL = 50;
 const MORE = 500;
-/** The stream ring's size (serve/stream-hub.ts DEFAULT_STREAM_OPTIONS.ringSize). */
-const RING = 10_000;
+/** The stream ring's size: the bench daemons run with the default. */
+const RING = DEFAULT_STREAM_OPTIONS.ringSize;
 /** Barrier horizon (candles) plus margin: the tracker's open signals per symbol have reached their bound. */
 const MIN_TICKS = 40;
 
