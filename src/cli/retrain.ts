@@ -11,6 +11,7 @@
  * the database, so the request goes straight into the table.
  */
 import { StoreError } from '../errors.ts';
+import { retrainJson } from '../serve/dashboard-json.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { RetrainRequest } from '../store/types.ts';
 import { parseFlags, writeJson, type Command, type CommandContext } from './command.ts';
@@ -18,22 +19,8 @@ import { parseFlags, writeJson, type Command, type CommandContext } from './comm
 const WAIT_POLL_MS = 1_000;
 const ENDED = new Set(['DONE', 'FAILED', 'SKIPPED']);
 
-function toJson(r: RetrainRequest) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    request_id: r.id,
-    source: r.source,
-    force: r.force,
-    reason: r.reason,
-    status: r.status,
-    model_version: r.modelVersion,
-    error: r.error,
-    claimed_by: r.claimedBy,
-    created_at: iso(r.createdAt),
-    started_at: iso(r.startedAt),
-    finished_at: iso(r.finishedAt),
-  };
-}
+/** The request as the dashboard's GET /v1/retrain/:id shows it, plus which instance claimed it. */
+const toJson = (r: RetrainRequest) => ({ ...retrainJson(r), claimed_by: r.claimedBy });
 
 async function openOrExplain(ctx: CommandContext, body: { force: boolean; reason: string | null }): Promise<Store> {
   try {
