@@ -30,7 +30,7 @@ function positiveInt(flag: string, v: string | undefined, max: number): number |
 }
 
 /** The key list as printed by --json: never the key, never its hash. */
-export function keyRow(k: ApiKeyInfo) {
+function keyRow(k: ApiKeyInfo) {
   return {
     id: k.id,
     name: k.name,
@@ -64,7 +64,7 @@ function renderList(keys: ApiKeyInfo[], now: number): string {
 }
 
 /** openStore, with the embedded lock turned into what to do about it. */
-export async function openStoreForCli(config: Config, log: Logger): Promise<Store> {
+async function openStoreForCli(config: Config, log: Logger): Promise<Store> {
   try {
     return await openStore(config, log);
   } catch (err) {
