@@ -22,7 +22,7 @@ import type { Store } from '../store/store.ts';
 import { driftJson, candleJson, modelJson, retrainJson, signalJson } from './dashboard-json.ts';
 import { ApiError } from './errors.ts';
 import { newestSignals } from './recent-signals.ts';
-import { paramAfter, resolveSymbol, type Route } from './routes.ts';
+import { exact, paramAfter, resolveSymbol, type Route } from './routes.ts';
 import type { ApiDeps } from './types.ts';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -57,7 +57,6 @@ export const LIMITS = {
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const exact = (p: string) => (path: string) => (path === p ? [] : null);
 
 /** `?limit=`: absent → the default; not a positive integer → 400; above the cap → the cap. */
 export function parseLimit(url: URL, l: { default: number; max: number }): number {

@@ -28,7 +28,7 @@ export interface Route {
   handle(input: RouteInput): Promise<Reply>;
 }
 
-const exact = (p: string) => (path: string) => (path === p ? [] : null);
+export const exact = (p: string) => (path: string): string[] | null => (path === p ? [] : null);
 const ALL_TYPES = 'any' as const;
 
 /** Matches <prefix><rest> with a non-empty rest, e.g. /v1/indicators/LTC%2FBTC (an unencoded slash in rest is kept). */
