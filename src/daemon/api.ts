@@ -30,7 +30,6 @@ import type { BarrierParams } from '../signals/barrier.ts';
 import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities } from '../signals/policy.ts';
 import { toSignal, type Signal } from '../signals/signal.ts';
 import type { OutboxWriter } from '../store/outbox/index.ts';
-import type { Store } from '../store/store.ts';
 import type { PredictionRecord } from '../store/types.ts';
 import type { ServingModel } from './models.ts';
 
@@ -46,7 +45,6 @@ export interface PipelineView {
 export interface PipelineApiDeps {
   view: PipelineView;
   writer: () => OutboxWriter | null;
-  store: Pick<Store, 'enqueueRetrain' | 'dashboard'>;
   barrier: BarrierParams;
   clock: Clock;
   windowSize: number;
@@ -82,11 +80,6 @@ export class PipelineApi {
     return toSignal(record);
   }
 
-  async retrain(force: boolean, reason: string | null): Promise<{ request_id: string }> {
-    const r = await this.d.store.enqueueRetrain({ source: 'api', force, reason });
-    return { request_id: r.id };
-  }
-
   indicators(symbol: string): Record<string, unknown> | null {
     const state = this.d.view.series(symbol);
     const bar = state?.lastCandle;
@@ -105,10 +98,6 @@ export class PipelineApi {
       summary: state.summary(),
       model_version: this.d.view.model()?.version ?? RULES_MODEL_VERSION,
     };
-  }
-
-  dashboard(): Promise<Record<string, unknown>> {
-    return this.d.store.dashboard();
   }
 
   private stateFrom(symbol: string, timeframe: Timeframe, given: ApiCandle[]): SymbolFeatureState {

@@ -11,7 +11,7 @@ import type { Clock } from '../ingest/clock.ts';
 import type { CandleSource, SeriesInfo } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
-import { createApiServer, type ApiServer } from '../serve/index.ts';
+import { createApiServer, storePorts, type ApiServer } from '../serve/index.ts';
 import type { ApiOptions } from '../serve/types.ts';
 import type { BarrierParams } from '../signals/barrier.ts';
 import type { SignalEngine } from '../signals/engine.ts';
@@ -73,19 +73,15 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
       weights: d.weights,
     },
     writer: () => (d.phase() === 'running' ? outbox : null),
-    store,
     barrier: d.barrier,
     clock: d.clock,
     windowSize: d.windowSize,
     log: d.log.child({ module: 'api' }),
   });
   return createApiServer({
-    keys: { validate: (key) => store.validateApiKey(key) },
-    signals: { readAfter: (q) => store.readPredictions(q), get: (id) => store.getPrediction(id) },
+    ...storePorts(store),
     predict: (symbol, candles) => api.predict(symbol, candles),
-    retrain: (force, reason) => api.retrain(force, reason),
     indicators: (symbol) => api.indicators(symbol),
-    dashboard: () => api.dashboard(),
     driftCheck: d.driftCheck,
     readiness: () =>
       checkReadiness({

@@ -1,5 +1,6 @@
 /**
- * The Store port seen through the API's narrow interfaces, for the daemon's wiring:
+ * The Store port seen through the API's narrow interfaces (keys, stored signals, the retrain queue,
+ * the dashboard row); src/daemon/server.ts wires the daemon with it:
  *   createApiServer({ ...storePorts(store), predict, indicators, ... })
  */
 import type { Store } from '../store/store.ts';
