@@ -16,15 +16,11 @@ import { runTrainingJob, type TrainingJobOptions, type TrainingJobResult } from 
 import { buildTrainingSet } from '../../src/model/training-set.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import { memoryStore, silentLogger, testConfig } from '../helpers/pg.ts';
+import { SMALL_TRAINING } from './synthetic.ts';
 
 const config = testConfig({ TFJS_BACKEND: 'wasm' });
 const log = silentLogger();
-const SMALL: TrainingJobOptions = {
-  timesteps: 8,
-  hyper: { units: 4, maxEpochs: 2, batchSize: 64 },
-  split: { minSamples: { train: 100, val: 30, test: 30 } },
-  importanceSamples: 100,
-};
+const SMALL = SMALL_TRAINING;
 /** Trains on HOLD labels only (zero weight on BUY and SELL): a model that never trades. */
 const HOLD_ONLY: TrainingJobOptions = { ...SMALL, classWeights: [0, 0, 1], hyper: { units: 4, maxEpochs: 3, batchSize: 64, learningRate: 0.05 } };
 const candles = syntheticSeries({ seed: 5, symbols: 2, timeframe: '5m', vol: 0.003, candles: 700, start: Date.UTC(2024, 0, 1) });

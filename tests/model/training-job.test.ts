@@ -17,15 +17,11 @@ import { buildTrainingSet, type SeriesCandles } from '../../src/model/training-s
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { ModelStatus } from '../../src/store/types.ts';
 import { memoryStore, silentLogger, testConfig } from '../helpers/pg.ts';
+import { SMALL_TRAINING } from './synthetic.ts';
 
 const config = testConfig({ TFJS_BACKEND: 'wasm' });
 const log = silentLogger();
-const SMALL: TrainingJobOptions = {
-  timesteps: 8,
-  hyper: { units: 4, maxEpochs: 2, batchSize: 64 },
-  split: { minSamples: { train: 100, val: 30, test: 30 } },
-  importanceSamples: 100,
-};
+const SMALL = SMALL_TRAINING;
 const candles = syntheticSeries({ seed: 3, symbols: 2, timeframe: '5m', vol: 0.003, candles: 700, start: Date.UTC(2024, 0, 1) });
 const asSeries = (cs: typeof candles): SeriesCandles[] => cs.map((c) => ({ symbol: c[0]!.symbol, timeframe: '5m', candles: c }));
 let store: SqlStore;
