@@ -13,6 +13,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { SignalbaseError } from '../errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
+import { FailureThrottle } from './failure-throttle.ts';
+import { StoreRateLimiter } from './key-usage.ts';
 import { discardRemainder } from './body.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 import { ApiError, toApiError } from './errors.ts';
@@ -30,7 +32,10 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   keyCacheInvalidTtlMs: 5_000,
   keyCacheMaxEntries: 10_000,
   rateLimitMaxKeys: 10_000,
-  predictBodyLimitBytes: 1024 * 1024,
+  keyPattern: null,
+  keyFailures: { maxFailures: 20, windowMs: 60_000, blockMs: 60_000, maxAddresses: 10_000 },
+  // Warm-up plus one model window of candles is a few KiB; this leaves room for verbose JSON.
+  predictBodyLimitBytes: 256 * 1024,
   retrainBodyLimitBytes: 64 * 1024,
   discardLimitBytes: 16 * 1024 * 1024,
   shutdownDeadlineMs: 5_000,
@@ -69,7 +74,15 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     invalidTtlMs: opts.keyCacheInvalidTtlMs,
     maxEntries: opts.keyCacheMaxEntries,
   });
-  const auth = new Authenticator(keys, new HourlyRateLimiter({ clock, maxKeys: opts.rateLimitMaxKeys }));
+  const memoryLimiter = new HourlyRateLimiter({ clock, maxKeys: opts.rateLimitMaxKeys });
+  const limiter = deps.keyUsage
+    ? new StoreRateLimiter({ usage: deps.keyUsage, fallback: memoryLimiter, clock, maxKeys: opts.rateLimitMaxKeys, log })
+    : memoryLimiter;
+  const auth = new Authenticator(keys, limiter, {
+    keyPattern: opts.keyPattern,
+    throttle: new FailureThrottle(opts.keyFailures, clock),
+    onFailure: (reason) => metrics.keyFailures.inc({ reason }),
+  });
   const hub = new StreamHub({
     history: deps.signals,
     registry: deps.registry,
@@ -121,8 +134,8 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${m.pattern} accepts ${m.allowed.join(', ')}`, { headers: { Allow: m.allowed.join(', ') } });
     }
     setRoute(m.route.pattern);
-    if (m.route.auth !== null) await auth.authenticate(extractKey(req, null), m.route.auth);
-    return m.route.handle({ req, params: m.params });
+    const principal = m.route.auth !== null ? await auth.authenticate(extractKey(req, null), m.route.auth, req.socket.remoteAddress ?? null) : null;
+    return m.route.handle({ req, params: m.params, principal });
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -170,7 +183,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         throw new ApiError(503, stopping ? 'SHUTTING_DOWN' : 'TOO_MANY_CLIENTS', stopping ? 'the server is shutting down' : 'too many stream clients; try again later');
       }
       const key = extractKey(req, url);
-      const principal = await auth.authenticate(key, 'any');
+      const principal = await auth.authenticate(key, 'any', req.socket.remoteAddress ?? null);
       if (socket.destroyed) return;
       if (stopping) throw new ApiError(503, 'SHUTTING_DOWN', 'the server is shutting down');
       wss.handleUpgrade(req, socket, head, (ws) => {

@@ -9,6 +9,8 @@ import type { Logger } from '../log.ts';
 import type { Signal } from '../signals/signal.ts';
 import type { ApiKeyValidation, PredictionQuery, PredictionRecord } from '../store/types.ts';
 import type { DashboardViews } from './dashboard-routes.ts';
+import type { FailureThrottleOptions } from './failure-throttle.ts';
+import type { KeyUsage } from './key-usage.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -28,6 +30,14 @@ export interface SignalHistory {
   get(id: string): Promise<PredictionRecord | null>;
 }
 
+/** Who asked for a prediction: recorded on the API row (DESIGN.md "Access and integrity"). */
+export interface PredictCaller {
+  /** The key that made the call (null: no key id, e.g. an in-memory validator). */
+  keyId: string | null;
+  /** The user the key's holder (e.g. the ml-predict Edge Function) says it calls for: a uuid, or null. */
+  requestedBy: string | null;
+}
+
 /** One candle in a POST /v1/predict body, normalised; the daemon validates it against the symbol. */
 export type ApiCandle = Omit<Candle, 'symbol' | 'timeframe'>;
 
@@ -38,12 +48,14 @@ export interface Readiness {
 
 export interface ApiDeps {
   keys: KeyValidator;
+  /** Hourly limits counted in the store (serve/key-usage.ts); absent: counted in this process. */
+  keyUsage?: KeyUsage;
   signals: SignalHistory;
   /**
    * A signal for `symbol` now, or computed over the given candles. May throw (see serve/errors.ts):
    * code UNKNOWN_SYMBOL → 404, NOT_READY → 503, INVALID_CANDLES / INVALID_INPUT → 400.
    */
-  predict(symbol: string, candles?: ApiCandle[]): Promise<Signal>;
+  predict(symbol: string, candles: ApiCandle[] | undefined, caller: PredictCaller): Promise<Signal>;
   /** Files a retrain request (source 'api'). */
   retrain(force: boolean, reason: string | null): Promise<{ request_id: string }>;
   /** Latest raw indicators, weights, consensus score and technical summary; null when unknown. */
@@ -73,6 +85,10 @@ export interface ApiOptions {
   keyCacheMaxEntries: number;
   /** Keys tracked by the hourly rate limiter; the least recently used is evicted beyond this. */
   rateLimitMaxKeys: number;
+  /** Keys that do not match are refused before the store; null lets the validator decide. */
+  keyPattern: RegExp | null;
+  /** Repeated key failures from one address → 429 TOO_MANY_FAILURES. */
+  keyFailures: FailureThrottleOptions;
   predictBodyLimitBytes: number;
   retrainBodyLimitBytes: number;
   /** After a 413, the rest of the body is read and discarded up to this many bytes, then the socket is cut. */
