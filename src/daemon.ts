@@ -37,6 +37,7 @@ import { SignalEngine } from './signals/engine.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
+import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
@@ -209,6 +210,7 @@ export class Daemon {
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
     this.schemaCurrent = true;
     await ensureLocalStreamKey(store, config, root); // zero-config `signalbase watch` (embedded store only)
+    await syncAccessSettings(store, config, log); // SELF_SERVICE_MAX_RATE_LIMIT, enforced in SQL
 
     const outbox = (this.outbox = new Outbox({ store, dataDir: config.dataDir, log: root }));
     outbox.start();
@@ -294,7 +296,7 @@ export class Daemon {
       clock: this.clock,
       log: root,
       driftCheck: () => drift.check(),
-      options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
+      options: accessOptions(config, { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api }),
       leadership: () => this.leadership,
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');

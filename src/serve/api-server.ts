@@ -39,6 +39,8 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   retrainBodyLimitBytes: 64 * 1024,
   discardLimitBytes: 16 * 1024 * 1024,
   shutdownDeadlineMs: 5_000,
+  headersTimeoutMs: 15_000,
+  streamAllowedOrigins: null,
   stream: {},
 };
 
@@ -96,7 +98,14 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     ...(deps.dashboardViews ? dashboardRoutes(deps, deps.dashboardViews, { subscribers: () => hub.clientCount }) : []),
   ];
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: hub.options.maxMessageBytes });
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 });
+  // headersTimeout covers upgrades too: a socket that never finishes its request (or its websocket
+  // handshake request) gets 408 and is closed; the check runs every second, not node's default 30 s.
+  const server = createServer({
+    requestTimeout: Math.max(30_000, opts.headersTimeoutMs + 1_000),
+    headersTimeout: opts.headersTimeoutMs,
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, opts.headersTimeoutMs),
+  });
   const upgrading = new Set<Duplex>();
   let stopping = false;
   let stopped: Promise<void> | undefined;
@@ -182,12 +191,21 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       if (!hub.accepting) {
         throw new ApiError(503, stopping ? 'SHUTTING_DOWN' : 'TOO_MANY_CLIENTS', stopping ? 'the server is shutting down' : 'too many stream clients; try again later');
       }
+      const origin = req.headers.origin;
+      if (opts.streamAllowedOrigins !== null && origin !== undefined && !opts.streamAllowedOrigins.includes(origin)) {
+        throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'this Origin may not open the stream (STREAM_ALLOWED_ORIGINS)');
+      }
       const key = extractKey(req, url);
       const principal = await auth.authenticate(key, 'any', req.socket.remoteAddress ?? null);
+      if (!hub.acceptingKey(principal.keyId)) {
+        throw new ApiError(429, 'TOO_MANY_SOCKETS', `this key already holds ${hub.options.maxSocketsPerKey} stream sockets; close one first`, {
+          headers: { 'Retry-After': '5' },
+        });
+      }
       if (socket.destroyed) return;
       if (stopping) throw new ApiError(503, 'SHUTTING_DOWN', 'the server is shutting down');
       wss.handleUpgrade(req, socket, head, (ws) => {
-        hub.attach(ws, { keyName: principal.keyName, ...(key ? { revalidate: () => auth.isStillValid(key) } : {}) });
+        hub.attach(ws, { keyName: principal.keyName, keyId: principal.keyId, ...(key ? { revalidate: () => auth.isStillValid(key) } : {}) });
       });
     } catch (err) {
       const e = toApiError(err);
@@ -204,7 +222,9 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
   server.on('clientError', (err, socket) => {
     log.debug({ err }, 'malformed HTTP request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const timedOut = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const line = timedOut ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${line}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

@@ -95,6 +95,10 @@ export interface ApiOptions {
   discardLimitBytes: number;
   /** stop(): how long clients and connections get to close before they are cut. */
   shutdownDeadlineMs: number;
+  /** A request (websocket upgrades included) whose headers are not complete by then gets 408 and is closed. */
+  headersTimeoutMs: number;
+  /** Browsers' Origin values allowed to open the stream; null: any (non-browser clients send none and are always allowed). */
+  streamAllowedOrigins: readonly string[] | null;
   stream: Partial<StreamOptions>;
 }
 
@@ -110,6 +114,10 @@ export interface StreamOptions {
   /** Rows per store read during catch-up. */
   catchUpPageSize: number;
   maxClients: number;
+  /** Sockets one key may hold (STREAM_MAX_SOCKETS_PER_KEY); beyond, the upgrade gets 429. */
+  maxSocketsPerKey: number;
+  /** Symbols this instance does not track that one socket may subscribe to (e.g. another shard's); beyond, an error frame. */
+  maxUnknownSymbols: number;
   /** Largest client → server message; larger ones close the socket with 1009. */
   maxMessageBytes: number;
   /** Client → server messages allowed per second before they are refused with an error. */
