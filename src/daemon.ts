@@ -35,6 +35,7 @@ import type { ApiServer } from './serve/index.ts';
 import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
 import { openStore, type Store } from './store/index.ts';
+import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
 import { accessOptions, syncAccessSettings } from './daemon/access.ts';
@@ -207,6 +208,7 @@ export class Daemon {
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
+    makePrivate(config.dataDir); // journal, artifacts, keys: the operator's alone (any store)
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
     this.schemaCurrent = true;
     await ensureLocalStreamKey(store, config, root); // zero-config `signalbase watch` (embedded store only)
@@ -463,6 +465,7 @@ export class Daemon {
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
     await step('the store', () => this.storeRef?.close());
+    await step('the data directory', () => void makePrivate(this.config.dataDir));
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }
