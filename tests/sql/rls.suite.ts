@@ -53,6 +53,7 @@ const TABLES = [
   'ml_model_artifacts',
   'ml_settings',
   'ml_api_key_usage',
+  'ml_function_usage',
 ] as const;
 const VIEWS = ['ml_active_model', 'ml_recent_training_runs', 'ml_open_signals'] as const;
 
@@ -72,6 +73,7 @@ const READS: Record<(typeof TABLES)[number] | (typeof VIEWS)[number], [anon: num
   ml_model_artifacts: ['denied', 'denied'],
   ml_settings: ['denied', 'denied'],
   ml_api_key_usage: ['denied', 'denied'],
+  ml_function_usage: ['denied', 'denied'],
   ml_active_model: [1, 1],
   ml_recent_training_runs: ['denied', 2],
   ml_open_signals: ['denied', 1],
