@@ -176,6 +176,17 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
       expect(await as(t.db, 'authenticated', u1, file)).toEqual({ ok: false, sqlState: '42501' });
     });
 
+    it('authenticated reads its own retrain requests and API predictions, and every SIGNAL', async () => {
+      const setup = `INSERT INTO ${s}.ml_retrain_requests (reason, requested_by) VALUES ('mine', '${u1}'), ('theirs', '${u2}');
+        INSERT INTO ${s}.ml_predictions (model_version, symbol, timeframe, candle_time, prediction_type, technical_indicators, predicted_direction, confidence_score, entry_price, requested_by)
+          VALUES ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u1}'), ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u2}');`;
+      const requests = await as(t.db, 'authenticated', u1, `SELECT reason, status FROM ${s}.ml_retrain_requests`, [], setup);
+      expect(requests).toMatchObject({ ok: true, rows: [{ reason: 'mine', status: 'PENDING' }] });
+      const preds = await as(t.db, 'authenticated', u1, `SELECT prediction_type, requested_by FROM ${s}.ml_predictions ORDER BY prediction_type`, [], setup);
+      // The fixture's 2 SIGNAL rows, and only u1's API row (the API row shares a SIGNAL's candle key: no conflict).
+      expect(preds).toMatchObject({ ok: true, rowCount: 3, rows: [{ prediction_type: 'API', requested_by: u1 }, { prediction_type: 'SIGNAL' }, { prediction_type: 'SIGNAL' }] });
+    });
+
     describe('API keys', () => {
       it('nobody but service_role reads key hashes', async () => {
         const hash = `SELECT key_hash FROM ${s}.ml_api_keys`;
