@@ -21,7 +21,7 @@ import { ApiError, toApiError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import { serveMetrics } from './metrics.ts';
 import { HourlyRateLimiter } from './rate-limiter.ts';
-import { rejectUpgrade, sendError, sendJson } from './respond.ts';
+import { SECURITY_HEADERS, rejectUpgrade, sendError, sendJson } from './respond.ts';
 import { buildRoutes, matchRoute, type Reply } from './routes.ts';
 import { resolveStatic, sendFile } from './static.ts';
 import { StreamHub } from './stream-hub.ts';
@@ -163,7 +163,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         sendJson(res, reply.status, reply.json, reply.headers);
       } else {
         status = reply.status;
-        res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Cache-Control': 'no-store' });
+        res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.contentType, 'Cache-Control': 'no-store' });
         res.end(reply.text);
       }
     } catch (err) {
