@@ -179,9 +179,29 @@ $$;
 -- Who asked for a retrain (the Edge Function records the caller's user id).
 ALTER TABLE ml_retrain_requests ADD COLUMN IF NOT EXISTS requested_by uuid;
 
+-- An API row names the user it was made for (requested_by) as the calling key says; a user sees it
+-- only when that key may speak for the user: an operator's key (created_by null, e.g. the
+-- ml-predict Edge Function's) or the user's own. So nobody's self-service key can plant rows in
+-- another user's view. SECURITY DEFINER: the user cannot read other keys' rows itself.
+CREATE OR REPLACE FUNCTION sb_key_speaks_for(p_key_id uuid, p_user uuid)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+  SELECT EXISTS (SELECT 1 FROM ml_api_keys k WHERE k.id = p_key_id AND (k.created_by IS NULL OR k.created_by = p_user))
+$$;
+DO $$
+BEGIN
+  EXECUTE format('ALTER FUNCTION sb_key_speaks_for(uuid, uuid) SET search_path = %I, pg_temp', current_schema());
+END
+$$;
+REVOKE ALL ON FUNCTION sb_key_speaks_for(uuid, uuid) FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION sb_key_speaks_for(uuid, uuid) TO authenticated, service_role;
+
 DROP POLICY IF EXISTS "authenticated reads signals" ON ml_predictions;
 CREATE POLICY "authenticated reads signals" ON ml_predictions FOR SELECT TO authenticated
-  USING (prediction_type = 'SIGNAL' OR (requested_by IS NOT NULL AND requested_by = auth.uid()));
+  USING (prediction_type = 'SIGNAL'
+         OR (requested_by IS NOT NULL AND requested_by = auth.uid() AND sb_key_speaks_for(api_key_id, auth.uid())));
 
 GRANT SELECT (id, source, reason, force, status, model_version, error, created_at, started_at, finished_at, requested_by)
   ON TABLE ml_retrain_requests TO authenticated;

@@ -178,8 +178,11 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
 
     it('authenticated reads its own retrain requests and API predictions, and every SIGNAL', async () => {
       const setup = `INSERT INTO ${s}.ml_retrain_requests (reason, requested_by) VALUES ('mine', '${u1}'), ('theirs', '${u2}');
-        INSERT INTO ${s}.ml_predictions (model_version, symbol, timeframe, candle_time, prediction_type, technical_indicators, predicted_direction, confidence_score, entry_price, requested_by)
-          VALUES ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u1}'), ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u2}');`;
+        INSERT INTO ${s}.ml_predictions (model_version, symbol, timeframe, candle_time, prediction_type, technical_indicators, predicted_direction, confidence_score, entry_price, requested_by, api_key_id)
+          VALUES ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u1}', '${keys.k0.id}'),
+                 ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u2}', '${keys.k0.id}'),
+                 -- u2's own key naming u1: planted, not shown to u1.
+                 ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'SELL', 0.5, 1, '${u1}', '${keys.k2.id}');`;
       const requests = await as(t.db, 'authenticated', u1, `SELECT reason, status FROM ${s}.ml_retrain_requests`, [], setup);
       expect(requests).toMatchObject({ ok: true, rows: [{ reason: 'mine', status: 'PENDING' }] });
       const preds = await as(t.db, 'authenticated', u1, `SELECT prediction_type, requested_by FROM ${s}.ml_predictions ORDER BY prediction_type`, [], setup);
