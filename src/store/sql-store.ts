@@ -4,7 +4,9 @@
  * and non-trivial reads call the SQL functions of sql/20261122001000_store_rpc.sql (through
  * SqlRpc), the same ones the Supabase REST store calls; trivial reads are plain SELECTs.
  */
-import type { Candle } from '../ingest/candle.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { IndicatorWeight } from '../domain/indicators.ts';
+import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import type { Leadership } from './leadership.ts';
 import * as apiKeys from './queries/api-keys.ts';
 import * as candles from './queries/candles.ts';
@@ -27,15 +29,12 @@ import type {
   CreatedApiKey,
   DriftRecord,
   GenerationLogRecord,
-  IndicatorWeight,
   ModelPatch,
   ModelRecord,
   NewApiKey,
   NewModel,
-  OutcomeRecord,
   PerformanceRecord,
   PredictionQuery,
-  PredictionRecord,
   RetrainRequest,
   RetrainSource,
   TrainingSampleRecord,

@@ -5,8 +5,10 @@
  * Every multi-row write is one round trip and idempotent on its natural key, so a write replayed
  * by the outbox after a crash never duplicates a row.
  */
-import type { Candle } from '../ingest/candle.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { IndicatorWeight } from '../domain/indicators.ts';
+import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type {
   ApiKeyInfo,
   ApiKeyValidation,
@@ -15,15 +17,12 @@ import type {
   CreatedApiKey,
   DriftRecord,
   GenerationLogRecord,
-  IndicatorWeight,
   ModelPatch,
   ModelRecord,
   NewApiKey,
   NewModel,
-  OutcomeRecord,
   PerformanceRecord,
   PredictionQuery,
-  PredictionRecord,
   RetrainRequest,
   RetrainSource,
   TrainingSampleRecord,

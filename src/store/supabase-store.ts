@@ -24,8 +24,10 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { WebSocketLikeConstructor } from '@supabase/realtime-js';
 import WebSocket from 'ws';
+import type { Candle } from '../domain/candle.ts';
+import type { IndicatorWeight } from '../domain/indicators.ts';
+import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import { StoreError } from '../errors.ts';
-import type { Candle } from '../ingest/candle.ts';
 import type { Logger } from '../log.ts';
 import type { Leadership } from './leadership.ts';
 import { assertMigratable, compareMigrations, loadMigrations, type MigrationFile } from './migrate.ts';
@@ -51,15 +53,12 @@ import type {
   CreatedApiKey,
   DriftRecord,
   GenerationLogRecord,
-  IndicatorWeight,
   ModelPatch,
   ModelRecord,
   NewApiKey,
   NewModel,
-  OutcomeRecord,
   PerformanceRecord,
   PredictionQuery,
-  PredictionRecord,
   RetrainRequest,
   RetrainSource,
   TrainingSampleRecord,
