@@ -56,6 +56,17 @@ export interface StoreInfo {
   supportsLeadership: boolean;
 }
 
+/**
+ * Where model artifacts live when not in the ml_model_artifacts table (Supabase Storage:
+ * store/supabase/storage.ts). An adapter given one answers putArtifacts/getArtifacts with it.
+ */
+export interface ArtifactStore {
+  /** Replaces the version's artifacts (a replay stores the same bytes again). */
+  put(rows: readonly ArtifactRecord[]): Promise<void>;
+  /** The version's artifacts by name; [] when it has none. */
+  get(version: string): Promise<ArtifactRecord[]>;
+}
+
 export interface Store {
   readonly info: StoreInfo;
 
