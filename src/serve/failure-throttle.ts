@@ -7,7 +7,7 @@
  * The address is the socket's peer: behind a reverse proxy every client shares the proxy's, so
  * such deployments should throttle at the proxy (README "Security").
  */
-import type { Clock } from './types.ts';
+import type { Clock } from '../domain/clock.ts';
 
 export interface FailureThrottleOptions {
   maxFailures: number;

@@ -14,7 +14,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { HourlyRateLimiter, RateDecision } from './rate-limiter.ts';
-import type { Clock } from './types.ts';
+import type { Clock } from '../domain/clock.ts';
 
 /** The store's reservation: how many of `want` requests of `limit` were granted in the hour holding atMs. */
 export interface KeyUsage {

@@ -15,10 +15,10 @@ import { ComputeGate } from '../../src/daemon/compute-gate.ts';
 import { PipelineApi } from '../../src/daemon/api.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
-import { systemClock } from '../../src/ingest/clock.ts';
+import { systemClock } from '../../src/domain/clock.ts';
 import { predictionId } from '../../src/signals/prediction-id.ts';
-import type { Signal } from '../../src/signals/signal.ts';
-import type { PredictionRecord } from '../../src/store/types.ts';
+import type { Signal } from '../../src/domain/signal.ts';
+import type { PredictionRecord } from '../../src/domain/prediction.ts';
 import { silentLogger, startServer, type Harness } from '../serve/helpers.ts';
 
 const WINDOW = 60;

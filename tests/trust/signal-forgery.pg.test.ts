@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
-import type { Signal } from '../../src/signals/signal.ts';
+import type { Signal } from '../../src/domain/signal.ts';
 import { freePort, removeDir, replayDir, spawnDaemon, tempDir } from '../helpers/daemon.ts';
 import { createTestSchema, serverPostgres, type TestSchema } from '../helpers/pg.ts';
 import { pgStore } from '../e2e/helpers.ts';
