@@ -49,3 +49,36 @@ Deno.test('a valid user token gets through (the refusals above are about the tok
   assert.equal(res.status, 200);
   await res.body?.cancel();
 });
+
+Deno.test({
+  name: 'a token signed by a key of the project\'s JWKS (ES256) is accepted; one signed by another key is not',
+  // The JWKS server is torn down at the end; its listener would trip the sanitizers.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const other = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const jwk = { ...(await crypto.subtle.exportKey('jwk', pair.publicKey)), kid: 'key-1', alg: 'ES256', use: 'sig' };
+    const stop = new AbortController();
+    const server = Deno.serve({ hostname: '127.0.0.1', port: 0, signal: stop.signal, onListen() {} }, () => Response.json({ keys: [jwk] }));
+    const es256 = async (key: CryptoKey, claims: Record<string, unknown>) => {
+      const data = `${b64({ alg: 'ES256', typ: 'JWT', kid: 'key-1' })}.${b64(claims)}`;
+      const sig = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(data)));
+      return `${data}.${btoa(String.fromCharCode(...sig)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+    };
+    try {
+      const jwksEnv = env({ SB_JWT_SECRET: undefined, SB_JWKS_URL: `http://127.0.0.1:${server.addr.port}/auth/v1/.well-known/jwks.json` });
+      const good = await indicators(request('GET', '/?symbol=LTC/BTC', { headers: bearer(await es256(pair.privateKey, userClaims())) }), jwksEnv);
+      assert.equal(good.status, 200);
+      await good.body?.cancel();
+      const bad = await errorOf(await indicators(request('GET', '/?symbol=LTC/BTC', { headers: bearer(await es256(other.privateKey, userClaims())) }), jwksEnv));
+      assert.equal(bad.status, 401);
+      // An HS256 token is refused when only the JWKS is configured (no secret to check it with).
+      const hs = await errorOf(await indicators(request('GET', '/?symbol=LTC/BTC'), jwksEnv));
+      assert.equal(hs.status, 401);
+    } finally {
+      stop.abort();
+      await server.finished;
+    }
+  },
+});
