@@ -126,3 +126,20 @@ export function forexClosedThroughout(openTime: number, tfMs: number): boolean {
   for (let t = openTime; t < openTime + tfMs; t += step) if (forexOpen(t)) return false;
   return true;
 }
+
+/** ISO 4217 currencies forex venues quote, and the precious metals they trade against them. */
+const FOREX_UNITS = new Set([
+  'USD', 'EUR', 'JPY', 'GBP', 'AUD', 'NZD', 'CAD', 'CHF', 'CNH', 'CNY', 'HKD', 'SGD', 'SEK', 'NOK', 'DKK',
+  'PLN', 'HUF', 'CZK', 'TRY', 'ZAR', 'MXN', 'THB', 'INR', 'KRW', 'TWD', 'SAR', 'ILS', 'RUB', 'BRL',
+  'XAU', 'XAG', 'XPT', 'XPD',
+]);
+
+/**
+ * Forex when both sides are fiat currencies (or a metal against one), as `EUR/USD` or `XAU/USD`;
+ * crypto otherwise (`BTC/USDT`, `LTC/BTC`, `BTC/EUR`). A feed that knows better (OANDA: every
+ * instrument keeps forex hours) passes its own kind.
+ */
+export function marketKindOf(symbol: string): MarketKind {
+  const [base, quote] = symbol.split('/');
+  return base !== undefined && quote !== undefined && FOREX_UNITS.has(base) && FOREX_UNITS.has(quote) ? 'forex' : 'crypto';
+}

@@ -25,7 +25,7 @@ import type { Candle } from './candle.ts';
 import type { Timeframe } from './timeframe.ts';
 
 export type SourceStatus = 'idle' | 'connecting' | 'streaming' | 'backfilling' | 'reconnecting' | 'ended' | 'stopped' | 'failed';
-export type SourceKind = 'replay' | 'synthetic' | 'binance';
+export type SourceKind = 'replay' | 'synthetic' | 'binance' | 'ccxt' | 'oanda';
 
 /** Candles that closed at the same instant. */
 export interface CandleBatch {
