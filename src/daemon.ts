@@ -21,13 +21,14 @@
  */
 import { hostname } from 'node:os';
 import type { Config } from './config.ts';
-import { SignalbaseError, describeError } from './errors.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import { SignalbaseError } from './domain/errors.ts';
+import type { Timeframe } from './domain/timeframe.ts';
+import { describeError } from './errors.ts';
 import { DriftMonitor } from './drift/monitor.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
-import { systemClock, type Clock } from './ingest/clock.ts';
 import { parseFeedSpec } from './ingest/feed-spec.ts';
 import type { CandleSource, SeriesInfo } from './ingest/source.ts';
-import type { Timeframe } from './ingest/timeframe.ts';
 import type { Logger } from './log.ts';
 import { initBackend } from './model/backend.ts';
 import { loadActiveModel } from './model/registry.ts';

@@ -7,8 +7,8 @@
  * With --once and a replay feed it exits 0 when the replay has ended and everything is flushed.
  * A fatal error (a bug in a tick, a failed feed) exits 1 after the same shutdown.
  */
+import { isTimeframe, TIMEFRAMES, type Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
-import { isTimeframe, TIMEFRAMES, type Timeframe } from '../ingest/timeframe.ts';
 import { Daemon } from '../daemon.ts';
 import { parseFlags, type Command } from './command.ts';
 

@@ -4,14 +4,14 @@
  * symbols. A user-given feed never imports the sample.
  */
 import type { Config } from '../config.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
 import { IndicatorSet } from '../features/indicator-set.ts';
 import { DEFAULT_WINDOW } from '../features/symbol-state.ts';
-import type { Clock } from '../ingest/clock.ts';
 import { createSource, parseFeedSpec } from '../ingest/feed-spec.ts';
 import { replayFileInfo } from '../ingest/replay-file.ts';
 import type { CandleSource } from '../ingest/source.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { prepareSample, type SamplePlan } from './sample.ts';

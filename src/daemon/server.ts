@@ -6,14 +6,14 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BarrierParams } from '../domain/barrier.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import type { Clock } from '../ingest/clock.ts';
 import type { CandleSource, SeriesInfo } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
 import { createApiServer, storePorts, type ApiServer } from '../serve/index.ts';
 import type { ApiOptions } from '../serve/types.ts';
-import type { BarrierParams } from '../signals/barrier.ts';
 import type { SignalEngine } from '../signals/engine.ts';
 import type { Outbox } from '../store/outbox/index.ts';
 import type { Store } from '../store/store.ts';

@@ -23,13 +23,13 @@
  *   (the daemon then exits non-zero; STYLE.md "crash on bugs").
  */
 import { randomUUID } from 'node:crypto';
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { Direction, PredictionRecord } from '../domain/prediction.ts';
+import { toSignal, type Signal } from '../domain/signal.ts';
 import type { CandleBatch, CandleSink } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import type { TickOutput } from '../signals/engine.ts';
-import { toSignal, type Signal } from '../signals/signal.ts';
 import type { OutboxWriter } from '../store/outbox/index.ts';
-import type { Direction, PredictionRecord } from '../store/types.ts';
 import { candlesIngested, signalsTotal, tickErrors, tickLatency, tickQueueDepth, ticksTotal } from './metrics.ts';
 
 /** Where signals and outcomes go first: the websocket hub. */

@@ -14,8 +14,8 @@
  * - session: the market session of the candle's open time (domain/market-session.ts): a forex
  *   centre, an overlap or `closed` for forex pairs, `24h` for crypto.
  */
+import type { IndicatorValues } from '../domain/indicators.ts';
 import { marketKindOf, marketSession, type MarketKind, type MarketSession } from '../domain/market-session.ts';
-import type { IndicatorValues } from './columns.ts';
 import type { Bar } from './indicators/indicator.ts';
 
 export type Trend = 'up' | 'down' | 'sideways';

@@ -9,15 +9,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Clock } from '../domain/clock.ts';
+import { TIMEFRAMES, isTimeframe, type Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { BinanceSource, type BinanceOptions } from './binance/source.ts';
-import type { Clock } from './clock.ts';
 import { ReplaySource } from './replay.ts';
 import { replayFileInfo } from './replay-file.ts';
 import type { CandleSource } from './source.ts';
 import { SYNTHETIC_DEFAULTS, SyntheticSource, type SyntheticParams } from './synthetic.ts';
-import { TIMEFRAMES, isTimeframe, type Timeframe } from './timeframe.ts';
 
 export type FeedSpec =
   | { kind: 'replay'; paths: string[]; speed: number | undefined }

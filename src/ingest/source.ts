@@ -19,10 +19,10 @@
  * finite feed has delivered everything (status `ended`) or the source was stopped; it rejects when
  * the source failed.
  */
+import type { Candle } from '../domain/candle.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { Logger } from '../log.ts';
-import { SignalbaseError } from '../errors.ts';
-import type { Candle } from './candle.ts';
-import type { Timeframe } from './timeframe.ts';
 
 export type SourceStatus = 'idle' | 'connecting' | 'streaming' | 'backfilling' | 'reconnecting' | 'ended' | 'stopped' | 'failed';
 export type SourceKind = 'replay' | 'synthetic' | 'binance' | 'ccxt' | 'oanda';

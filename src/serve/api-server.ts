@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
 import { discardRemainder } from './body.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';

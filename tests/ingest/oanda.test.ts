@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Candle } from '../../src/ingest/candle.ts';
+import type { Candle } from '../../src/domain/candle.ts';
 import { candleGaps } from '../../src/ingest/metrics.ts';
 import type { CandleBatch } from '../../src/ingest/source.ts';
 import { createOandaSource } from '../../src/ingest/oanda/source.ts';

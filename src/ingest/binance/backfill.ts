@@ -4,13 +4,13 @@
  * now) is never taken, whatever the exchange returns. A range that keeps failing is logged and
  * left as a gap; the caller continues after it.
  */
+import type { Candle } from '../../domain/candle.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
 import type { Logger } from '../../log.ts';
-import type { Candle } from '../candle.ts';
-import type { Clock } from '../clock.ts';
 import { backfillFailures, candleGaps } from '../metrics.ts';
 import type { RejectionReporter } from '../rejections.ts';
 import type { SeriesTracker } from '../series.ts';
-import { timeframeMs, type Timeframe } from '../timeframe.ts';
 import type { BackoffOptions } from '../timing.ts';
 import { parseRestRow } from './frames.ts';
 import type { KlineValidator } from './kline-candle.ts';

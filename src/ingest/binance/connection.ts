@@ -5,7 +5,7 @@
  * caller's job (binance/source.ts): a connection is used once.
  */
 import WebSocket from 'ws';
-import { SignalbaseError } from '../../errors.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
 import type { Logger } from '../../log.ts';
 import { parseMethodResponse } from './frames.ts';
 

@@ -11,16 +11,16 @@
  * (feed_frames_dropped_total): the missing candle shows up as a gap at the next candle of its
  * series and is backfilled then, so the policy at the bound loses time, never data.
  */
+import type { Candle } from '../../domain/candle.ts';
+import { systemClock, type Clock } from '../../domain/clock.ts';
+import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
 import { rootLogger, type Logger } from '../../log.ts';
-import type { Candle } from '../candle.ts';
-import { systemClock, type Clock } from '../clock.ts';
 import { mergeTicks } from '../merge.ts';
 import { backfillCandles, candleGaps, candlesDelivered, feedConnected, feedFramesDropped, feedReconnects } from '../metrics.ts';
 import { BoundedQueue } from '../queue.ts';
 import { RejectionReporter } from '../rejections.ts';
 import { SeriesTracker } from '../series.ts';
 import { BaseSource, type CandleBatch, type CandleSink, type SeriesInfo } from '../source.ts';
-import { timeframeMs, type Timeframe } from '../timeframe.ts';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
 import { DEFAULT_FUTURE_TOLERANCE_MS } from '../validate.ts';
 import { backfillRange, type BackfillDeps, type GapRange } from './backfill.ts';

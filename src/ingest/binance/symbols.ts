@@ -2,8 +2,8 @@
  * Binance names: `LTC/BTC` trades as `LTCBTC`, its 5m kline stream is `ltcbtc@kline_5m`. The map is
  * built from the configured symbol list, so an exchange symbol we did not subscribe to maps to nothing.
  */
+import type { Timeframe } from '../../domain/timeframe.ts';
 import { ConfigError } from '../../errors.ts';
-import type { Timeframe } from '../timeframe.ts';
 
 export function exchangeSymbol(symbol: string): string {
   return symbol.replace('/', '').toUpperCase();

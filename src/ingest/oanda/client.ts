@@ -11,8 +11,8 @@
  * 401, 403, 404 and 405 are fatal and carry OANDA's `errorMessage`. The token is sent, never logged.
  */
 import { z } from 'zod';
-import { SignalbaseError } from '../../errors.ts';
-import type { Timeframe } from '../timeframe.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
 import type { VenueCandle } from '../polled/venue.ts';
 import { granularityOf, instrumentOf } from './instruments.ts';
 

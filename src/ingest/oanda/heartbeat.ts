@@ -7,7 +7,7 @@
  * reports itself `reconnecting` until lines flow again.
  */
 import type { Logger } from '../../log.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
 import type { Liveness } from '../polled/polled-source.ts';
 import { instrumentOf } from './instruments.ts';

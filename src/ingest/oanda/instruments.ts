@@ -4,7 +4,7 @@
  * M1, M5, M15, M30, H1, H4 and D are the timeframes 1m, 5m, 15m, 30m, 1h, 4h and 1d.
  */
 import { ConfigError } from '../../errors.ts';
-import type { Timeframe } from '../timeframe.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
 
 export type OandaEnvironment = 'practice' | 'live';
 

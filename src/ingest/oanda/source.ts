@@ -8,11 +8,11 @@
 import { ConfigError } from '../../errors.ts';
 import { forexClosedThroughout } from '../../domain/market-session.ts';
 import type { Logger } from '../../log.ts';
-import type { Clock } from '../clock.ts';
-import { systemClock } from '../clock.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { systemClock } from '../../domain/clock.ts';
 import { PolledSource } from '../polled/polled-source.ts';
 import type { CandleVenue } from '../polled/venue.ts';
-import { timeframeMs, type Timeframe } from '../timeframe.ts';
+import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
 import type { BackoffOptions } from '../timing.ts';
 import { OandaClient, type OandaPrice } from './client.ts';
 import { PricingHeartbeat } from './heartbeat.ts';

@@ -18,14 +18,14 @@
  *   quiet market: while it reports down, the status is `reconnecting`.
  */
 import { rootLogger, type Logger } from '../../log.ts';
-import type { Candle } from '../candle.ts';
-import { systemClock, type Clock } from '../clock.ts';
+import type { Candle } from '../../domain/candle.ts';
+import { systemClock, type Clock } from '../../domain/clock.ts';
 import { mergeTicks } from '../merge.ts';
 import { backfillCandles, candleGaps, candlesDelivered, feedConnected, feedReconnects } from '../metrics.ts';
 import { RejectionReporter } from '../rejections.ts';
 import { SeriesTracker } from '../series.ts';
 import { BaseSource, type CandleSink, type SeriesInfo, type SourceKind } from '../source.ts';
-import { timeframeMs, type Timeframe } from '../timeframe.ts';
+import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
 import { DEFAULT_FUTURE_TOLERANCE_MS, checkRules } from '../validate.ts';
 import type { CandleVenue, VenueCandle, VenueFailure } from './venue.ts';

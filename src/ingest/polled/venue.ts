@@ -4,7 +4,7 @@
  * its consumer (closed candles only, validation, dedupe, gap backfill before the next candle, ticks
  * across symbols, retries with backoff) is done once, in polled-source.ts, over this port.
  */
-import type { Timeframe } from '../timeframe.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
 
 /** A candle as the venue reports it, before validation; `complete` false means still forming. */
 export interface VenueCandle {
