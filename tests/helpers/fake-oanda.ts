@@ -19,8 +19,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Candle } from '../../src/domain/candle.ts';
-import type { Clock } from '../../src/domain/clock.ts';
 import { timeframeMs, type Timeframe } from '../../src/domain/timeframe.ts';
+import { VirtualVenue } from './virtual-venue.ts';
 
 export interface FakeOandaOptions {
   /** Ground truth per symbol ('EUR/USD'): the candles the venue has, oldest first. */
@@ -40,22 +40,16 @@ interface StreamClient {
   instruments: string[];
 }
 
-export class FakeOanda {
-  readonly clock: Clock;
+export class FakeOanda extends VirtualVenue {
   requests = 0;
   candleRequests = 0;
   streamConnections = 0;
   /** When true, price lines say `"tradeable": false` (a holiday); heartbeats go on. */
   marketShut = false;
 
-  private now: number;
   private readonly tf: number;
   private readonly byInstrument = new Map<string, readonly Candle[]>();
   private readonly streams = new Set<StreamClient>();
-  private readonly waiters: { at: number; resolve: () => void }[] = [];
-  private readonly idle: (() => void)[] = [];
-  private failures: { status: number; retryAfter?: string }[] = [];
-  private readonly hidden = new Map<string, number>();
   private stalled = false;
   private readonly beat: NodeJS.Timeout;
 
@@ -64,8 +58,7 @@ export class FakeOanda {
     private readonly http: Server,
     readonly port: number,
   ) {
-    this.now = opts.start;
-    this.clock = { now: () => this.now };
+    super(opts.start);
     this.tf = timeframeMs(opts.timeframe);
     for (const [symbol, candles] of Object.entries(opts.series)) this.byInstrument.set(symbol.replace('/', '_'), candles);
     this.beat = setInterval(() => this.heartbeat(), opts.heartbeatEveryMs ?? 250);
@@ -83,55 +76,11 @@ export class FakeOanda {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Moves the virtual clock; releases the feed's waits and sends each stream a price and a heartbeat. */
-  advance(ms: number): void {
-    this.now += ms;
-    for (const w of this.waiters.splice(0)) {
-      if (w.at <= this.now) w.resolve();
-      else this.waiters.push(w);
-    }
+  /** Moves the virtual clock and sends each stream a price and a heartbeat. */
+  override advance(ms: number): void {
+    super.advance(ms);
     this.price();
     this.heartbeat();
-  }
-
-  /** The feed's wait for the next close, driven by advance(). */
-  waitUntil = (at: number, signal: AbortSignal): Promise<void> => {
-    if (at <= this.now || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.waiters.push({ at, resolve: done });
-      signal.addEventListener('abort', done, { once: true });
-      for (const r of this.idle.splice(0)) r();
-    });
-  };
-
-  /** True while the feed waits for the clock (it has taken everything it could). */
-  get feedWaiting(): boolean {
-    return this.waiters.length > 0;
-  }
-
-  /** Resolves once the feed waits for the clock again (or after `ms` of real time, failing the test's check). */
-  untilFeedWaits(ms = 10_000): Promise<boolean> {
-    if (this.waiters.length > 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.idle.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  failNext(n: number, status = 429, retryAfter?: string): void {
-    for (let i = 0; i < n; i++) this.failures.push({ status, retryAfter });
-  }
-
-  /** Leaves this candle out of the next `times` answers that would contain it. */
-  hide(symbol: string, openTime: number, times = 1): void {
-    this.hidden.set(`${symbol.replace('/', '_')}|${openTime}`, times);
   }
 
   dropStreams(): void {
@@ -162,7 +111,7 @@ export class FakeOanda {
     const url = new URL(req.url ?? '/', this.base);
     if (req.method !== 'GET') return this.error(res, 405, 'Method not allowed');
     if (req.headers.authorization !== `Bearer ${this.opts.token}`) return this.error(res, 401, 'Insufficient authorization to perform request.');
-    const failure = this.failures.shift();
+    const failure = this.takeFailure();
     if (failure) return this.error(res, failure.status, failure.status === 429 ? 'Too many requests' : 'Service unavailable', failure.retryAfter ? { 'Retry-After': failure.retryAfter } : {});
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] === 'v3' && parts[1] === 'instruments' && parts[3] === 'candles' && parts.length === 4) return this.candles(parts[2]!, url, req, res);
@@ -196,14 +145,7 @@ export class FakeOanda {
     const count = Number(url.searchParams.get('count') ?? 500);
     if (!Number.isInteger(count) || count < 1 || count > 5000) return this.error(res, 400, `Invalid value specified for 'count'. Maximum is 5000`);
     const started = series.filter((c) => c.openTime <= this.now - 1 && (from === undefined || c.openTime >= from));
-    const picked = (from === undefined ? started.slice(-count) : started.slice(0, count)).filter((c) => {
-      const key = `${instrument}|${c.openTime}`;
-      const n = this.hidden.get(key);
-      if (!n) return true;
-      if (n <= 1) this.hidden.delete(key);
-      else this.hidden.set(key, n - 1);
-      return false;
-    });
+    const picked = (from === undefined ? started.slice(-count) : started.slice(0, count)).filter((c) => !this.isHidden(instrument, c.openTime));
     const fmt = (v: number) => v.toFixed(5);
     const time = (t: number) => (unix ? `${(t / 1000).toFixed(0)}.000000000` : new Date(t).toISOString().replace('.000Z', '.000000000Z'));
     const candles = picked.map((c) => {

@@ -79,7 +79,7 @@ describe('oanda feed', () => {
     for (let t = START + 60_000, step = 0; t + TF < END; t += TF, step++) {
       if (step === 10) f.failNext(2, 429, '1');
       if (step === 20) f.failNext(3, 503);
-      if (step === 30) f.hide('EUR/USD', Math.floor(t / TF) * TF, 2); // closing next: missing alone, then missing before its successor
+      if (step === 30) f.hide('EUR_USD', Math.floor(t / TF) * TF, 2); // closing next: missing alone, then missing before its successor
       if (step === 40) f.dropStreams();
       const before = f.candleRequests;
       f.advance(TF);
