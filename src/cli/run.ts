@@ -9,6 +9,7 @@
  */
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
+import { FEEDS } from '../ingest/feed-registry.ts';
 import { Daemon } from '../daemon.ts';
 import { parseFlags, type Command } from './command.ts';
 
@@ -36,7 +37,7 @@ const command: Command = {
   usage: [
     'usage: signalbase run [--feed SPEC] [--symbols A,B] [--timeframe TF] [--retrain-now] [--once]',
     '',
-    '  --feed SPEC      replay:PATH[,PATH...][?speed=N] | synthetic[:...] | binance:WS_BASE[,rest=REST_BASE]',
+    `  --feed SPEC      ${Object.values(FEEDS).map((k) => k.usage).join(' | ')}`,
     '                   (default: FEED, else the bundled sample replayed as a demo)',
     '  --symbols A,B    only these symbols (default: SYMBOLS, else every symbol of the feed)',
     '  --timeframe TF   only this timeframe (default: TIMEFRAME)',
