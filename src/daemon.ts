@@ -253,6 +253,7 @@ export class Daemon {
       store,
       log: root,
       clock: this.clock,
+      credentials: config.feedCredentials,
     });
     const source = (this.source = feed.source);
     const owns = (s: string) => ownsSymbol(config.shard, s);

@@ -15,7 +15,7 @@ export class VirtualVenue {
 
   constructor(start: number) {
     this.now = start;
-    this.clock = { now: () => this.now };
+    this.clock = { now: () => this.now, sleepUntil: (at, signal) => this.waitUntil(at, signal) };
   }
 
   /** Moves the virtual clock and releases the feed's waits that are due. */

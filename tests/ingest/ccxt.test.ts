@@ -39,7 +39,7 @@ describe('ccxt feed (binance through ccxt)', () => {
     const f = fake;
     const source = await createCcxtSource({
       exchange: 'binance', symbols: ['LTC/BTC', 'XLM/BTC'], timeframe: '5m', restBase: f.base, requestTimeoutMs: 1_500,
-      clock: f.clock, log, warmupCandles: 100, settleMs: 1_000, backoff: { steps: [5, 10], jitter: 0 }, waitUntil: f.waitUntil,
+      clock: f.clock, log, warmupCandles: 100, settleMs: 1_000, backoff: { steps: [5, 10], jitter: 0 },
     });
     const got: Candle[] = [];
     const early: Candle[] = [];

@@ -61,7 +61,7 @@ describe('oanda feed', () => {
     const source = createOandaSource({
       environment: 'practice', token: 'tok-1', accountId: '101-004-1-001', symbols: ['EUR/USD', 'GBP/USD'], timeframe: '5m',
       restBase: f.base, streamBase: f.base, clock: f.clock, log, warmupCandles: 100, settleMs: 1_000,
-      backoff: { steps: [5, 10, 20], jitter: 0 }, heartbeatTimeoutMs: 1_500, waitUntil: f.waitUntil,
+      backoff: { steps: [5, 10, 20], jitter: 0 }, heartbeatTimeoutMs: 1_500,
     });
     const got: Candle[] = [];
     const early: Candle[] = [];
@@ -117,7 +117,7 @@ describe('oanda feed', () => {
     const f = fake;
     const source = createOandaSource({
       environment: 'practice', token: 't', accountId: 'a', symbols: ['EUR/USD'], timeframe: '5m', restBase: f.base, streamBase: f.base,
-      clock: f.clock, log, warmupCandles: 10, settleMs: 1_000, backoff: { steps: [5], jitter: 0 }, waitUntil: f.waitUntil,
+      clock: f.clock, log, warmupCandles: 10, settleMs: 1_000, backoff: { steps: [5], jitter: 0 },
     });
     const got: Candle[] = [];
     await source.start((b) => void got.push(...b.candles));
@@ -137,7 +137,7 @@ describe('oanda feed', () => {
     fake = await FakeOanda.start({ series: { 'EUR/USD': [] }, timeframe: '5m', token: 'right', accountId: 'a', start: START });
     const source = createOandaSource({
       environment: 'practice', token: 'wrong', accountId: 'a', symbols: ['EUR/USD'], timeframe: '5m', restBase: fake.base, streamBase: fake.base,
-      clock: fake.clock, log, waitUntil: fake.waitUntil,
+      clock: fake.clock, log,
     });
     await source.start(() => undefined);
     await expect(source.finished).rejects.toThrow(/401.*Insufficient authorization/);

@@ -59,7 +59,6 @@ export interface CcxtSourceOptions {
   warmupCandles?: number;
   settleMs?: number;
   backoff?: BackoffOptions;
-  waitUntil?: (at: number, signal: AbortSignal) => Promise<void>;
 }
 
 let loaded: Promise<CcxtModule> | undefined;
@@ -148,7 +147,6 @@ export async function createCcxtSource(o: CcxtSourceOptions): Promise<PolledSour
     warmupCandles: o.warmupCandles,
     settleMs: o.settleMs,
     backoff: o.backoff,
-    waitUntil: o.waitUntil,
   });
   void source.finished.finally(() => ex.close?.().catch(() => undefined));
   return source;

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../../errors.ts';
 import { forexClosedThroughout } from '../../domain/market-session.ts';
-import type { Logger } from '../../log.ts';
+import { rootLogger, type Logger } from '../../log.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
 import { PolledSource } from '../polled/polled-source.ts';
@@ -29,13 +29,12 @@ export interface OandaSourceOptions {
   restBase?: string;
   streamBase?: string;
   clock?: Clock;
-  log: Logger;
+  log?: Logger;
   resume?: ReadonlyMap<string, number>;
   warmupCandles?: number;
   settleMs?: number;
   backoff?: BackoffOptions;
   heartbeatTimeoutMs?: number;
-  waitUntil?: (at: number, signal: AbortSignal) => Promise<void>;
   fetchImpl?: typeof fetch;
 }
 
@@ -48,7 +47,8 @@ export function createOandaSource(o: OandaSourceOptions): PolledSource {
   const hosts = OANDA_HOSTS[o.environment];
   const clock = o.clock ?? systemClock;
   const client = new OandaClient({ restBase: o.restBase ?? hosts.rest, token: o.token, accountId: o.accountId, price: o.price, fetchImpl: o.fetchImpl });
-  const log = o.log.child({ module: 'oanda' });
+  const root = o.log ?? rootLogger();
+  const log = root.child({ module: 'oanda' });
   const heartbeat = new PricingHeartbeat({
     streamBase: o.streamBase ?? hosts.stream,
     accountId: o.accountId,
@@ -78,12 +78,11 @@ export function createOandaSource(o: OandaSourceOptions): PolledSource {
     symbols: o.symbols,
     timeframe: o.timeframe,
     clock,
-    log: o.log,
+    log: root,
     resume: o.resume,
     warmupCandles: o.warmupCandles,
     settleMs: o.settleMs,
     backoff: o.backoff,
-    waitUntil: o.waitUntil,
     liveness: heartbeat,
   });
 }

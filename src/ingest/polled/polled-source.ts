@@ -54,8 +54,6 @@ export interface PolledSourceOptions {
   futureToleranceMs?: number;
   /** Longest stretch backfilled at once; beyond it the oldest part stays a gap. Default 10,000 candles. */
   maxBackfillCandles?: number;
-  /** Waits until the clock reads `at`; tests pass one driven by the fake venue's virtual clock. */
-  waitUntil?: (at: number, signal: AbortSignal) => Promise<void>;
   liveness?: Liveness;
 }
 
@@ -105,7 +103,7 @@ export class PolledSource extends BaseSource {
     });
     this.opts.liveness?.start(signal);
     this.updateStatus();
-    const waitUntil = this.opts.waitUntil ?? ((at: number, s: AbortSignal) => sleep(at - this.clock.now(), s));
+    const waitUntil = (at: number, s: AbortSignal) => (this.clock.sleepUntil ? this.clock.sleepUntil(at, s) : sleep(at - this.clock.now(), s));
     const settle = this.opts.settleMs ?? 2_000;
     for (let attempt = 0; !signal.aborted; ) {
       try {
