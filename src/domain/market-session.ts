@@ -143,3 +143,13 @@ export function marketKindOf(symbol: string): MarketKind {
   const [base, quote] = symbol.split('/');
   return base !== undefined && quote !== undefined && FOREX_UNITS.has(base) && FOREX_UNITS.has(quote) ? 'forex' : 'crypto';
 }
+
+/**
+ * Whether every candle from `from` to `to` (open times, inclusive) lies in a shut market: the
+ * forex weekend for a forex symbol; never for crypto. Such a hole in a series is no gap.
+ */
+export function marketShutThroughout(market: MarketKind, from: number, to: number, tfMs: number): boolean {
+  if (market !== 'forex') return false;
+  for (let t = from; t <= to; t += tfMs) if (!forexClosedThroughout(t, tfMs)) return false;
+  return true;
+}

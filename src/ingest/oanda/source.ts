@@ -6,7 +6,7 @@
  * neither logged as one, nor counted, nor backfilled.
  */
 import { ConfigError } from '../../errors.ts';
-import { forexClosedThroughout } from '../../domain/market-session.ts';
+import { marketShutThroughout } from '../../domain/market-session.ts';
 import { rootLogger, type Logger } from '../../log.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
@@ -67,8 +67,7 @@ export function createOandaSource(o: OandaSourceOptions): PolledSource {
     closedThroughout(from, to, tf) {
       const ms = timeframeMs(tf);
       if (heartbeat.quietThroughout(from, to + ms)) return true;
-      for (let t = from; t <= to; t += ms) if (!forexClosedThroughout(t, ms)) return false;
-      return true;
+      return marketShutThroughout('forex', from, to, ms);
     },
   };
   log.info({ environment: o.environment, price: o.price ?? 'M', symbols: o.symbols.length }, 'oanda feed: volume is tick volume (price updates per candle), not traded size');
