@@ -305,7 +305,6 @@ export class Daemon {
       weights: () => this.weights!,
       phase: () => this.phaseNow,
       schemaCurrent: () => this.schemaCurrent,
-      barrier: config.barrier,
       windowSize: WINDOW,
       clock: this.clock,
       log: root,

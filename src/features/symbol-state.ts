@@ -107,7 +107,7 @@ export class SymbolFeatureState {
     return dst;
   }
 
-  /** The transformed row of the latest candle (17 values, columns.ts order), copied. */
+  /** The transformed row of the latest candle (17 values, domain/indicators.ts order), copied. */
   latestTransformed(): Float32Array | null {
     if (this.rows === 0) return null;
     const row = (this.head - 1 + this.windowSize) % this.windowSize;

@@ -7,6 +7,7 @@ import type { Candle } from '../domain/candle.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { marketKindOf, marketShutThroughout } from '../domain/market-session.ts';
 import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { sleep, yieldToEventLoop } from '../domain/timing.ts';
 import { rootLogger, type Logger } from '../log.ts';
 import { mergeTicks } from './merge.ts';
 import { candleGaps, candlesDelivered } from './metrics.ts';
@@ -14,7 +15,6 @@ import { RejectionReporter } from './rejections.ts';
 import { readReplayFile, replayFileInfo } from './replay-file.ts';
 import { SeriesTracker } from './series.ts';
 import { BaseSource, type CandleSink, type SeriesInfo } from './source.ts';
-import { sleep, yieldToEventLoop } from './timing.ts';
 
 export interface ReplayOptions {
   /** 0 (default): as fast as the sink takes them; N: N times faster than real time. */
