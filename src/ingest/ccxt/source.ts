@@ -19,7 +19,7 @@ import type { Timeframe } from '../../domain/timeframe.ts';
 import type { Logger } from '../../log.ts';
 import { PolledSource } from '../polled/polled-source.ts';
 import type { CandleVenue, VenueCandle } from '../polled/venue.ts';
-import type { BackoffOptions } from '../timing.ts';
+import type { StepBackoff } from '../../domain/timing.ts';
 
 export class CcxtError extends SignalbaseError {
   constructor(message: string, opts: { retryable: boolean; cause?: unknown }) {
@@ -58,7 +58,7 @@ export interface CcxtSourceOptions {
   resume?: ReadonlyMap<string, number>;
   warmupCandles?: number;
   settleMs?: number;
-  backoff?: BackoffOptions;
+  backoff?: StepBackoff;
 }
 
 let loaded: Promise<CcxtModule> | undefined;

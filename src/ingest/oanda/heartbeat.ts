@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../log.ts';
 import type { Clock } from '../../domain/clock.ts';
-import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
+import { DEFAULT_BACKOFF, backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
 import type { Liveness } from '../polled/polled-source.ts';
 import { instrumentOf } from './instruments.ts';
 
@@ -19,7 +19,7 @@ export interface HeartbeatOptions {
   symbols: readonly string[];
   /** No line for this long: the connection is dead. Default 20 s (OANDA beats every 5 s). */
   timeoutMs?: number;
-  backoff?: BackoffOptions;
+  backoff?: StepBackoff;
   log: Logger;
   clock: Clock;
   fetchImpl?: typeof fetch;

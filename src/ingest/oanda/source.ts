@@ -13,7 +13,7 @@ import { systemClock } from '../../domain/clock.ts';
 import { PolledSource } from '../polled/polled-source.ts';
 import type { CandleVenue } from '../polled/venue.ts';
 import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
-import type { BackoffOptions } from '../timing.ts';
+import type { StepBackoff } from '../../domain/timing.ts';
 import { OandaClient, type OandaPrice } from './client.ts';
 import { PricingHeartbeat } from './heartbeat.ts';
 import { OANDA_HOSTS, granularityOf, instrumentOf, type OandaEnvironment } from './instruments.ts';
@@ -33,7 +33,7 @@ export interface OandaSourceOptions {
   resume?: ReadonlyMap<string, number>;
   warmupCandles?: number;
   settleMs?: number;
-  backoff?: BackoffOptions;
+  backoff?: StepBackoff;
   heartbeatTimeoutMs?: number;
   fetchImpl?: typeof fetch;
 }

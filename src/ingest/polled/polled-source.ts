@@ -26,7 +26,7 @@ import { RejectionReporter } from '../rejections.ts';
 import { SeriesTracker } from '../series.ts';
 import { BaseSource, type CandleSink, type SeriesInfo, type SourceKind } from '../source.ts';
 import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
-import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
+import { DEFAULT_BACKOFF, backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
 import { DEFAULT_FUTURE_TOLERANCE_MS, checkRules } from '../validate.ts';
 import type { CandleVenue, VenueCandle, VenueFailure } from './venue.ts';
 
@@ -50,7 +50,7 @@ export interface PolledSourceOptions {
   warmupCandles?: number;
   /** How long after a candle's close to ask for it. Default 2 s. */
   settleMs?: number;
-  backoff?: BackoffOptions;
+  backoff?: StepBackoff;
   futureToleranceMs?: number;
   /** Longest stretch backfilled at once; beyond it the oldest part stays a gap. Default 10,000 candles. */
   maxBackfillCandles?: number;
@@ -73,7 +73,7 @@ export class PolledSource extends BaseSource {
   private readonly clock: Clock;
   private readonly tracker = new SeriesTracker();
   private readonly reporter: RejectionReporter;
-  private readonly backoff: BackoffOptions;
+  private readonly backoff: StepBackoff;
   private readonly tolerance: number;
   private readonly gapLogged = new Set<string>();
   private healthy = false;
