@@ -98,6 +98,9 @@ const envSchema = z.object({
   STREAM_MAX_SOCKETS_PER_KEY: withDefault(z.coerce.number().int().min(1).max(100_000), 50),
   SELF_SERVICE_MAX_RATE_LIMIT: withDefault(z.coerce.number().int().min(1).max(2_147_483_647), 10_000),
   STREAM_ALLOWED_ORIGINS: opt(origins),
+  // The oanda: feed's v20 personal access token and account id (redacted in logs).
+  OANDA_TOKEN: opt(z.string().min(10, { message: 'is too short to be an OANDA v20 token' })),
+  OANDA_ACCOUNT: opt(z.string().regex(/^[0-9A-Za-z-]{3,40}$/, { message: 'must be a v20 account id like 101-004-1234567-001' })),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -132,6 +135,8 @@ export interface Config {
   trainHyper: { maxEpochs?: number; units?: number };
   /** Websocket sockets one key may hold; the highest hourly limit of a self-service key; the stream's Origin allow-list (undefined: any). */
   access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined };
+  /** What the live feeds that need an account are given (OANDA); never logged. */
+  feedCredentials: { oandaToken?: string; oandaAccount?: string };
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -185,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       selfServiceMaxRateLimit: e.SELF_SERVICE_MAX_RATE_LIMIT,
       streamAllowedOrigins: e.STREAM_ALLOWED_ORIGINS,
     },
+    feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
   };
 }
 

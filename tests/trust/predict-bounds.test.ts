@@ -16,6 +16,7 @@ import { PipelineApi } from '../../src/daemon/api.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
 import { systemClock } from '../../src/domain/clock.ts';
+import { SignalEngine } from '../../src/signals/engine.ts';
 import { predictionId } from '../../src/signals/prediction-id.ts';
 import type { Signal } from '../../src/domain/signal.ts';
 import type { PredictionRecord } from '../../src/domain/prediction.ts';
@@ -32,10 +33,16 @@ afterEach(async () => {
 });
 
 async function harness(gate: ComputeGate, logged: PredictionRecord[]): Promise<{ h: Harness; key: string }> {
+  const engine = new SignalEngine({ barrier: loadConfig({ LOG_LEVEL: 'silent' }).barrier, weights: uniformWeights(), clock: systemClock, log: silentLogger(), windowSize: WINDOW });
   const api = new PipelineApi({
-    view: { series: () => null, timeframes: new Map([['LTC/BTC', '5m']]), model: () => null, weights: () => uniformWeights() },
+    view: {
+      series: () => null,
+      timeframes: new Map([['LTC/BTC', '5m']]),
+      model: () => null,
+      weights: () => uniformWeights(),
+      signal: (state, timeframe) => engine.signalFor(state, timeframe, 'API'),
+    },
     writer: () => ({ insertPredictions: (rs: readonly PredictionRecord[]) => logged.push(...rs) }) as never,
-    barrier: loadConfig({ LOG_LEVEL: 'silent' }).barrier,
     clock: systemClock,
     windowSize: WINDOW,
     log: silentLogger(),
