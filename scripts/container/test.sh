@@ -200,30 +200,7 @@ stop "$c2"
 logs2=$(pm logs "$c2" 2>&1)
 if grep -q 'first start: storing' <<<"$logs2"; then die "$c2: imported the sample history again"; fi
 if grep -q 'training a first model' <<<"$logs2"; then die "$c2: filed a second first-model training"; fi
-node -e '
-  const fs = require("fs");
-  const read = (f) => fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map(JSON.parse).filter((m) => m.type === "signal").map((m) => m.data);
-  const [a, b] = [read(process.argv[1]), read(process.argv[2])];
-  const model = process.argv[3];
-  const sample = (sym) => JSON.parse(fs.readFileSync(`data/sample/${sym.replace("/", "_")}-5m.json`, "utf8")).map((r) => r[0]);
-  const last = {};
-  for (const s of a) last[s.symbol] = s.candle_time > (last[s.symbol] ?? "") ? s.candle_time : last[s.symbol];
-  const key = (s) => `${s.symbol}|${s.timeframe}|${s.candle_time}|${s.model_version}`;
-  const seen = new Set(a.map(key));
-  const bad = [];
-  for (const s of b) {
-    if (seen.has(key(s))) bad.push(`signal ${key(s)} again after the restart`);
-    if (last[s.symbol] && s.candle_time <= last[s.symbol]) bad.push(`${s.symbol} ${s.candle_time} is not after the last stored ${last[s.symbol]}`);
-    if (s.model_version !== model) bad.push(`${key(s)}: model ${s.model_version}, not the trained ${model}`);
-  }
-  for (const sym of Object.keys(last)) {
-    const first = b.find((s) => s.symbol === sym);
-    const next = sample(sym).find((t) => t > Date.parse(last[sym]));
-    if (first && Date.parse(first.candle_time) !== next) bad.push(`${sym}: resumed at ${first.candle_time}, the next candle is ${new Date(next).toISOString()}`);
-  }
-  if (bad.length) { console.error(bad.join("\n")); process.exit(1); }
-  console.log(`restart: ${b.length} signals, the first of each symbol on the sample candle right after the last one before the stop (${Object.entries(last).map(([k, v]) => `${k} ${v}`).join(", ")}), none seen before, all from ${model}`);
-' "$work/run1.ndjson" "$work/run2.ndjson" "$model" | tee -a "$summary" || die "$c2: did not resume after the stored candles (above)"
+node "$here/check-resume.mjs" "$work/run1.ndjson" "$work/run2.ndjson" "$model" | tee -a "$summary" || die "$c2: did not resume after the stored candles (above)"
 note "$c2: no second history import, no second first-model training"
 
 # ---------------------------------------------------------------- 5. the server Postgres
