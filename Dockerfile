@@ -19,7 +19,8 @@ RUN if [ "$TFJS_NODE" = 1 ]; then \
 COPY package.json package-lock.json .npmrc ./
 # With TFJS_NODE=1 the require() proves tfjs-node's native binding loads here: a broken download
 # fails the build instead of silently falling back to wasm at run time. Then only the linux-x64
-# binaries of packages that ship every platform are kept, and no source maps or typings.
+# binaries of packages that ship every platform are kept, tfjs's browser bundles go (node loads
+# each package's dist/*.node.js), and no source maps or typings.
 RUN npm ci --omit=dev --include=optional --ignore-scripts --no-audit --no-fund \
  && npm rebuild esbuild bufferutil \
  && if [ "$TFJS_NODE" = 1 ]; then \
@@ -31,8 +32,10 @@ RUN npm ci --omit=dev --include=optional --ignore-scripts --no-audit --no-fund \
  && find node_modules/onnxruntime-node/bin -mindepth 2 -maxdepth 2 -type d ! -path '*/napi-v*/linux' -exec rm -rf {} + \
  && find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d -path '*/linux/*' ! -name x64 -exec rm -rf {} + \
  && find node_modules/bufferutil/prebuilds -mindepth 1 -maxdepth 1 -type d ! -name linux-x64 -exec rm -rf {} + \
+ && find node_modules/@tensorflow/*/dist -maxdepth 1 -type f \( -name 'tf.*js' -o -name 'tf-*.js' -o -name '*.html' \) ! -name '*.node.js' -delete \
+ && rm -rf node_modules/@tensorflow/tfjs/dist/miniprogram \
  && find node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete \
- && node -e "require('onnxruntime-node'); console.log('onnxruntime-node loads')" \
+ && node -e "require('onnxruntime-node'); require('@tensorflow/tfjs'); require('@tensorflow/tfjs-backend-wasm'); console.log('onnxruntime-node and tfjs load')" \
  && npm cache clean --force
 
 # Stage 2: the runtime. No compilers, no npm, non-root; the application files belong to root and
