@@ -60,7 +60,9 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- 0. can podman run here?
-need podman podman || skip "podman is not installed and could not be installed"
+# The set that works on this machine (Debian bookworm; --no-install-recommends).
+need podman podman runc containernetworking-plugins iptables uidmap slirp4netns fuse-overlayfs \
+  || skip "podman is not installed and could not be installed"
 [ -x "$PODMAN_RUNTIME" ] || need runc runc || skip "$PODMAN_RUNTIME is missing and runc could not be installed"
 pm info >/dev/null 2>&1 || skip "podman info fails here: $("${PODMAN[@]}" info 2>&1 | tail -1)"
 
