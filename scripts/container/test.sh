@@ -68,8 +68,11 @@ pm info >/dev/null 2>&1 || skip "podman info fails here: $("${PODMAN[@]}" info 2
 
 # ---------------------------------------------------------------- 1. base image
 t=$(date +%s)
+if [ "$(id -u)" != 0 ] && ! pm image exists "$BASE_IMAGE"; then skip "making the base image $BASE_IMAGE needs root"; fi
 "$here/base-image.sh" || die "could not make the base image $BASE_IMAGE"
 note "base image: $(( $(date +%s) - t ))s ($BASE_IMAGE)"
+pm run --rm "${PODMAN_LIMITS[@]}" "$BASE_IMAGE" true >"$work/probe.log" 2>&1 \
+  || skip "podman cannot run a container here: $(tail -1 "$work/probe.log")"
 
 # ---------------------------------------------------------------- 2. build and inspect
 t=$(date +%s)
