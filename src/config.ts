@@ -86,6 +86,9 @@ const envSchema = z.object({
   // The daemon's trainings (retrain queue, first model): unset keeps the job's measured JOB_HYPER.
   TRAIN_EPOCHS: opt(z.coerce.number().int().min(1).max(1000)),
   TRAIN_UNITS: opt(z.coerce.number().int().min(1).max(1024)),
+  // The oanda: feed's v20 personal access token and account id (redacted in logs).
+  OANDA_TOKEN: opt(z.string().min(10, { message: 'is too short to be an OANDA v20 token' })),
+  OANDA_ACCOUNT: opt(z.string().regex(/^[0-9A-Za-z-]{3,40}$/, { message: 'must be a v20 account id like 101-004-1234567-001' })),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -121,6 +124,8 @@ export interface Config {
   candleRetentionMs: number;
   /** Over the training job's JOB_HYPER for the daemon's trainings; empty when unset. */
   trainHyper: { maxEpochs?: number; units?: number };
+  /** What the live feeds that need an account are given (OANDA); never logged. */
+  feedCredentials: { oandaToken?: string; oandaAccount?: string };
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -169,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.TRAIN_EPOCHS !== undefined ? { maxEpochs: e.TRAIN_EPOCHS } : {}),
       ...(e.TRAIN_UNITS !== undefined ? { units: e.TRAIN_UNITS } : {}),
     },
+    feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
   };
 }
 

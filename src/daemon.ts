@@ -253,6 +253,7 @@ export class Daemon {
       store,
       log: root,
       clock: this.clock,
+      credentials: config.feedCredentials,
     });
     const source = (this.source = feed.source);
     const owns = (s: string) => ownsSymbol(config.shard, s);
@@ -304,7 +305,6 @@ export class Daemon {
       weights: () => this.weights!,
       phase: () => this.phaseNow,
       schemaCurrent: () => this.schemaCurrent,
-      barrier: config.barrier,
       windowSize: WINDOW,
       clock: this.clock,
       log: root,

@@ -12,11 +12,11 @@
  * per (symbol, timeframe, candle_time, model_version): when the live loop already stored a signal
  * for that candle and model, the API's row is a no-op and the returned signal has the same id.
  *
- * Everything the computation reads from shared state is read synchronously before the one await
- * (the model's predict), so a tick landing meanwhile cannot mix two candles into one answer.
+ * The signal itself is the engine's (SignalEngine.signalFor, signals/decision.ts): the same
+ * rules-or-model choice as a tick, the model's predict through the engine's bounded batcher, and
+ * everything read from shared state read synchronously before that one await, so a tick landing
+ * meanwhile cannot mix two candles into one answer.
  */
-import type { BarrierParams } from '../domain/barrier.ts';
-import type { Candle } from '../domain/candle.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { PredictionRecord } from '../domain/prediction.ts';
 import { toSignal, type Signal } from '../domain/signal.ts';
@@ -26,10 +26,9 @@ import { IndicatorSet } from '../features/indicator-set.ts';
 import { SymbolFeatureState } from '../features/symbol-state.ts';
 import type { Logger } from '../log.ts';
 import { validateCandle } from '../ingest/validate.ts';
-import { probabilitiesAt } from '../model/classes.ts';
 import { InvalidCandlesError, NotReadyError, UnknownSymbolError } from '../serve/errors.ts';
 import type { ApiCandle } from '../serve/types.ts';
-import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities } from '../signals/policy.ts';
+import { RULES_MODEL_VERSION } from '../signals/policy.ts';
 import type { OutboxWriter } from '../store/outbox/index.ts';
 import type { ServingModel } from './models.ts';
 
@@ -40,12 +39,13 @@ export interface PipelineView {
   timeframes: ReadonlyMap<string, Timeframe>;
   model(): ServingModel | null;
   weights(): IndicatorWeights;
+  /** The signal for a series' latest candle, by the engine's decision (SignalEngine.signalFor). */
+  signal(state: SymbolFeatureState, timeframe: Timeframe): Promise<PredictionRecord>;
 }
 
 export interface PipelineApiDeps {
   view: PipelineView;
   writer: () => OutboxWriter | null;
-  barrier: BarrierParams;
   clock: Clock;
   windowSize: number;
   log: Logger;
@@ -70,7 +70,7 @@ export class PipelineApi {
       if (!live.indicators.isReady) throw new NotReadyError(`${symbol}'s indicators are still warming up`, { symbol });
       state = live;
     }
-    const record = await this.signalFrom(state, timeframe);
+    const record = await this.d.view.signal(state, timeframe);
     try {
       this.d.writer()?.insertPredictions([record]);
     } catch (err) {
@@ -118,35 +118,5 @@ export class PipelineApi {
       });
     }
     return state;
-  }
-
-  private async signalFrom(state: SymbolFeatureState, timeframe: Timeframe): Promise<PredictionRecord> {
-    const started = performance.now();
-    // Synchronous snapshot of everything shared (see the file comment).
-    const bar = state.lastCandle!;
-    const values = state.values!;
-    const weights = this.d.view.weights();
-    const consensus = state.consensus(weights)!;
-    const summary = state.summary();
-    const model = this.d.view.model();
-    const useModel = model !== null && state.isReady && model.predictor.timesteps === state.windowSize;
-    const window = useModel ? state.window(model.pipeline) : null;
-    const latest = useModel ? state.latestTransformed() : null;
-    const candle: Candle = { symbol: state.symbol, timeframe, ...bar };
-    const probabilities = useModel ? probabilitiesAt(await model.predictor.predict(window!, 1), 0) : rulesProbabilities(consensus);
-    return decideSignal({
-      candle,
-      indicators: values,
-      probabilities,
-      modelVersion: useModel ? model.version : RULES_MODEL_VERSION,
-      weights,
-      barrier: this.d.barrier,
-      clock: this.d.clock,
-      processingTimeMs: performance.now() - started,
-      predictionType: 'API',
-      consensus,
-      summary,
-      inputFeatures: useModel ? { features: model.pipeline.features, timesteps: state.windowSize, latest: Array.from(latest ?? []) } : { features: 'rules' },
-    });
   }
 }

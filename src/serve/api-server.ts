@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { systemClock } from '../domain/clock.ts';
 import { SignalbaseError } from '../domain/errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
 import { discardRemainder } from './body.ts';
@@ -65,7 +66,7 @@ function parseUrl(raw: string | undefined): URL {
  */
 export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer {
   const opts: ApiOptions = { ...DEFAULT_API_OPTIONS, ...deps.options, stream: { ...deps.options?.stream } };
-  const clock = deps.clock ?? { now: () => Date.now() };
+  const clock = deps.clock ?? systemClock;
   const log = deps.logger.child({ module: 'api' });
   const metrics = serveMetrics(deps.registry);
   const keys = new KeyCache(deps.keys, {

@@ -8,7 +8,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { RawData, WebSocket } from 'ws';
-import type { Clock } from '../domain/clock.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
 import { compareCursors, type PredictionCursor } from '../domain/prediction.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../log.ts';
@@ -78,7 +78,7 @@ export class StreamHub {
     this.options = { ...DEFAULT_STREAM_OPTIONS, ...deps.options };
     this.#deps = deps;
     this.#log = deps.logger.child({ module: 'stream' });
-    this.#clock = deps.clock ?? { now: () => Date.now() };
+    this.#clock = deps.clock ?? systemClock;
     this.#metrics = serveMetrics(deps.registry);
     this.#ring = new SignalRing(this.options.ringSize);
     this.#ctx = {
