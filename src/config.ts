@@ -105,6 +105,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every variable the schema knows (.env.example must list each: tests/config/env-example.test.ts). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof Env)[];
+
 export type StoreChoice =
   | { kind: 'postgres'; url: string }
   | { kind: 'supabase'; url: string; serviceRoleKey: string }
