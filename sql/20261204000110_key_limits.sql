@@ -6,7 +6,7 @@
 -- * validate_ml_api_key refuses a key with revoked_at set, whatever is_active says; anon and
 --   authenticated may not execute it (a key check is the daemon's, through the service role).
 -- * A key created by an authenticated user has at most the self-service cap, read from
---   ml_settings (self_service_max_rate_limit, written by the daemon at start from
+--   ml_settings ('self_service_max_rate_limit', written by `signalbase migrate` and the daemon from
 --   SELF_SERVICE_MAX_RATE_LIMIT; 10000 until then).
 -- * Hourly limits are counted here: one row per key and UTC hour, reserved atomically by
 --   sb_reserve_key_usage, so a limit holds across instances and restarts.
@@ -208,7 +208,7 @@ BEGIN
 END;
 $$;
 
--- Writes a setting (the daemon keeps ml_settings in step with its configuration at start).
+-- Writes a setting (the daemon and `signalbase migrate` keep ml_settings in step with the config).
 CREATE OR REPLACE FUNCTION sb_put_setting(p_name text, p_value jsonb)
 RETURNS void
 LANGUAGE sql VOLATILE

@@ -2,7 +2,9 @@
  * `signalbase migrate`: applies sql/ to the configured store (embedded, or DATABASE_URL) in
  * SIGNALBASE_SCHEMA. Idempotent: a second run applies nothing and says so.
  */
+import { SELF_SERVICE_SETTING } from '../daemon/access.ts';
 import { openSqlClient } from '../store/index.ts';
+import { quoteIdent } from '../store/sql-client.ts';
 import { migrate } from '../store/migrate.ts';
 import { parseFlags, writeJson, type Command } from './command.ts';
 
@@ -24,6 +26,11 @@ const command: Command = {
     try {
       // No logger: this command prints each applied or adopted file itself, on stdout.
       const result = await migrate(client, { schema: config.schema });
+      // The self-service cap create_ml_api_key enforces (the daemon writes it at start too).
+      await client.query(`SELECT ${quoteIdent(config.schema)}.sb_put_setting($1, $2::jsonb)`, [
+        SELF_SERVICE_SETTING,
+        JSON.stringify(config.access.selfServiceMaxRateLimit),
+      ]);
       if (values.json) {
         const adopted = result.adopted.length > 0 ? { adopted: result.adopted } : {};
         writeJson(out, { schema: config.schema, location: client.location, applied: result.applied, ...adopted, total: result.total });
