@@ -251,8 +251,10 @@ export class Daemon {
     if (warm.candles > 0) log.info(warm, `indicators warmed up from ${warm.candles.toLocaleString('en-US')} stored candles of ${warm.series} series`);
     const restored = await restoreOpenSignals(engine.tracker, store, this.series, root.child({ module: 'tracker' }));
     if (restored.resolved.length > 0) {
-      outbox.resolvePredictions(restored.resolved.map((r) => r.outcome));
-      outbox.insertTrainingSamples(restored.resolved.map((r) => r.sample));
+      outbox.writeGroup([
+        ['resolvePredictions', restored.resolved.map((r) => r.outcome)],
+        ['insertTrainingSamples', restored.resolved.map((r) => r.sample)],
+      ]);
     }
 
     const drift = (this.driftMonitor = new DriftMonitor({

@@ -15,12 +15,14 @@
  * prediction with its outcome, every training sample, every candle, no duplicate on keys the schema
  * does not make unique.
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { metricValue, removeDir, replayDir, spawnDaemon, tempDir } from '../helpers/daemon.ts';
 import { createTestSchema } from '../helpers/pg.ts';
 import { privatePostgres, startPrivateCluster, type PrivateCluster } from '../helpers/private-pg.ts';
 import { startDaemon, type RunningDaemon } from './helpers.ts';
-import { readLedger } from './ledger.ts';
+import { expectSameLedger, readLedger, type Ledger } from './ledger.ts';
 
 const pp = privatePostgres();
 if (!pp.available) console.warn(`journal-recovery.pg.test.ts skipped: ${pp.reason}`);
@@ -37,7 +39,7 @@ describe.runIf(pp.available)('kill -9 while the store is down: the journal alone
 
   beforeAll(async () => {
     cluster = await startPrivateCluster();
-  });
+  }, 120_000);
 
   afterAll(() => {
     if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
@@ -59,31 +61,42 @@ describe.runIf(pp.available)('kill -9 while the store is down: the journal alone
     return run.stderr();
   }
 
-  it('stores exactly what an uninterrupted run stores, though the feed cannot replay it', async () => {
-    const feed = replayDir(FILES, N);
-    const short = replayDir(FILES, RESTART_CANDLES);
-    dirs.push(feed, short);
-
-    const ref = target('jr_ref');
-    await runOnce(feed, ref.env);
-    const reference = await readLedger(cluster.url, ref.schema);
-    expect(reference.candles).toHaveLength(FILES.length * N);
-    expect(reference.predictions.length).toBeGreaterThan(FILES.length * (N - 60));
-    expect(reference.samples.length).toBeGreaterThan(FILES.length * (N - 100));
-
-    const run = target('jr_run');
+  /**
+   * A paced replay; the server stopped after 30 ticks; every tick processed while it is down; then
+   * SIGKILL, and the server started again.
+   */
+  async function crashDuringOutage(feed: string, env: Record<string, string>): Promise<void> {
     // 5 m candles 9,000x faster: a tick every ~33 ms, ~13 s for the replay.
-    daemon = await startDaemon(['--feed', `replay:${feed}?speed=9000`], run.env);
+    daemon = await startDaemon(['--feed', `replay:${feed}?speed=9000`], env);
     await vi.waitFor(async () => expect(await metricValue(daemon!.port, 'ticks_total')).toBeGreaterThanOrEqual(30), { timeout: 60_000, interval: 100 });
     cluster.stop('immediate');
-    // Every tick processed, the store still down: the rest of the replay is only in the journal.
     await vi.waitFor(async () => expect(await metricValue(daemon!.port, 'ticks_total')).toBe(N), { timeout: 90_000, interval: 200 });
-    const journaled = await metricValue(daemon.port, 'outbox_depth');
-    expect(journaled).toBeGreaterThan(2000);
+    expect(await metricValue(daemon.port, 'outbox_depth')).toBeGreaterThan(2000);
     daemon.child.kill('SIGKILL');
     expect(await daemon.exited).toBe('SIGKILL');
     cluster.start();
+  }
 
+  let feed: string;
+  let reference: Ledger;
+
+  beforeAll(async () => {
+    feed = replayDir(FILES, N);
+    dirs.push(feed);
+    const ref = target('jr_ref');
+    await runOnce(feed, ref.env);
+    reference = await readLedger(cluster.url, ref.schema);
+    expect(reference.candles).toHaveLength(FILES.length * N);
+    expect(reference.predictions.length).toBeGreaterThan(FILES.length * (N - 60));
+    expect(reference.samples.length).toBeGreaterThan(FILES.length * (N - 100));
+  }, 120_000);
+
+  it('stores exactly what an uninterrupted run stores, though the feed cannot replay it', async () => {
+    const short = replayDir(FILES, RESTART_CANDLES);
+    dirs.push(short);
+
+    const run = target('jr_run');
+    await crashDuringOutage(feed, run.env);
     const atKill = await readLedger(cluster.url, run.schema);
     expect(atKill.predictions.length).toBeLessThan(reference.predictions.length / 2);
 
@@ -96,5 +109,25 @@ describe.runIf(pp.available)('kill -9 while the store is down: the journal alone
     expect(after.predictions).toEqual(reference.predictions);
     expect(after.samples).toEqual(reference.samples);
     expect(after.open).toBe(reference.open);
+  }, 240_000);
+
+  it('a journal cut inside a tick (after its outcomes, before its samples) plus garbage loses nothing', async () => {
+    const run = target('jr_torn');
+    await crashDuringOutage(feed, run.env);
+    const dir = join(run.env.SIGNALBASE_DATA_DIR, 'outbox');
+    const segment = readdirSync(dir).filter((n) => n.startsWith('journal-')).sort().at(-1)!;
+    const path = join(dir, segment);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    // Cut right after the outcome entries of a tick in the middle of the journal, before its samples.
+    const ops = lines.map((l) => (l ? (JSON.parse(l) as { op: string }).op : ''));
+    let cut = -1;
+    for (let i = Math.floor(lines.length / 2); i < lines.length - 1 && cut < 0; i++) if (ops[i] === 'resolvePredictions' && ops[i + 1] === 'insertTrainingSamples') cut = i + 1;
+    expect(cut).toBeGreaterThan(0);
+    writeFileSync(path, `${lines.slice(0, cut).join('\n')}\n{"seq":"garbage\n\u0000\u0000{"torn`);
+
+    const log = await runOnce(feed, run.env);
+    expect(log).toContain('torn, unreadable or incomplete');
+    const after = await readLedger(cluster.url, run.schema);
+    expectSameLedger(after, reference);
   }, 240_000);
 });

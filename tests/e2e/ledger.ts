@@ -6,6 +6,7 @@
  * recovery that wrote a row twice under a second id or model version shows up.
  */
 import pg from 'pg';
+import { expect } from 'vitest';
 
 export interface Ledger {
   /** "id direction outcome pnl exit" per prediction, by (candle_time, symbol, id). */
@@ -22,7 +23,7 @@ export interface Ledger {
   open: number;
 }
 
-const num = (x: unknown) => (x === null ? 'null' : Number(x).toPrecision(12));
+const num = (x: unknown) => (x === null ? 'null' : String(Number(x)));
 
 export async function readLedger(url: string, schema: string): Promise<Ledger> {
   const c = new pg.Client({ connectionString: url });
@@ -44,5 +45,26 @@ export async function readLedger(url: string, schema: string): Promise<Ledger> {
     };
   } finally {
     await c.end();
+  }
+}
+
+/**
+ * a equals b row for row: the same rows in the same order, texts exactly, numbers to `rel`
+ * relative. A tick computed again after a restart warms its indicators up from the stored window
+ * rather than from the first candle, so the ATR behind stops and targets can differ in the 8th
+ * digit; an id, a direction, an outcome or a row can not.
+ */
+export function expectSameLedger(a: Ledger, b: Ledger, rel = 1e-6): void {
+  expect(a.duplicatePredictions, 'duplicate predictions').toBe(0);
+  expect(a.duplicateSamples, 'duplicate samples').toBe(0);
+  expect(a.open, 'open predictions').toBe(b.open);
+  for (const key of ['candles', 'predictions', 'samples'] as const) {
+    expect(a[key].length, `${key} rows`).toBe(b[key].length);
+    a[key].forEach((row, i) => {
+      const x = row.split(' ');
+      const y = b[key][i]!.split(' ');
+      const same = x.length === y.length && x.every((v, j) => v === y[j] || (Number.isFinite(Number(v)) && Math.abs(Number(v) - Number(y[j])) <= rel * Math.max(1e-12, Math.abs(Number(y[j])))));
+      if (!same) expect(row, `${key}[${i}]`).toBe(b[key][i]);
+    });
   }
 }

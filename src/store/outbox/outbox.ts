@@ -27,7 +27,7 @@ import type { Candle } from '../../ingest/candle.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DeadLetters } from './dead-letter.ts';
 import { OutboxStateError } from './errors.ts';
-import { Journal } from './journal.ts';
+import { Journal, type JournalPart } from './journal.ts';
 import { applyBatch, type BatchHooks, type FailureKind, type Pending } from './batch.ts';
 import { liveOutboxes } from './metrics.ts';
 import type { OpRows, OutboxOp, OutboxStore } from './operations.ts';
@@ -78,6 +78,8 @@ export interface OutboxWriter {
   insertTrainingSamples(rows: readonly TrainingSampleRecord[]): void;
   upsertCandles(rows: readonly Candle[]): void;
   insertGenerationLog(row: GenerationLogRecord): void;
+  /** One tick's writes as one all-or-nothing journal append, in the order given. */
+  writeGroup(parts: readonly JournalPart[]): void;
 }
 
 export class Outbox implements OutboxWriter {
@@ -166,16 +168,27 @@ export class Outbox implements OutboxWriter {
    * (nothing was accepted then) and OutboxStateError outside start()..stop().
    */
   enqueue<O extends OutboxOp>(op: O, rows: readonly OpRows[O][]): void {
-    if (this.closed || this.stopping) throw new OutboxStateError('OUTBOX_STOPPED', `outbox is stopped; ${op} of ${rows.length} row(s) refused`);
+    this.writeGroup([[op, rows] as JournalPart]);
+  }
+
+  /** Journals every part's rows with one all-or-nothing append (journal.ts appendGroup), then queues them. */
+  writeGroup(parts: readonly JournalPart[]): void {
+    const what = parts.map(([op, rows]) => `${op} of ${rows.length} row(s)`).join(', ');
+    if (this.closed || this.stopping) throw new OutboxStateError('OUTBOX_STOPPED', `outbox is stopped; ${what} refused`);
     const journal = this.journal;
-    if (!journal) throw new OutboxStateError('OUTBOX_NOT_STARTED', `outbox not started; call start() before ${op}`);
-    if (rows.length === 0) return;
+    if (!journal) throw new OutboxStateError('OUTBOX_NOT_STARTED', `outbox not started; call start() before ${what}`);
     const at = this.clock.now();
-    const { first } = journal.append(op, at, rows);
+    const { first, last } = journal.appendGroup(at, parts);
+    if (last < first) return;
     if (this.loadedThrough === first - 1) {
-      const room = Math.min(rows.length, this.maxInMemory - this.window.length);
-      for (let i = 0; i < room; i++) this.window.push({ entry: { seq: first + i, op, at, data: rows[i]! }, dead: false });
-      if (room > 0) this.loadedThrough = first + room - 1;
+      let seq = first;
+      outer: for (const [op, rows] of parts) {
+        for (const data of rows) {
+          if (this.window.length >= this.maxInMemory) break outer;
+          this.window.push({ entry: { seq, op, at, data } as Pending['entry'], dead: false });
+          this.loadedThrough = seq++;
+        }
+      }
     }
     this.wake?.();
   }
