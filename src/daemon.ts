@@ -36,6 +36,7 @@ import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
+import { unflushedError } from './daemon/unflushed.ts';
 import { openFeed } from './daemon/feed.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
@@ -462,6 +463,10 @@ export class Daemon {
     await step('the engine', () => this.engineRef?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
+    if (this.opts.once && this.fatal === undefined && this.outbox) {
+      this.fatal = unflushedError(this.outbox); // --once succeeds only when the store took every write
+      if (this.fatal) this.log.fatal({ err: this.fatal }, describeError(this.fatal));
+    }
     await step('the store', () => this.storeRef?.close());
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');

@@ -18,7 +18,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { metricValue, removeDir, replayDir, spawnDaemon, tempDir } from '../helpers/daemon.ts';
+import { freePort, metricValue, removeDir, replayDir, spawnDaemon, tempDir } from '../helpers/daemon.ts';
 import { createTestSchema } from '../helpers/pg.ts';
 import { privatePostgres, startPrivateCluster, type PrivateCluster } from '../helpers/private-pg.ts';
 import { startDaemon, type RunningDaemon } from './helpers.ts';
@@ -129,5 +129,24 @@ describe.runIf(pp.available)('kill -9 while the store is down: the journal alone
     expect(log).toContain('torn, unreadable or incomplete');
     const after = await readLedger(cluster.url, run.schema);
     expectSameLedger(after, reference);
+  }, 240_000);
+
+  it('run --once exits non-zero naming what is still journaled when the store is down at the end; a rerun completes it', async () => {
+    const run = target('jr_once');
+    const port = await freePort();
+    const paced = spawnDaemon(['--once', '--feed', `replay:${feed}?speed=9000`], { ...run.env, PORT: String(port) });
+    await vi.waitFor(async () => expect(await metricValue(port, 'ticks_total')).toBeGreaterThanOrEqual(30), { timeout: 60_000, interval: 100 });
+    cluster.stop('immediate');
+    try {
+      expect(await paced.exited).toBe(1);
+    } finally {
+      cluster.start();
+    }
+    expect(paced.stderr()).toMatch(/OUTBOX_NOT_FLUSHED|still journaled/);
+    expect(paced.stderr()).toMatch(/\d+ insertPredictions.*\d+ resolvePredictions.*\d+ insertTrainingSamples.*\d+ upsertCandles/s);
+    expect(paced.stderr()).toContain(join(run.env.SIGNALBASE_DATA_DIR, 'outbox'));
+
+    await runOnce(feed, run.env);
+    expectSameLedger(await readLedger(cluster.url, run.schema), reference);
   }, 240_000);
 });

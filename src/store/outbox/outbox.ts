@@ -105,6 +105,7 @@ export class Outbox implements OutboxWriter {
   private lastError: OutboxHealth['lastError'] = null;
   private deadCount = 0;
   private drainWaiters: Array<() => void> = [];
+  private leftover: Partial<Record<OutboxOp, number>> | null = null;
   private readonly gauges = { depth: () => this.depth(), oldestAgeSeconds: () => this.oldestAgeSeconds() };
   private readonly hooks: BatchHooks = {
     onFailure: (err, kind, op, rows) => this.noteFailure(err, kind, op, rows),
@@ -262,6 +263,7 @@ export class Outbox implements OutboxWriter {
       this.wake?.();
       liveOutboxes.delete(this.gauges);
       const remaining = this.depth();
+      if (remaining > 0) this.leftover = this.pendingByOp();
       try {
         this.journal?.close();
       } catch (err) {
@@ -272,10 +274,33 @@ export class Outbox implements OutboxWriter {
       } catch (err) {
         this.log.warn({ err }, 'releasing the outbox lock failed');
       }
-      if (remaining > 0) this.log.warn({ remaining }, 'outbox stopped with writes pending; they stay journaled and are applied at next start');
+      if (remaining > 0) this.log.warn({ remaining, pending: this.leftover, journal: this.dir }, 'outbox stopped with writes pending; they stay journaled and are applied at next start');
       else this.log.info('outbox stopped, fully drained');
     })();
     return this.stopping;
+  }
+
+  /**
+   * After stop(): what stayed journaled, rows per operation (empty when everything was applied),
+   * and the journal's directory, for a caller that must not report success then (run --once).
+   */
+  unflushed(): { rows: number; byOp: Partial<Record<OutboxOp, number>>; journal: string } {
+    const byOp = this.leftover ?? {};
+    return { rows: Object.values(byOp).reduce((a, b) => a + b, 0), byOp, journal: this.dir };
+  }
+
+  /** Pending rows per operation, read from the journal (the window holds only a prefix). */
+  private pendingByOp(): Partial<Record<OutboxOp, number>> {
+    const out: Partial<Record<OutboxOp, number>> = {};
+    const journal = this.journal;
+    if (!journal) return out;
+    for (let from = journal.acked + 1; from <= journal.lastSeq; ) {
+      const page = journal.read(from, 10_000);
+      if (page.length === 0) break;
+      for (const e of page) out[e.op] = (out[e.op] ?? 0) + 1;
+      from = page[page.length - 1]!.seq + 1;
+    }
+    return out;
   }
 
   private refill(): void {
