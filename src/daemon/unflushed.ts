@@ -4,7 +4,7 @@
  * a script the replay is stored. This turns what stayed journaled into the run's fatal error, naming
  * the rows per operation and the journal's directory; the same command run again applies them.
  */
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
 import type { Outbox } from '../store/outbox/index.ts';
 
 /** After outbox.stop(): an error naming what is still journaled, or undefined when all was applied. */

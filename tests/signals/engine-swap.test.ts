@@ -10,7 +10,7 @@
  * engine switches, not about what a network predicts.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { FeaturePipeline } from '../../src/features/pipeline.ts';
 import { Scaler } from '../../src/features/scaler.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
