@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort, metricValue, removeDir, replayDir, spawnDaemon, tempDir } from '../helpers/daemon.ts';
 import { createTestSchema } from '../helpers/pg.ts';
 import { privatePostgres, startPrivateCluster, type PrivateCluster } from '../helpers/private-pg.ts';
+import { mountTmpfs, tmpfsAvailable } from '../helpers/tmpfs.ts';
 import { startDaemon, type RunningDaemon } from './helpers.ts';
 import { expectSameLedger, readLedger, type Ledger } from './ledger.ts';
 
@@ -148,5 +149,22 @@ describe.runIf(pp.available)('kill -9 while the store is down: the journal alone
 
     await runOnce(feed, run.env);
     expectSameLedger(await readLedger(cluster.url, run.schema), reference);
+  }, 240_000);
+
+  it.runIf(tmpfsAvailable().available)('a full disk under the journal: exit 1 naming ENOSPC and the path; with space freed the same command completes', async () => {
+    const run = target('jr_full');
+    const fs = mountTmpfs('1m');
+    try {
+      const env = { ...run.env, SIGNALBASE_DATA_DIR: fs.dir };
+      const full = spawnDaemon(['--once', '--feed', `replay:${feed}`], { ...env, PORT: '0' });
+      expect(await full.exited).toBe(1);
+      expect(full.stderr()).toContain('ENOSPC');
+      expect(full.stderr()).toContain(join(fs.dir, 'outbox'));
+      fs.resize('64m');
+      await runOnce(feed, env);
+      expectSameLedger(await readLedger(cluster.url, run.schema), reference);
+    } finally {
+      fs.destroy();
+    }
   }, 240_000);
 });

@@ -58,5 +58,5 @@ describe('the training job acts on the gate verdict', () => {
     expect((await store.getModel(forced.version))!.statusReason).toMatch(/--activate.*fixed verdict: refuse/);
     expect((await store.activeModel())!.version).toBe(forced.version);
     expect((await store.getModel(first.version))!.status).not.toBe('active');
-  }, 60_000);
+  }, 180_000);
 });
