@@ -39,7 +39,7 @@ import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
-import { startCandleRetention } from './daemon/retention.ts';
+import { startCandleRetention, startHistoryRetention } from './daemon/retention.ts';
 import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
 import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
@@ -345,6 +345,15 @@ export class Daemon {
     if (!elector || !retrainWorker || !slot || !store) return;
     this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
     if (this.opts.once) return; // a --once run is a replay or a backtest: finishOnce() serves --retrain-now
+    const history = startHistoryRetention({
+      store,
+      keepMs: this.config.predictionRetentionMs,
+      newest: () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY,
+      isLeader: () => elector.isLeader,
+      log: this.root.child({ module: 'retention' }),
+    });
+    const stopCandles = this.stopRetention;
+    this.stopRetention = () => (stopCandles(), history.stop());
     const log = this.root.child({ module: 'retrain' });
     this.scheduler = new Scheduler({
       retrainCron: this.config.retrainCron,

@@ -8,6 +8,8 @@ import type { Candle } from '../ingest/candle.ts';
 import type { Leadership } from './leadership.ts';
 import * as apiKeys from './queries/api-keys.ts';
 import * as candles from './queries/candles.ts';
+import * as retention from './queries/retention.ts';
+import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import { namesFor, type Ctx } from './queries/common.ts';
 import * as drift from './queries/drift.ts';
 import * as logs from './queries/logs.ts';
@@ -95,6 +97,9 @@ export class SqlStore implements Store {
   }
   pruneCandles(olderThan: number): Promise<number> {
     return candles.pruneCandles(this.ctx, olderThan);
+  }
+  retentionStep(q: RetentionQuery): Promise<RetentionResult> {
+    return retention.retentionStep(this.ctx, q);
   }
 
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number> {

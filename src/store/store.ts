@@ -7,6 +7,7 @@
  */
 import type { Candle } from '../ingest/candle.ts';
 import type { Timeframe } from '../ingest/timeframe.ts';
+import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import type {
   ApiKeyInfo,
   ApiKeyValidation,
@@ -70,6 +71,11 @@ export interface Store {
   listCandleSeries(): Promise<CandleSeriesInfo[]>;
   /** Deletes candles older than the cutoff (open time, ms); returns how many. */
   pruneCandles(olderThan: number): Promise<number>;
+  /**
+   * One bounded step of the prediction/sample/drift/log retention (PREDICTION_RETENTION_DAYS),
+   * with the monthly partitions and the daily rollup kept up; call again while `more`.
+   */
+  retentionStep(q: RetentionQuery): Promise<RetentionResult>;
 
   // Predictions (signals) and their outcomes
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number>;
