@@ -287,9 +287,9 @@ export function sqlFunctionSuite(label: string, open: () => Promise<SqlTarget>):
           [schema],
         );
         // 12 + ml_leader_leases (sql/20261122001000_store_rpc.sql) + ml_prediction_daily and
-        // ml_rollup_state (sql/20261204001000_retention.sql); ml_predictions' monthly partitions
-        // are read through it.
-        expect(tables.length).toBe(15);
+        // ml_rollup_state (sql/20261204001000_retention.sql) + ml_broadcast_settings
+        // (sql/20261204001100_broadcast.sql); ml_predictions' monthly partitions are read through it.
+        expect(tables.length).toBe(16);
         const secret = k!.api_key.slice(3);
         for (const { tablename } of tables) {
           const rows = await q<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM ${s}."${tablename}" x`);

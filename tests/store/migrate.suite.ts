@@ -107,6 +107,7 @@ export function migrationSuite(label: string, open: () => Promise<MigrationTarge
       expect(tables).toEqual(
         [
           'ml_api_keys',
+          'ml_broadcast_settings',
           'ml_candles',
           'ml_generation_logs',
           'ml_indicator_weights',
