@@ -21,7 +21,7 @@ describe.runIf(server.available)('signal broadcasts (server Postgres)', () => {
   const id = '6f1d3c2e-8a4b-4c5d-9e6f-7a8b9c0d1e2f';
 
   /** The messages of this schema's signals on `topic`, as `role` sees them when joining `topic`. */
-  async function visible(role: 'anon' | 'authenticated' | null, topic: string): Promise<{ event: string; payload: Record<string, any> }[]> {
+  async function visible(role: 'anon' | 'authenticated' | null, topic: string): Promise<{ event: string; payload: Record<string, unknown> }[]> {
     await c.query('BEGIN');
     try {
       await c.query(`SELECT set_config('realtime.topic', $1, true)`, [topic]);
