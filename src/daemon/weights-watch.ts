@@ -4,7 +4,7 @@
  * the engine, which swaps them in at the next tick boundary, and to the API (`/v1/indicators`).
  * A poll works the same on PGlite, Postgres and Supabase (17 rows over REST); polls never overlap.
  */
-import { INDICATOR_COLUMNS, type IndicatorColumn } from '../features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn } from '../domain/indicators.ts';
 import { weightsFromRecords, type IndicatorWeights } from '../features/weights.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';

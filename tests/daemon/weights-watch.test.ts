@@ -4,7 +4,7 @@
  * tick of a running engine, with no restart; a twin engine that did not poll keeps the old figure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { weightsFromRecords, type IndicatorWeights } from '../../src/features/weights.ts';
 import { mergeTicks } from '../../src/ingest/merge.ts';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
