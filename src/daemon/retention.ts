@@ -24,7 +24,7 @@ export function startCandleRetention(store: Pick<Store, 'pruneCandles'>, keepMs:
 }
 
 export interface HistoryRetentionOptions {
-  store: Pick<Store, 'retentionStep'>;
+  store: Pick<Store, 'retentionStep'> & Partial<Pick<Store, 'refreshLivePerformance'>>;
   /** PREDICTION_RETENTION_DAYS in ms; 0 keeps every row (partitions and the rollup are still kept up). */
   keepMs: number;
   /** The newest candle the pipeline processed (data time; -Infinity before the first). */
@@ -54,7 +54,8 @@ export interface HistoryRetention {
  * and training samples whose candle is older than the retention behind the newest candle (data
  * time, as the candles), drift records and generation logs older than the retention (their own
  * time); whole months are dropped as partitions. Every run also makes next month's partition and
- * refreshes the daily rollup, retention or not. A run never overlaps the previous one.
+ * refreshes the daily rollup and the live_7d / live_30d rows of ml_model_performance, retention or
+ * not. A run never overlaps the previous one.
  */
 export function startHistoryRetention(opts: HistoryRetentionOptions): HistoryRetention {
   const batch = opts.batch ?? 5_000;
@@ -83,6 +84,9 @@ export function startHistoryRetention(opts: HistoryRetentionOptions): HistoryRet
       total.partitionsMade += r.partitionsMade;
       if (!r.more) break;
     }
+    // The rolling live rows of ml_model_performance ride on the same hourly leader run.
+    const live = opts.store.refreshLivePerformance ? await opts.store.refreshLivePerformance() : 0;
+    opts.log.debug({ rows: live }, 'live performance (live_7d, live_30d) refreshed');
     const pruned = total.predictions + total.samples + total.drift + total.logs;
     if (pruned > 0 || total.partitionsDropped > 0 || total.partitionsMade > 0) {
       opts.log.info({ ...total, ...(keep !== undefined && Number.isFinite(latest) ? { before: new Date(latest - keep).toISOString() } : {}) },

@@ -104,6 +104,9 @@ export class SqlStore implements Store {
   retentionStep(q: RetentionQuery): Promise<RetentionResult> {
     return retention.retentionStep(this.ctx, q);
   }
+  refreshLivePerformance(): Promise<number> {
+    return retention.refreshLivePerformance(this.ctx);
+  }
 
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number> {
     return predictions.insertPredictions(this.ctx, rows);

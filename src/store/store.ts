@@ -86,6 +86,8 @@ export interface Store {
    * with the monthly partitions and the daily rollup kept up; call again while `more`.
    */
   retentionStep(q: RetentionQuery): Promise<RetentionResult>;
+  /** Rolling live rows of ml_model_performance (evaluation 'live_7d', 'live_30d'); returns rows written. */
+  refreshLivePerformance(): Promise<number>;
 
   // Predictions (signals) and their outcomes
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number>;

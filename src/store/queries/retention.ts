@@ -38,6 +38,11 @@ export interface RetentionResult {
   more: boolean;
 }
 
+/** Rewrites the 'live_7d' and 'live_30d' rows of ml_model_performance; returns the rows written. */
+export function refreshLivePerformance({ rpc }: RpcCtx): Promise<number> {
+  return rpc.value<number>('sb_refresh_live_performance');
+}
+
 export async function retentionStep({ rpc }: RpcCtx, q: RetentionQuery): Promise<RetentionResult> {
   const raw = await rpc.value<unknown>('sb_retention_step', {
     p_query: {

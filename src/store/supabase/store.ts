@@ -195,6 +195,9 @@ export class SupabaseStore implements Store {
   retentionStep(q: RetentionQuery): Promise<RetentionResult> {
     return retention.retentionStep(this.ctx, q);
   }
+  refreshLivePerformance(): Promise<number> {
+    return retention.refreshLivePerformance(this.ctx);
+  }
 
   // --- predictions -----------------------------------------------------------------------------
 
