@@ -42,11 +42,14 @@ import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
 import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
+import { unflushedError } from './daemon/unflushed.ts';
+import { ActiveModelWatch } from './daemon/model-watch.ts';
 import { openFeed } from './daemon/feed.ts';
 import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
-import { startCandleRetention } from './daemon/retention.ts';
+import { startCandleRetention, startHistoryRetention } from './daemon/retention.ts';
+import { WeightsWatcher } from './daemon/weights-watch.ts';
 import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
 import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
@@ -85,6 +88,8 @@ export interface DaemonOptions {
   leaderRetryMs?: number;
   /** How often the leader polls the retrain queue. Default retrain-worker.ts RETRAIN_POLL_MS. */
   retrainPollMs?: number;
+  /** How often every instance checks the store's active model (model-watch.ts). Default 5 s. */
+  modelPollMs?: number;
   /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
   driftCheck?: DriftCheckHook;
   api?: Partial<ApiOptions>;
@@ -124,7 +129,9 @@ export class Daemon {
 
   private storeRef: Store | null = null;
   private outbox: Outbox | null = null;
+  private modelWatch: ActiveModelWatch | null = null;
   private engineRef: SignalEngine | null = null;
+  private weightsWatch: WeightsWatcher | null = null;
   private slot: ModelSlot | null = null;
   private trainer: BackgroundTrainer | null = null;
   private elector: LeaderElector | null = null;
@@ -236,8 +243,19 @@ export class Daemon {
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
+    this.weightsWatch = new WeightsWatcher({
+      store,
+      current: () => this.weights!,
+      apply: (w) => {
+        this.weights = w;
+        engine.setWeights(w);
+      },
+      log: root.child({ module: 'weights' }),
+      everyMs: config.weightsPollMs,
+    });
     const slot = (this.slot = new ModelSlot(engine, root, (data) => sinks.publish([modelEvent(data)])));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
+    this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
     try {
       const active = await loadModel();
       if (active) slot.install(active, 'loaded');
@@ -270,8 +288,10 @@ export class Daemon {
     if (warm.candles > 0) log.info(warm, `indicators warmed up from ${warm.candles.toLocaleString('en-US')} stored candles of ${warm.series} series`);
     const restored = await restoreOpenSignals(engine.tracker, store, this.series, root.child({ module: 'tracker' }));
     if (restored.resolved.length > 0) {
-      outbox.resolvePredictions(restored.resolved.map((r) => r.outcome));
-      outbox.insertTrainingSamples(restored.resolved.map((r) => r.sample));
+      outbox.writeGroup([
+        ['resolvePredictions', restored.resolved.map((r) => r.outcome)],
+        ['insertTrainingSamples', restored.resolved.map((r) => r.sample)],
+      ]);
     }
 
     const drift = (this.driftMonitor = new DriftMonitor({
@@ -364,6 +384,16 @@ export class Daemon {
     if (!elector || !retrainWorker || !slot || !store) return;
     this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
     if (this.opts.once) return; // a --once run is a replay or a backtest: finishOnce() serves --retrain-now
+    this.weightsWatch?.start();
+    const history = startHistoryRetention({
+      store,
+      keepMs: this.config.predictionRetentionMs,
+      newest: () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY,
+      isLeader: () => elector.isLeader,
+      log: this.root.child({ module: 'retention' }),
+    });
+    const stopCandles = this.stopRetention;
+    this.stopRetention = () => (stopCandles(), history.stop());
     const log = this.root.child({ module: 'retrain' });
     this.scheduler = new Scheduler({
       retrainCron: this.config.retrainCron,
@@ -378,6 +408,7 @@ export class Daemon {
       log: this.root,
     });
     this.scheduler.start();
+    this.modelWatch?.start(); // a model activated by another instance or `models activate` reaches this one too
     retrainWorker.start();
     const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
     const firstModel = !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null;
@@ -460,6 +491,7 @@ export class Daemon {
     const deadline = Date.now() + (this.opts.stopDeadlineMs ?? 10_000);
     const left = () => Math.max(0, deadline - Date.now());
     this.stopRetention();
+    this.weightsWatch?.stop();
     const step = async (name: string, fn: () => Promise<void> | void) => {
       try {
         await fn();
@@ -476,10 +508,15 @@ export class Daemon {
     await step('the training', () => withDeadline(this.trainer?.stop(), Math.min(5_000, left() / 2)));
     await step('the retrain queue', () => withDeadline(worker, Math.min(2_000, left() / 3)));
     await step('the leadership', () => this.elector?.stop());
+    await step('the model watch', () => this.modelWatch?.stop());
     await step('the engine', () => this.engineRef?.stop());
     await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
+    if (this.opts.once && this.fatal === undefined && this.outbox) {
+      this.fatal = unflushedError(this.outbox); // --once succeeds only when the store took every write
+      if (this.fatal) this.log.fatal({ err: this.fatal }, describeError(this.fatal));
+    }
     await step('the store', () => this.storeRef?.close());
     await step('the data directory', () => void makePrivate(this.config.dataDir));
     await step('the models', () => this.slot?.dispose());
