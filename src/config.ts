@@ -86,6 +86,8 @@ const envSchema = z.object({
   // The daemon's trainings (retrain queue, first model): unset keeps the job's measured JOB_HYPER.
   TRAIN_EPOCHS: opt(z.coerce.number().int().min(1).max(1000)),
   TRAIN_UNITS: opt(z.coerce.number().int().min(1).max(1024)),
+  // Webhooks, chat services, MQTT and alerts (DESIGN.md "Sinks"); unset: only the websocket stream.
+  SINKS_FILE: opt(z.string().min(1)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -118,6 +120,8 @@ export interface Config {
   candleRetentionMs: number;
   /** Over the training job's JOB_HYPER for the daemon's trainings; empty when unset. */
   trainHyper: { maxEpochs?: number; units?: number };
+  /** SINKS_FILE, resolved; undefined when unset. */
+  sinksFile: string | undefined;
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -166,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.TRAIN_EPOCHS !== undefined ? { maxEpochs: e.TRAIN_EPOCHS } : {}),
       ...(e.TRAIN_UNITS !== undefined ? { units: e.TRAIN_UNITS } : {}),
     },
+    sinksFile: e.SINKS_FILE !== undefined ? resolve(e.SINKS_FILE) : undefined,
   };
 }
 

@@ -34,6 +34,7 @@ import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
 import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
+import { alertingTrainer, DaemonSinks, teePublisher } from './signals/sinks/daemon-sinks.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
@@ -125,6 +126,9 @@ export class Daemon {
   private source: CandleSource | null = null;
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
+  private sinks: DaemonSinks | null = null;
+  /** Every event goes to the websocket hub first, then to the sinks of SINKS_FILE. */
+  private readonly events = teePublisher(() => this.server?.hub, () => this.sinks);
   private weights: IndicatorWeights | null = null;
   private series: SeriesInfo[] = [];
   private schemaCurrent = false;
@@ -204,6 +208,7 @@ export class Daemon {
 
     const feedSpec = this.opts.feed ?? config.feed;
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
+    const sinks = (this.sinks = DaemonSinks.open(config, root)); // so does a bad SINKS_FILE
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
@@ -215,10 +220,11 @@ export class Daemon {
     if (outbox.depth() > 0 && !(await outbox.drained(this.opts.journalDrainMs ?? 30_000))) {
       log.warn({ pending: outbox.depth() }, 'store writes journaled by the last run are still pending; continuing (they are applied in the background)');
     }
+    await sinks.start(); // events journaled by the last run are delivered from here on
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
-    const slot = (this.slot = new ModelSlot(engine, root, (data) => this.server?.hub.publishModel(data)));
+    const slot = (this.slot = new ModelSlot(engine, root, (data) => this.events.publishModel(data)));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
     try {
       const active = await loadModel();
@@ -262,12 +268,12 @@ export class Daemon {
       cooldownMs: config.drift.cooldownMs,
       clock: this.clock,
       log: root,
-      publish: (data) => this.server?.hub.publishDrift(data),
+      publish: (data) => this.events.publishDrift(data),
       onRetrainFiled: () => this.retrainWorker?.wake(),
     }));
     const loop = (this.loop = new TickLoop({
       engine,
-      publisher: { publishSignals: (s) => this.server?.hub.publishSignals(s), publishOutcome: (o) => this.server?.hub.publishOutcome(o) },
+      publisher: this.events,
       writer: outbox,
       log: root,
       maxTicksPerBatch: feed.fast ? FAST_TICKS_PER_BATCH : 1,
@@ -296,16 +302,17 @@ export class Daemon {
       driftCheck: () => drift.check(),
       options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
       leadership: () => this.leadership,
+      sinks: () => sinks.statuses(),
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
     log.info({ port, backend }, `listening on http://localhost:${port} — stream at ws://localhost:${port}/v1/stream`);
 
     this.trainer = new BackgroundTrainer({
-      trainer: this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}),
+      trainer: alertingTrainer(this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}), () => sinks.alerts),
       load: loadModel,
       slot,
       log: root,
-      announce: (data) => server.hub.publishModel(data),
+      announce: (data) => this.events.publishModel(data),
     });
     this.elector = new LeaderElector({ store, instance: this.worker, log: root, retryMs: this.opts.leaderRetryMs });
     const retrainWorker = (this.retrainWorker = new RetrainWorker({
@@ -318,6 +325,15 @@ export class Daemon {
       log: root,
     }));
     this.elector.onChange((status) => (status === 'leader' ? retrainWorker.lead() : retrainWorker.stepDown()));
+    this.elector.onChange((status) => sinks.alerts.notify('leader_changed', this.worker, { severity: 'info', message: `${this.worker} is now ${status === 'leader' ? 'the leader (retrains, drift checks)' : 'a follower'}` }));
+    sinks.watch({
+      feed: () => ({ kind: source.kind, status: source.status }),
+      outbox: () => {
+        const h = outbox.health();
+        return { state: h.state, lastError: h.lastError ? `${h.lastError.code}: ${h.lastError.message}` : null };
+      },
+      outboxDeadLetters: () => outbox.health().deadLetters,
+    });
 
     loop.start();
     if (feed.sample && feed.sample.replay > 0) {
@@ -459,6 +475,7 @@ export class Daemon {
     await step('the leadership', () => this.elector?.stop());
     await step('the engine', () => this.engineRef?.stop());
     await step('the API server', () => this.server?.stop());
+    await step('the sinks', () => this.sinks?.stop(Math.min(3_000, Math.max(500, left() / 3))));
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
     await step('the store', () => this.storeRef?.close());
     await step('the models', () => this.slot?.dispose());

@@ -2,7 +2,8 @@
  * A sink's delivery queue on disk: <dataDir>/sinks/<name>/queue.ndjson, one line per record:
  *   {"seq":N,"at":ms,"event":{type,id,data}}   an event accepted for delivery
  *   {"done":N}                                 event N left the queue (delivered, dead-lettered or dropped)
- * Open replays the file: the events without a `done` line are the queue, in order. So an event
+ * Open replays the file: the events without a `done` line are the queue, in order, and the ids of
+ * all of them are what the sink has already taken (see QueuedSink's dedupe). So an event
  * published before a kill -9 is delivered after the restart; one delivered just before the kill but
  * whose `done` line did not reach the file is sent again (receivers dedupe on the event id).
  *
@@ -68,13 +69,14 @@ export class SinkJournal {
   }
 
   /** Opens (creating) the journal in `dir` and returns it with the events still to deliver, in order. */
-  static open(dir: string, log: Logger, opts: { fsync?: boolean } = {}): { journal: SinkJournal; pending: QueuedEvent[] } {
+  static open(dir: string, log: Logger, opts: { fsync?: boolean } = {}): { journal: SinkJournal; pending: QueuedEvent[]; seen: string[] } {
     const j = new SinkJournal(dir, log, opts.fsync ?? false);
     try {
       mkdirSync(dir, { recursive: true });
-      const pending = j.replay();
+      const seen: string[] = [];
+      const pending = j.replay(seen);
       j.fd = openSync(j.path, 'a');
-      return { journal: j, pending };
+      return { journal: j, pending, seen };
     } catch (err) {
       j.close();
       if (err instanceof SinkJournalError) throw err;
@@ -143,7 +145,8 @@ export class SinkJournal {
     this.records += records;
   }
 
-  private replay(): QueuedEvent[] {
+  /** Reads the file: returns the pending events and pushes every event id it holds onto `seen`. */
+  private replay(seen: string[]): QueuedEvent[] {
     let buf: Buffer;
     try {
       buf = readFileSync(this.path);
@@ -166,6 +169,7 @@ export class SinkJournal {
         this.records++;
         if (line.kind === 'event') {
           pending.set(line.entry.seq, line.entry);
+          seen.push(line.entry.event.id);
           this.nextSeq = Math.max(this.nextSeq, line.entry.seq + 1);
         } else {
           pending.delete(line.seq);

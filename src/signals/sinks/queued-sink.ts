@@ -11,6 +11,10 @@
  * (counted as sink_failed_total{reason="overflow"}): a receiver that comes back gets the recent
  * events rather than a stale backlog.
  *
+ * An event whose id the sink already took (this run, or journaled by the last one: the newest
+ * DEDUPE_IDS) is skipped: after a kill -9 the daemon recomputes the candles it had not stored yet
+ * and publishes their signals again under the same ids; the receiver should get them once.
+ *
  * stop() is idempotent: it keeps delivering until the queue is empty or its deadline passes (a
  * failure during the drain ends it at once), then aborts; what is left stays journaled for the
  * next start.
@@ -27,6 +31,9 @@ import { TokenBucket } from './rate-limit.ts';
 import type { SignalSink, SinkEvent, SinkStatus } from './sink.ts';
 import type { SinkSpec } from './sinks-file.ts';
 import type { DeliveryResult, Transport } from './transport.ts';
+
+/** Event ids remembered for the dedupe. */
+const DEDUPE_IDS = 20_000;
 
 export interface QueuedSinkOptions {
   spec: Pick<SinkSpec, 'name' | 'kind' | 'events' | 'filter' | 'rate_limit' | 'queue' | 'retry' | 'timeout_ms'>;
@@ -55,6 +62,7 @@ export class QueuedSink implements SignalSink {
   readonly #abort = new AbortController();
   readonly #now: () => number;
   readonly #redact: (text: string) => string;
+  readonly #seen = new Set<string>();
   #state: SinkStatus['state'] = 'starting';
   #loop: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
@@ -75,7 +83,8 @@ export class QueuedSink implements SignalSink {
     this.#redact = opts.redact ?? ((t) => t);
     const dir = join(opts.dataDir, 'sinks', this.name);
     this.#deadLetterPath = join(dir, 'dead-letters.ndjson');
-    const { journal, pending } = SinkJournal.open(dir, this.#log, { fsync: opts.spec.queue.fsync });
+    const { journal, pending, seen } = SinkJournal.open(dir, this.#log, { fsync: opts.spec.queue.fsync });
+    for (const id of seen.slice(-DEDUPE_IDS)) this.#seen.add(id);
     this.#journal = journal;
     this.#pending = pending;
     this.#bucket = TokenBucket.from(opts.spec.rate_limit, this.#now);
@@ -84,7 +93,12 @@ export class QueuedSink implements SignalSink {
   }
 
   publish(events: readonly SinkEvent[]): void {
-    const taken = events.filter(this.#filter);
+    const taken: SinkEvent[] = [];
+    for (const e of events) {
+      if (!this.#filter(e) || this.#seen.has(e.id)) continue;
+      this.#remember(e.id);
+      taken.push(e);
+    }
     if (taken.length === 0) return;
     if (this.#stopping) {
       this.#count('overflow', taken.length);
@@ -245,6 +259,11 @@ export class QueuedSink implements SignalSink {
     this.#count('overflow', dropped.length);
     this.#done(dropped.map((e) => e.seq));
     this.#log.warn({ dropped: dropped.length, depth: this.#pending.length }, `queue full (max_depth ${this.#opts.spec.queue.max_depth}): dropped the ${dropped.length} oldest waiting events`);
+  }
+
+  #remember(id: string): void {
+    this.#seen.add(id);
+    if (this.#seen.size > DEDUPE_IDS) this.#seen.delete(this.#seen.values().next().value as string);
   }
 
   #done(seqs: number[]): void {

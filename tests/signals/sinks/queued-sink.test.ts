@@ -153,3 +153,20 @@ describe('QueuedSink + webhook', () => {
     expect(reopened.status().queueDepth).toBe(5);
   });
 });
+
+describe('QueuedSink dedupe', () => {
+  it('skips an event id it already took, in this run or journaled by the last one', async () => {
+    const { receiver, dataDir, spec } = await setup();
+    const first = sinkFor(spec, dataDir);
+    await first.start();
+    first.publish([0, 1, 1].map((i) => signalEvent(makeSignal(i))));
+    first.publish([signalEvent(makeSignal(0))]);
+    await vi.waitFor(() => expect(first.status().delivered).toBe(2), { timeout: 5_000 });
+    await first.stop();
+    const second = sinkFor(spec, dataDir);
+    await second.start();
+    second.publish([1, 2].map((i) => signalEvent(makeSignal(i)))); // a restart recomputing sig-1
+    await vi.waitFor(() => expect(second.status().delivered).toBe(1), { timeout: 5_000 });
+    expect(ids(receiver)).toEqual(['sig-0', 'sig-1', 'sig-2']);
+  });
+});
