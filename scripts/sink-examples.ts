@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INDICATOR_COLUMNS, type IndicatorValues } from '../src/features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../src/domain/indicators.ts';
 import { createLogger } from '../src/log.ts';
-import type { Signal } from '../src/signals/signal.ts';
+import type { Signal } from '../src/domain/signal.ts';
 import { discordBody } from '../src/signals/sinks/discord.ts';
 import { mqttMessage } from '../src/signals/sinks/mqtt.ts';
 import type { SinkEvent } from '../src/signals/sinks/sink.ts';

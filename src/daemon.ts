@@ -2,7 +2,7 @@
  * The live daemon: wiring and lifecycle of the pipeline (DESIGN.md "Commands", "Persistence never
  * blocks the signal path"; STYLE.md "Every component has a lifecycle").
  *
- *   feed ──► tick loop ──► signal engine ──► hub (websocket subscribers) ──► outbox ──► store
+ *   feed ──► tick loop ──► signal engine ──► sinks (websocket hub first) ──► outbox ──► store
  *
  * start() brings the components up in order: tfjs backend, store (+ migrations), outbox (replays
  * its journal and waits for it to drain, so the store holds everything the last run computed),
@@ -21,20 +21,26 @@
  */
 import { hostname } from 'node:os';
 import type { Config } from './config.ts';
-import { SignalbaseError, describeError } from './errors.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import { SignalbaseError } from './domain/errors.ts';
+import type { Timeframe } from './domain/timeframe.ts';
+import { describeError } from './errors.ts';
 import { DriftMonitor } from './drift/monitor.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
-import { systemClock, type Clock } from './ingest/clock.ts';
 import { parseFeedSpec } from './ingest/feed-spec.ts';
 import type { CandleSource, SeriesInfo } from './ingest/source.ts';
-import type { Timeframe } from './ingest/timeframe.ts';
 import type { Logger } from './log.ts';
 import { initBackend } from './model/backend.ts';
 import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
 import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
-import { alertingTrainer, DaemonSinks, teePublisher } from './signals/sinks/daemon-sinks.ts';
+import { onDriftReport, onModelEvent } from './signals/sinks/alerts.ts';
+import { alertingTrainer, DaemonAlerts, drainSinks, loadFileSinks } from './signals/sinks/daemon-sinks.ts';
+import { driftEvent, modelEvent } from './signals/sinks/events.ts';
+import { SinkFanout } from './signals/sinks/fanout.ts';
+import type { SignalSink } from './signals/sinks/sink.ts';
+import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
@@ -45,7 +51,7 @@ import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
 import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
 import { fileFirstModel, fileRetrainNow } from './daemon/training.ts';
-import { createPipelineServer } from './daemon/server.ts';
+import { createPipelineServer, createStreamHub } from './daemon/server.ts';
 import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
 import { describeShard, ownsSymbol } from './daemon/shard.ts';
 import { TickLoop } from './daemon/tick-loop.ts';
@@ -82,6 +88,8 @@ export interface DaemonOptions {
   /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
   driftCheck?: DriftCheckHook;
   api?: Partial<ApiOptions>;
+  /** Sinks after the websocket hub (tests; SINKS_FILE's go through signals/sinks/registry.ts). */
+  sinks?: SignalSink[];
   clock?: Clock;
   /** Observes each tick as it reaches the tick loop (closeTime, performance.now()); for the bench. */
   onTickArrived?: (closeTime: number, at: number) => void;
@@ -126,9 +134,9 @@ export class Daemon {
   private source: CandleSource | null = null;
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
-  private sinks: DaemonSinks | null = null;
-  /** Every event goes to the websocket hub first, then to the sinks of SINKS_FILE. */
-  private readonly events = teePublisher(() => this.server?.hub, () => this.sinks);
+  private sinks: SinkFanout | null = null;
+  private alerts: DaemonAlerts | null = null;
+  private fileSinks: SignalSink[] = [];
   private weights: IndicatorWeights | null = null;
   private series: SeriesInfo[] = [];
   private schemaCurrent = false;
@@ -208,7 +216,9 @@ export class Daemon {
 
     const feedSpec = this.opts.feed ?? config.feed;
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
-    const sinks = (this.sinks = DaemonSinks.open(config, root)); // so does a bad SINKS_FILE
+    // So does a bad SINKS_FILE; its sinks' journals open here, their deliveries start with the fan-out.
+    const fileSinks = loadFileSinks(config.sinksFile, { log: root, clock: this.clock, dataDir: config.dataDir });
+    this.fileSinks = fileSinks.sinks;
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
@@ -220,11 +230,21 @@ export class Daemon {
     if (outbox.depth() > 0 && !(await outbox.drained(this.opts.journalDrainMs ?? 30_000))) {
       log.warn({ pending: outbox.depth() }, 'store writes journaled by the last run are still pending; continuing (they are applied in the background)');
     }
-    await sinks.start(); // events journaled by the last run are delivered from here on
+
+    // The sinks come up before anything publishes: the model loaded below announces itself.
+    const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
+    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: this.opts.api });
+    const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? []), ...fileSinks.sinks], root));
+    await sinks.start(); // events SINKS_FILE's sinks journaled in the last run are delivered from here on
+    const alerts = (this.alerts = new DaemonAlerts({ spec: fileSinks.alerts, publish: (e) => sinks.publish(e), sinkStatus: () => sinks.status(), clock: this.clock, log: root }));
+    const publishModel = (data: Record<string, unknown>) => {
+      sinks.publish([modelEvent(data)]);
+      onModelEvent(alerts.manager, data);
+    };
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
-    const slot = (this.slot = new ModelSlot(engine, root, (data) => this.events.publishModel(data)));
+    const slot = (this.slot = new ModelSlot(engine, root, publishModel));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
     try {
       const active = await loadModel();
@@ -268,12 +288,15 @@ export class Daemon {
       cooldownMs: config.drift.cooldownMs,
       clock: this.clock,
       log: root,
-      publish: (data) => this.events.publishDrift(data),
+      publish: (data) => {
+        sinks.publish([driftEvent(data)]);
+        onDriftReport(alerts.manager, data);
+      },
       onRetrainFiled: () => this.retrainWorker?.wake(),
     }));
     const loop = (this.loop = new TickLoop({
       engine,
-      publisher: this.events,
+      sinks,
       writer: outbox,
       log: root,
       maxTicksPerBatch: feed.fast ? FAST_TICKS_PER_BATCH : 1,
@@ -287,6 +310,7 @@ export class Daemon {
 
     const server = (this.server = createPipelineServer({
       store: wakeOnEnqueue(store, () => this.retrainWorker?.wake()),
+      hub,
       engine,
       slot,
       outbox,
@@ -300,19 +324,19 @@ export class Daemon {
       clock: this.clock,
       log: root,
       driftCheck: () => drift.check(),
-      options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
+      options: { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api },
       leadership: () => this.leadership,
-      sinks: () => sinks.statuses(),
+      sinks: () => sinks.status(),
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
     log.info({ port, backend }, `listening on http://localhost:${port} — stream at ws://localhost:${port}/v1/stream`);
 
     this.trainer = new BackgroundTrainer({
-      trainer: alertingTrainer(this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}), () => sinks.alerts),
+      trainer: alertingTrainer(this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}), () => alerts.manager),
       load: loadModel,
       slot,
       log: root,
-      announce: (data) => this.events.publishModel(data),
+      announce: publishModel,
     });
     this.elector = new LeaderElector({ store, instance: this.worker, log: root, retryMs: this.opts.leaderRetryMs });
     const retrainWorker = (this.retrainWorker = new RetrainWorker({
@@ -325,8 +349,8 @@ export class Daemon {
       log: root,
     }));
     this.elector.onChange((status) => (status === 'leader' ? retrainWorker.lead() : retrainWorker.stepDown()));
-    this.elector.onChange((status) => sinks.alerts.notify('leader_changed', this.worker, { severity: 'info', message: `${this.worker} is now ${status === 'leader' ? 'the leader (retrains, drift checks)' : 'a follower'}` }));
-    sinks.watch({
+    this.elector.onChange((status) => alerts.manager.notify('leader_changed', this.worker, { severity: 'info', message: `${this.worker} is now ${status === 'leader' ? 'the leader (retrains, drift checks)' : 'a follower'}` }));
+    alerts.watch({
       feed: () => ({ kind: source.kind, status: source.status }),
       outbox: () => {
         const h = outbox.health();
@@ -474,8 +498,11 @@ export class Daemon {
     await step('the retrain queue', () => withDeadline(worker, Math.min(2_000, left() / 3)));
     await step('the leadership', () => this.elector?.stop());
     await step('the engine', () => this.engineRef?.stop());
+    await step('the alert checks', () => this.alerts?.stop());
+    // SINKS_FILE's sinks drain in parallel (the fan-out stops sinks one by one); their stop is idempotent.
+    await step('the sink deliveries', () => drainSinks(this.fileSinks, Math.min(3_000, Math.max(500, left() / 3))));
+    await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
-    await step('the sinks', () => this.sinks?.stop(Math.min(3_000, Math.max(500, left() / 3))));
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
     await step('the store', () => this.storeRef?.close());
     await step('the models', () => this.slot?.dispose());

@@ -19,20 +19,20 @@
  * Recommendation: STRONG_BUY / STRONG_SELL when confidence >= `strongConfidence` (0.70), else BUY /
  *   SELL; HOLD for HOLD.
  * Stop loss / take profit: `barrierLevels` at the candle's close with ATR(14), the very numbers the
- *   outcome tracker and the label builder use (signals/barrier.ts); null for HOLD.
+ *   outcome tracker and the label builder use (domain/barrier.ts); null for HOLD.
  * signal_weight, position_multiplier, risk_score: signals/sizing.ts.
  * Id: deterministic from (symbol, timeframe, candle_time, model_version) (signals/prediction-id.ts).
  * Symbol and timeframe are the candle's own.
  */
-import type { IndicatorValues } from '../features/columns.ts';
+import { barrierLevels, checkParams, type BarrierParams } from '../domain/barrier.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { Clock } from '../domain/clock.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { IndicatorValues } from '../domain/indicators.ts';
+import type { Direction, PredictionRecord, PredictionType, Recommendation } from '../domain/prediction.ts';
 import { consensus as ruleConsensus, type ConsensusResult } from '../features/consensus.ts';
 import type { TechnicalSummary } from '../features/summary.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import { SignalbaseError } from '../errors.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Clock } from '../ingest/clock.ts';
-import type { Direction, PredictionRecord, PredictionType, Recommendation } from '../store/types.ts';
-import { barrierLevels, checkParams, type BarrierParams } from './barrier.ts';
 import { predictionId } from './prediction-id.ts';
 import { assessRisk, positionMultiplier, signalWeight } from './sizing.ts';
 

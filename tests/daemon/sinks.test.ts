@@ -1,155 +1,89 @@
 /**
- * `signalbase run` (child process, real embedded store, the first 300 candles of LTC/BTC and
- * XLM/BTC 5m) with a SINKS_FILE of webhooks to real HTTP receivers on loopback:
- *  - a bad file stops the daemon with exit 2 naming the sink and the field;
- *  - kill -9 mid-replay and a restart: the receiver got every BUY/SELL signal the store holds,
- *    each exactly once (answered 2xx once), every body validly signed. The kill lands while the
- *    receiver holds a request unanswered, so the test does not depend on where the kill falls;
- *  - one receiver that never answers and one that always answers 500: the replay runs to its end,
- *    a websocket subscriber gets every signal, the hung sink still holds every BUY/SELL queued, and
- *    the failing one dead-lettered exactly that many; SIGTERM still exits 0 within the deadline.
+ * The daemon publishes through its sink fan-out (src/signals/sinks/fanout.ts), the websocket hub
+ * first: an extra sink given to the Daemon sees the model the daemon loads at start announce
+ * itself (before the HTTP server exists, where the hub closure used to drop it), then every
+ * signal under its stored id and every outcome as `outcome:<prediction id>`, and is stopped at
+ * stop().
  */
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import WebSocket from 'ws';
-import type { Signal } from '../../src/signals/signal.ts';
-import { Receiver, validSignature } from '../signals/sinks/fixtures.ts';
-import { dataDirFrom, freePort, keyedReplaySetup, migratedTemplate, removeDir, replayDir, spawnDaemon, storedState, tempDir } from './helpers.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { Daemon } from '../../src/daemon.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
+import { FeaturePipeline } from '../../src/features/pipeline.ts';
+import { Scaler } from '../../src/features/scaler.ts';
+import { uniformWeights } from '../../src/features/weights.ts';
+import { createLogger } from '../../src/log.ts';
+import type { SignalSink, SinkEvent, SinkStatus } from '../../src/signals/sinks/sink.ts';
+import { dataDirFrom, migratedTemplate, removeDir, replayDir, storedState } from './helpers.ts';
 
-const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'];
-const N = 300;
-const SECRET = 'daemon-test-webhook-secret';
 const dirs: string[] = [];
-const closers: (() => Promise<void> | void)[] = [];
+let template: string;
+let feed: string;
 
-afterAll(async () => {
-  for (const c of closers.reverse()) await c();
+beforeAll(async () => {
+  template = await migratedTemplate();
+  feed = replayDir(['LTC_BTC-5m.json'], 200);
+  dirs.push(template, feed);
+}, 240_000);
+
+afterAll(() => {
   for (const d of dirs) removeDir(d);
 });
 
-function sinksFile(sinks: unknown[]): string {
-  const dir = tempDir('sinks');
-  dirs.push(dir);
-  const path = join(dir, 'sinks.json');
-  writeFileSync(path, JSON.stringify({ sinks }));
-  return path;
+class Recorder implements SignalSink {
+  readonly name = 'recorder';
+  readonly kind = 'test';
+  readonly events: SinkEvent[] = [];
+  started = 0;
+  stopped = 0;
+  publish(events: readonly SinkEvent[]): void {
+    this.events.push(...events);
+  }
+  async start(): Promise<void> {
+    this.started++;
+  }
+  async stop(): Promise<void> {
+    this.stopped++;
+  }
+  status(): SinkStatus {
+    return { name: this.name, kind: this.kind, state: 'ok', queueDepth: 0, delivered: this.events.length, failed: 0, deadLetters: 0, dropped: 0 };
+  }
 }
 
-const hook = (name: string, url: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'webhook', url, secret: SECRET, events: ['signal'], timeout_ms: 60_000, retry: { base_ms: 20, cap_ms: 200 }, ...extra });
+it('publishes the start-up model event, every signal and outcome to the sinks, with stable ids', async () => {
+  const data = dataDirFrom(template);
+  dirs.push(data);
+  const config = loadConfig({ SIGNALBASE_DATA_DIR: data, LOG_LEVEL: 'silent', TFJS_BACKEND: 'wasm' });
+  const recorder = new Recorder();
+  const daemon = new Daemon(config, createLogger({ level: 'silent', pretty: false }), {
+    feed: `replay:${feed}`,
+    once: true,
+    port: 0,
+    host: '127.0.0.1',
+    sinks: [recorder],
+    // A model that always says HOLD-ish thirds: enough to be "loaded at start".
+    modelLoader: async () => ({
+      version: 'v-sink',
+      pipeline: new FeaturePipeline(Scaler.identity([...INDICATOR_COLUMNS]), uniformWeights()),
+      predictor: { timesteps: 60, features: INDICATOR_COLUMNS.length, predict: async (_w, n) => new Float32Array(n * 3).fill(1 / 3) },
+      dispose: () => undefined,
+    }),
+  });
+  await daemon.start();
+  await daemon.done;
+  expect([recorder.started, recorder.stopped]).toEqual([1, 1]);
 
-describe('the daemon with SINKS_FILE', () => {
-  let template: string;
-  let feed: string;
-
-  beforeAll(async () => {
-    template = await migratedTemplate();
-    feed = replayDir(FILES, N);
-    dirs.push(template, feed);
-  }, 240_000);
-
-  it('stops with exit 2 naming the sink and the field when the file is bad', async () => {
-    const data = dataDirFrom(template);
-    dirs.push(data);
-    const file = sinksFile([{ name: 'ops-hook', kind: 'webhook', url: 'not a url', secret: 'super-secret-value-123' }]);
-    const run = spawnDaemon(['--once', '--feed', `replay:${feed}`], { SIGNALBASE_DATA_DIR: data, PORT: '0', SINKS_FILE: file });
-    expect(await run.exited).toBe(2);
-    expect(run.stderr()).toContain('SINKS_FILE sink "ops-hook" (sinks[0]) field url: must be an http(s) URL');
-    expect(run.stderr()).not.toContain('super-secret-value-123');
-  }, 60_000);
-
-  it('delivers every BUY/SELL exactly once, signed, across a kill -9 and a restart', async () => {
-    const data = dataDirFrom(template);
-    dirs.push(data);
-    const receiver = await new Receiver().start();
-    closers.push(() => receiver.stop());
-    const accepted: string[] = [];
-    let held: ServerResponse | null = null;
-    const HOLD_AFTER = 5;
-    receiver.answer = (r, res) => {
-      expect(validSignature(SECRET, r)).toBe(true);
-      if (accepted.length >= HOLD_AFTER && held === null) {
-        held = res; // unanswered: the daemon is killed while this delivery is in flight
-        return;
-      }
-      accepted.push((JSON.parse(r.body) as { id: string }).id);
-      res.writeHead(200).end();
-    };
-    const file = sinksFile([hook('hook', receiver.url)]);
-    const port = await freePort();
-    const first = spawnDaemon(['--feed', `replay:${feed}?speed=9000`], { SIGNALBASE_DATA_DIR: data, PORT: String(port), SINKS_FILE: file });
-    await vi.waitFor(() => expect(held).not.toBeNull(), { timeout: 180_000, interval: 50 });
-    first.child.kill('SIGKILL');
-    expect(await first.exited).toBe('SIGKILL');
-    (held as ServerResponse | null)?.socket?.destroy();
-    const journal = readFileSync(join(data, 'sinks', 'hook', 'queue.ndjson'), 'utf8');
-    expect(journal.length).toBeGreaterThan(0);
-
-    receiver.answer = (r, res) => {
-      expect(validSignature(SECRET, r)).toBe(true);
-      accepted.push((JSON.parse(r.body) as { id: string }).id);
-      res.writeHead(200).end();
-    };
-    const again = spawnDaemon(['--once', '--feed', `replay:${feed}`], { SIGNALBASE_DATA_DIR: data, PORT: '0', SINKS_FILE: file });
-    const code = await again.exited;
-    if (code !== 0) throw new Error(`restart exited ${code}:\n${again.stderr().slice(-3000)}`);
-
-    const stored = await storedState(data);
-    const trades = stored.predictions.filter((p) => p.predictedDirection !== 'HOLD').map((p) => p.id);
-    expect(trades.length).toBeGreaterThan(HOLD_AFTER + 1);
-    expect([...accepted].sort()).toEqual([...trades].sort()); // each once: no duplicate, none missing
-  }, 300_000);
-
-  it('a hung and a failing receiver delay neither the ticks nor the websocket; the dead letters are counted', async () => {
-    const setup = await keyedReplaySetup(FILES, N, { name: 'sinks-test', type: 'admin' });
-    dirs.push(...setup.dirs);
-    const hung = createServer(() => undefined); // reads the request, never answers
-    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
-    closers.push(() => {
-      hung.closeAllConnections();
-      hung.close();
-    });
-    const failing = await new Receiver().start();
-    closers.push(() => failing.stop());
-    failing.answer = (_r, res) => res.writeHead(500).end('down');
-    const file = sinksFile([
-      hook('hung', `http://127.0.0.1:${(hung.address() as AddressInfo).port}/hook`),
-      hook('failing', failing.url, { retry: { base_ms: 5, cap_ms: 20, max_attempts: 2 } }),
-    ]);
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const daemon = spawnDaemon(['--feed', `replay:${setup.feed}?speed=0`], { SIGNALBASE_DATA_DIR: setup.data, PORT: String(port), SINKS_FILE: file });
-    closers.push(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
-    const auth = { Authorization: `Bearer ${setup.key}` };
-    await vi.waitFor(async () => expect((await fetch(`${base}/healthz`)).status).toBe(200), { timeout: 180_000, interval: 100 });
-
-    const received: Signal[] = [];
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream?key=${encodeURIComponent(setup.key)}`);
-    ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as { type: string; data: Signal };
-      if (msg.type === 'signal') received.push(msg.data);
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    ws.send(JSON.stringify({ type: 'subscribe', symbols: ['*'], since: '2000-01-01T00:00:00.000Z' }));
-
-    type Status = { feed: { state: string }; sinks: { name: string; queue_depth: number; delivered: number; dead_letters: number }[] };
-    const status = async () => (await (await fetch(`${base}/v1/status`, { headers: auth })).json()) as Status;
-    await vi.waitFor(async () => expect((await status()).feed.state).toBe('ended'), { timeout: 180_000, interval: 200 });
-    await vi.waitFor(() => expect(received).toHaveLength(2 * (N - 49)), { timeout: 30_000 });
-    const trades = received.filter((s) => s.predicted_direction !== 'HOLD').length;
-    await vi.waitFor(async () => expect((await status()).sinks.find((s) => s.name === 'failing')).toMatchObject({ queue_depth: 0, dead_letters: trades, delivered: 0 }), { timeout: 60_000, interval: 200 });
-    const s = await status();
-    // The hung sink: its first delivery still in flight, every other BUY/SELL waiting behind it.
-    expect(s.sinks.find((x) => x.name === 'hung')).toMatchObject({ queue_depth: trades, delivered: 0, dead_letters: 0 });
-    expect(failing.requests).toHaveLength(2 * trades); // max_attempts 2 each
-
-    daemon.child.kill('SIGTERM');
-    expect(await daemon.exited).toBe(0);
-    ws.close();
-  }, 300_000);
-});
+  expect(recorder.events[0]).toMatchObject({ type: 'model', id: 'model:v-sink:activated', data: { event: 'activated', version: 'v-sink' } });
+  const stored = await storedState(data);
+  const signalIds = recorder.events.filter((e) => e.type === 'signal').map((e) => e.id);
+  expect(signalIds.length).toBeGreaterThan(0);
+  expect(new Set(signalIds)).toEqual(new Set(stored.predictions.map((p) => p.id)));
+  const outcomes = recorder.events.filter((e) => e.type === 'outcome');
+  expect(outcomes.length).toBeGreaterThan(0);
+  const resolved = new Map(stored.predictions.filter((p) => p.actualOutcome).map((p) => [p.id, p.actualOutcome]));
+  for (const o of outcomes) {
+    const id = (o.data as { prediction_id: string }).prediction_id;
+    expect(o.id).toBe(`outcome:${id}`);
+    expect(resolved.get(id)).toBe((o.data as { outcome: string }).outcome);
+  }
+}, 300_000);

@@ -1,134 +1,70 @@
 /**
- * The daemon's side of the sinks until the fan-out (fanout.ts, house refactor) takes the hub and
- * these as one list: loads SINKS_FILE, creates and starts the sinks, turns the daemon's publish
- * calls into SinkEvents with stable ids, feeds the alert manager, and stops everything (drain,
- * then what is left stays journaled).
- *
- * Event ids: a signal's own id; `outcome:<prediction id>`; `model:<version>:<event>`;
- * `drift:<record id or checked_at>`; alerts as alerts.ts names them.
+ * The daemon's side of SINKS_FILE: read it (a ConfigError, exit 2, when it is bad) and build its
+ * sinks through the registry, so the daemon adds them to its fan-out after the websocket hub; the
+ * alert manager that publishes into that fan-out, with the periodic checks of the feed, the outbox
+ * and the dead letters; and a trainer wrapper that raises and clears retrain_failed.
  */
+import type { Clock } from '../../domain/clock.ts';
 import type { Logger } from '../../log.ts';
-import type { Signal } from '../signal.ts';
 import { AlertWatcher, type WatchedSources } from './alert-watch.ts';
-import { AlertManager, onDriftReport, onModelEvent } from './alerts.ts';
-import { createSinks } from './kinds.ts';
+import { AlertManager } from './alerts.ts';
+import { QueuedSink } from './queued-sink.ts';
+import { createSinks, type SinkDeps } from './registry.ts';
 import type { SignalSink, SinkEvent, SinkStatus } from './sink.ts';
 import { loadSinksFile, parseSinks, type AlertsSpec } from './sinks-file.ts';
 
-/** What the daemon's components publish to (the hub's four methods). */
-export interface EventPublisher {
-  publishSignals(signals: readonly Signal[]): void;
-  publishOutcome(data: Record<string, unknown>): void;
-  publishModel(data: Record<string, unknown>): void;
-  publishDrift(data: Record<string, unknown>): void;
+export interface FileSinks {
+  sinks: SignalSink[];
+  alerts: AlertsSpec;
 }
 
-export class DaemonSinks implements EventPublisher {
-  readonly alerts: AlertManager;
-  readonly #sinks: SignalSink[];
-  readonly #spec: AlertsSpec;
-  readonly #log: Logger;
+/** SINKS_FILE's sinks (journals opened, not started) and alert thresholds; none without a file. */
+export function loadFileSinks(sinksFile: string | undefined, deps: SinkDeps): FileSinks {
+  const file = sinksFile ? loadSinksFile(sinksFile) : parseSinks({});
+  return { sinks: createSinks(file.sinks, deps), alerts: file.alerts };
+}
+
+/**
+ * Stops SINKS_FILE's sinks at once, each draining its queue for at most `deadlineMs` (the fan-out
+ * stops sinks one after another; N hung receivers would otherwise cost N deadlines). What is left
+ * stays journaled. The fan-out's later stop() of the same sinks returns at once (stop is idempotent).
+ */
+export async function drainSinks(sinks: readonly SignalSink[], deadlineMs: number): Promise<void> {
+  await Promise.allSettled(sinks.map((s) => (s instanceof QueuedSink ? s.stop(deadlineMs) : s.stop())));
+}
+
+export interface DaemonAlertsOptions {
+  spec: AlertsSpec;
+  /** The fan-out's publish (alerts go to every sink that takes them). */
+  publish: (events: SinkEvent[]) => void;
+  /** The fan-out's rows: each sink's dead letters. */
+  sinkStatus: () => SinkStatus[];
+  clock: Clock;
+  log: Logger;
+}
+
+/** The alert manager and its watcher; watch() starts the checks once the components exist. */
+export class DaemonAlerts {
+  readonly manager: AlertManager;
   #watcher: AlertWatcher | null = null;
-  #stopped: Promise<void> | null = null;
 
-  private constructor(sinks: SignalSink[], spec: AlertsSpec, log: Logger) {
-    this.#sinks = sinks;
-    this.#spec = spec;
-    this.#log = log.child({ module: 'sinks' });
-    this.alerts = new AlertManager({ publish: (events) => this.#publish(events), log });
+  constructor(private readonly opts: DaemonAlertsOptions) {
+    this.manager = new AlertManager({ publish: opts.publish, log: opts.log, now: () => opts.clock.now() });
   }
 
-  /** Reads SINKS_FILE (a ConfigError, exit 2, when it is bad) and opens each sink's journal. No file: no sinks. */
-  static open(opts: { sinksFile: string | undefined; dataDir: string }, log: Logger): DaemonSinks {
-    const file = opts.sinksFile ? loadSinksFile(opts.sinksFile) : parseSinks({});
-    return new DaemonSinks(createSinks(file.sinks, { dataDir: opts.dataDir, log }), file.alerts, log);
-  }
-
-  get size(): number {
-    return this.#sinks.length;
-  }
-
-  async start(): Promise<void> {
-    await Promise.all(this.#sinks.map((s) => s.start()));
-  }
-
-  /** Starts the periodic checks of feed, outbox and dead letters. */
   watch(sources: Omit<WatchedSources, 'deadLetters'> & { outboxDeadLetters?: () => number }): void {
-    if (this.#watcher || this.#stopped) return;
-    this.#watcher = new AlertWatcher(
-      this.alerts,
-      {
-        ...sources,
-        deadLetters: () => ({
-          ...Object.fromEntries(this.#sinks.map((s) => [s.name, s.status().deadLetters])),
-          ...(sources.outboxDeadLetters ? { outbox: sources.outboxDeadLetters() } : {}),
-        }),
-      },
-      this.#spec,
-      this.#log,
-    );
+    if (this.#watcher) return;
+    const deadLetters = () => ({
+      ...Object.fromEntries(this.opts.sinkStatus().map((s) => [s.name, s.deadLetters])),
+      ...(sources.outboxDeadLetters ? { outbox: sources.outboxDeadLetters() } : {}),
+    });
+    this.#watcher = new AlertWatcher(this.manager, { ...sources, deadLetters }, this.opts.spec, this.opts.log.child({ module: 'alerts' }), () => this.opts.clock.now());
     this.#watcher.start();
   }
 
-  publishSignals(signals: readonly Signal[]): void {
-    this.#publish(signals.map((s) => ({ type: 'signal', id: s.id, data: s })));
+  stop(): void {
+    this.#watcher?.stop();
   }
-
-  publishOutcome(data: Record<string, unknown>): void {
-    this.#publish([{ type: 'outcome', id: `outcome:${String(data.prediction_id ?? data.id ?? '')}`, data }]);
-  }
-
-  publishModel(data: Record<string, unknown>): void {
-    this.#publish([{ type: 'model', id: `model:${String(data.version ?? '')}:${String(data.event ?? '')}`, data }]);
-    onModelEvent(this.alerts, data);
-  }
-
-  publishDrift(data: Record<string, unknown>): void {
-    this.#publish([{ type: 'drift', id: `drift:${String(data.record_id ?? data.checked_at ?? '')}`, data }]);
-    onDriftReport(this.alerts, data);
-  }
-
-  statuses(): SinkStatus[] {
-    return this.#sinks.map((s) => s.status());
-  }
-
-  /** Stops the checks and every sink (each drains within `deadlineMs`, in parallel). Idempotent. */
-  stop(deadlineMs = 3_000): Promise<void> {
-    this.#stopped ??= (async () => {
-      this.#watcher?.stop();
-      const results = await Promise.allSettled(this.#sinks.map((s) => (s.stop as (ms?: number) => Promise<void>)(deadlineMs)));
-      results.forEach((r, i) => {
-        if (r.status === 'rejected') this.#log.warn({ err: r.reason as unknown }, `stopping sink ${this.#sinks[i]!.name} failed`);
-      });
-    })();
-    return this.#stopped;
-  }
-
-  #publish(events: SinkEvent[]): void {
-    for (const s of this.#sinks) s.publish(events);
-  }
-}
-
-/** The hub and the sinks as one publisher: the hub first (the websocket is never behind a sink). */
-export function teePublisher(hub: () => EventPublisher | undefined, sinks: () => EventPublisher | null): EventPublisher {
-  return {
-    publishSignals: (s) => {
-      hub()?.publishSignals(s);
-      sinks()?.publishSignals(s);
-    },
-    publishOutcome: (d) => {
-      hub()?.publishOutcome(d);
-      sinks()?.publishOutcome(d);
-    },
-    publishModel: (d) => {
-      hub()?.publishModel(d);
-      sinks()?.publishModel(d);
-    },
-    publishDrift: (d) => {
-      hub()?.publishDrift(d);
-      sinks()?.publishDrift(d);
-    },
-  };
 }
 
 /** A training function (daemon/models.ts Trainer) whose failures raise retrain_failed and whose success clears it. */

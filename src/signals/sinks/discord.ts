@@ -12,10 +12,10 @@
 import { classify, postJson, retryAfterMs } from './http.ts';
 import { summarize, TONE_COLOR } from './message-text.ts';
 import type { SinkEvent } from './sink.ts';
-import type { SinkSpec } from './sinks-file.ts';
+import type { SinkEntry } from './sinks-file.ts';
 import { retry, type DeliveryResult, type Transport } from './transport.ts';
 
-type DiscordSpec = Extract<SinkSpec, { kind: 'discord' }>;
+type DiscordSpec = Extract<SinkEntry, { kind: 'discord' }>;
 
 const cut = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 

@@ -4,11 +4,11 @@
  * by symbol and the signal's direction, to outcomes; model, drift and alert events pass whenever their type is taken.
  */
 import type { SinkEvent, SinkEventType } from './sink.ts';
-import type { SinkSpec } from './sinks-file.ts';
+import type { SinkEntry } from './sinks-file.ts';
 
 export type EventFilter = (event: SinkEvent) => boolean;
 
-export function eventFilter(spec: Pick<SinkSpec, 'events' | 'filter'>): EventFilter {
+export function eventFilter(spec: Pick<SinkEntry, 'events' | 'filter'>): EventFilter {
   const types = new Set<SinkEventType>(spec.events);
   const f = spec.filter;
   const symbols = f.symbols ? new Set(f.symbols) : null;

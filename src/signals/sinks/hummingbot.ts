@@ -14,7 +14,7 @@
  * volatility our own stop and target are multiples of; 0.01, the controller's default, when ATR is
  * not warm); timestamp = candle open time, epoch seconds.
  */
-import type { Signal } from '../signal.ts';
+import type { Signal } from '../../domain/signal.ts';
 
 export interface HummingbotPrediction {
   id: string;

@@ -9,7 +9,7 @@
  *   drift    "Drift detected on v…" / "No drift on v…" with the summary line
  *   alert    "🔴 CRITICAL feed_down (binance)" / "✅ RESOLVED feed_down (binance)" with the message
  */
-import type { Signal } from '../signal.ts';
+import type { Signal } from '../../domain/signal.ts';
 import type { AlertData, SinkEvent } from './sink.ts';
 
 export type Tone = 'buy' | 'sell' | 'neutral' | 'good' | 'bad' | 'warning' | 'info';

@@ -1,12 +1,13 @@
 /**
- * Sink metrics on the process registry (DESIGN.md "Sinks"). `reason` is one of FAILURE_REASONS;
- * the queue depth is read from the running sinks when /metrics is scraped.
+ * Sink metrics on the process registry (DESIGN.md "Sinks"); every sink counts into these.
+ * `reason` is one of FAILURE_REASONS; the queue depth is read from the running sinks when /metrics
+ * is scraped.
  */
 import { Counter, Gauge } from 'prom-client';
 import { registry } from '../../metrics.ts';
 
-/** Why a delivery attempt failed, or (overflow, journal) why an event could not be queued. */
-export const FAILURE_REASONS = ['network', 'timeout', 'rate_limited', 'server_error', 'client_error', 'rejected', 'overflow', 'journal'] as const;
+/** Why a delivery attempt failed, or (overflow, journal, publish_threw) why an event could not be queued. */
+export const FAILURE_REASONS = ['network', 'timeout', 'rate_limited', 'server_error', 'client_error', 'rejected', 'overflow', 'journal', 'publish_threw'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** Running sinks by name, for the collected depth gauge. */
@@ -21,7 +22,7 @@ export const sinkDelivered = new Counter({
 
 export const sinkFailed = new Counter({
   name: 'sink_failed_total',
-  help: 'Failed delivery attempts (network, timeout, rate_limited, server_error: retried; client_error, rejected: dead-lettered) and events not queued (overflow: oldest waiting event dropped at the queue bound; journal: the disk refused it)',
+  help: 'Failed delivery attempts (network, timeout, rate_limited, server_error: retried; client_error, rejected: dead-lettered) and events not queued (overflow: oldest waiting event dropped at the queue bound; journal: the disk refused it; publish_threw: its publish() threw, which the fan-out caught)',
   labelNames: ['sink', 'reason'] as const,
   registers: [registry],
 });

@@ -16,11 +16,11 @@ import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from '../../log.ts';
 import { hummingbotPrediction, hummingbotTopic } from './hummingbot.ts';
 import type { SinkEvent, SinkEventType } from './sink.ts';
-import type { SinkSpec } from './sinks-file.ts';
+import type { SinkEntry } from './sinks-file.ts';
 import { retry, type DeliveryResult, type Transport } from './transport.ts';
 import { webhookBody } from './webhook.ts';
 
-type MqttSpec = Extract<SinkSpec, { kind: 'mqtt' }>;
+type MqttSpec = Extract<SinkEntry, { kind: 'mqtt' }>;
 
 export const DEFAULT_TOPICS: Record<SinkEventType | 'health', string> = {
   signal: 'signalbase/signals/{symbol}/{timeframe}',

@@ -17,7 +17,7 @@
  */
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { SignalbaseError } from '../../errors.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
 import type { Logger } from '../../log.ts';
 import type { SinkEvent } from './sink.ts';
 

@@ -29,14 +29,14 @@ import { liveSinkQueues, sinkDeadLetters, sinkDelivered, sinkFailed, type Failur
 import { SinkJournal, type QueuedEvent } from './queue-journal.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { SignalSink, SinkEvent, SinkStatus } from './sink.ts';
-import type { SinkSpec } from './sinks-file.ts';
+import type { SinkEntry } from './sinks-file.ts';
 import type { DeliveryResult, Transport } from './transport.ts';
 
 /** Event ids remembered for the dedupe. */
 const DEDUPE_IDS = 20_000;
 
 export interface QueuedSinkOptions {
-  spec: Pick<SinkSpec, 'name' | 'kind' | 'events' | 'filter' | 'rate_limit' | 'queue' | 'retry' | 'timeout_ms'>;
+  spec: Pick<SinkEntry, 'name' | 'kind' | 'events' | 'filter' | 'rate_limit' | 'queue' | 'retry' | 'timeout_ms'>;
   transport: Transport;
   /** SIGNALBASE_DATA_DIR: the queue lives in <dataDir>/sinks/<name>/. */
   dataDir: string;

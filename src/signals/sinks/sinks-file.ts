@@ -14,8 +14,8 @@ import { ConfigError } from '../../errors.ts';
 import type { SinkEventType } from './sink.ts';
 
 export const SINK_EVENT_TYPES = ['signal', 'outcome', 'model', 'drift', 'alert'] as const satisfies readonly SinkEventType[];
-export const SINK_KINDS = ['webhook', 'telegram', 'discord', 'slack', 'mqtt'] as const;
-export type SinkKind = (typeof SINK_KINDS)[number];
+export const SINK_KIND_NAMES = ['webhook', 'telegram', 'discord', 'slack', 'mqtt'] as const;
+export type SinkKind = (typeof SINK_KIND_NAMES)[number];
 
 const httpUrl = z.string().refine(
   (v) => {
@@ -131,10 +131,10 @@ const alertsSchema = z
 
 const fileSchema = z.object({ sinks: z.array(z.unknown()).prefault([]), alerts: alertsSchema }).strict();
 
-export type SinkSpec = z.infer<typeof sinkSchema>;
+export type SinkEntry = z.infer<typeof sinkSchema>;
 export type AlertsSpec = z.infer<typeof alertsSchema>;
 export interface SinksFile {
-  sinks: SinkSpec[];
+  sinks: SinkEntry[];
   alerts: AlertsSpec;
 }
 
@@ -147,7 +147,7 @@ function describeIssue(issue: z.core.$ZodIssue, offset: readonly PropertyKey[] =
     message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
     path.push(issue.keys[0]!);
   }
-  if (issue.code === 'invalid_union' && path.length === 0) message = `must be one of ${SINK_KINDS.join(', ')}`;
+  if (issue.code === 'invalid_union' && path.length === 0) message = `must be one of ${SINK_KIND_NAMES.join(', ')}`;
   return { field: path.length > 0 ? path.join('.') : 'kind', message };
 }
 
@@ -158,7 +158,7 @@ export function parseSinks(doc: unknown, file = 'SINKS_FILE'): SinksFile {
     const { field, message } = describeIssue(top.error.issues[0]!);
     throw fail(file, `field ${field}`, message);
   }
-  const sinks: SinkSpec[] = [];
+  const sinks: SinkEntry[] = [];
   const names = new Set<string>();
   top.data.sinks.forEach((raw, i) => {
     const name = raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : undefined;
@@ -173,6 +173,11 @@ export function parseSinks(doc: unknown, file = 'SINKS_FILE'): SinksFile {
     sinks.push(r.data);
   });
   return { sinks, alerts: top.data.alerts };
+}
+
+/** One entry, validated alone (the registry's factories take entries as read). */
+export function parseSinkEntry(raw: unknown): SinkEntry {
+  return parseSinks({ sinks: [raw] }).sinks[0]!;
 }
 
 /** Reads and validates SINKS_FILE (.json, or YAML for anything else). */
@@ -193,7 +198,7 @@ export function loadSinksFile(path: string): SinksFile {
 }
 
 /** The values that must never reach a log line or a status: secrets, tokens, token-bearing URLs. */
-export function secretsOf(spec: SinkSpec): string[] {
+export function secretsOf(spec: SinkEntry): string[] {
   switch (spec.kind) {
     case 'webhook':
       return [spec.secret, ...Object.values(spec.headers ?? {}), new URL(spec.url).search];
@@ -203,12 +208,12 @@ export function secretsOf(spec: SinkSpec): string[] {
     case 'slack':
       return [spec.url, new URL(spec.url).pathname];
     case 'mqtt':
-      return spec.password ? [spec.password] : [];
+      return [spec.password ?? '', decodeURIComponent(new URL(spec.url).password)];
   }
 }
 
 /** Where a sink delivers, safe to log: the origin only for URLs that embed a token. */
-export function describeSink(spec: SinkSpec): { name: string; kind: SinkKind; target: string; events: readonly string[] } {
+export function describeSink(spec: SinkEntry): { name: string; kind: SinkKind; target: string; events: readonly string[] } {
   const target =
     spec.kind === 'telegram'
       ? `${new URL(spec.api_base).origin} chat ${spec.chat_id}`

@@ -12,10 +12,10 @@
 import { classify, postJson } from './http.ts';
 import { summarize } from './message-text.ts';
 import type { SinkEvent } from './sink.ts';
-import type { SinkSpec } from './sinks-file.ts';
+import type { SinkEntry } from './sinks-file.ts';
 import type { DeliveryResult, Transport } from './transport.ts';
 
-type SlackSpec = Extract<SinkSpec, { kind: 'slack' }>;
+type SlackSpec = Extract<SinkEntry, { kind: 'slack' }>;
 
 export const escapeSlack = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const cut = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);

@@ -16,11 +16,11 @@ import { classify, postJson } from './http.ts';
 import { MessageIds } from './message-ids.ts';
 import { summarize } from './message-text.ts';
 import type { SinkEvent } from './sink.ts';
-import type { SinkSpec } from './sinks-file.ts';
+import type { SinkEntry } from './sinks-file.ts';
 import { telegramText } from './telegram-format.ts';
 import { refuse, retry, type DeliveryResult, type Transport } from './transport.ts';
 
-type TelegramSpec = Extract<SinkSpec, { kind: 'telegram' }>;
+type TelegramSpec = Extract<SinkEntry, { kind: 'telegram' }>;
 
 interface BotAnswer {
   ok?: boolean;

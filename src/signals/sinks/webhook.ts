@@ -10,10 +10,10 @@
 import { createHmac } from 'node:crypto';
 import { classify, postJson } from './http.ts';
 import type { SinkEvent } from './sink.ts';
-import type { SinkSpec } from './sinks-file.ts';
+import type { SinkEntry } from './sinks-file.ts';
 import type { DeliveryResult, Transport } from './transport.ts';
 
-type WebhookSpec = Extract<SinkSpec, { kind: 'webhook' }>;
+type WebhookSpec = Extract<SinkEntry, { kind: 'webhook' }>;
 
 export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;

@@ -15,7 +15,7 @@ import { AlertManager, onDriftReport, onModelEvent } from '../../../src/signals/
 import { alertingTrainer } from '../../../src/signals/sinks/daemon-sinks.ts';
 import { QueuedSink } from '../../../src/signals/sinks/queued-sink.ts';
 import type { AlertData, SinkEvent } from '../../../src/signals/sinks/sink.ts';
-import { parseSinks, type SinkSpec } from '../../../src/signals/sinks/sinks-file.ts';
+import { parseSinks, type SinkEntry } from '../../../src/signals/sinks/sinks-file.ts';
 import { WebhookTransport } from '../../../src/signals/sinks/webhook.ts';
 import { Receiver } from './fixtures.ts';
 
@@ -32,7 +32,7 @@ async function alertHook() {
   cleanup.push(() => receiver.stop());
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-alerts-'));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const spec = parseSinks({ sinks: [{ name: 'pager', kind: 'webhook', url: receiver.url, secret: 'x'.repeat(20), events: ['alert'] }] }).sinks[0] as Extract<SinkSpec, { kind: 'webhook' }>;
+  const spec = parseSinks({ sinks: [{ name: 'pager', kind: 'webhook', url: receiver.url, secret: 'x'.repeat(20), events: ['alert'] }] }).sinks[0] as Extract<SinkEntry, { kind: 'webhook' }>;
   const sink = new QueuedSink({ spec, transport: new WebhookTransport(spec), dataDir, log });
   cleanup.push(() => sink.stop());
   await sink.start();

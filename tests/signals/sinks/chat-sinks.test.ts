@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../../src/domain/clock.ts';
 import { createLogger } from '../../../src/log.ts';
-import { createSinks } from '../../../src/signals/sinks/kinds.ts';
+import { createSinks } from '../../../src/signals/sinks/registry.ts';
 import type { SignalSink, SinkEvent } from '../../../src/signals/sinks/sink.ts';
 import { parseSinks } from '../../../src/signals/sinks/sinks-file.ts';
 import { escapeMarkdownV2 } from '../../../src/signals/sinks/telegram-format.ts';
@@ -29,7 +30,7 @@ function tempData(): string {
 }
 
 function open(sink: Record<string, unknown>, dataDir: string): SignalSink {
-  const [s] = createSinks(parseSinks({ sinks: [{ retry: { base_ms: 20, cap_ms: 100 }, events: ['signal', 'outcome', 'alert'], ...sink }] }).sinks, { dataDir, log });
+  const [s] = createSinks(parseSinks({ sinks: [{ retry: { base_ms: 20, cap_ms: 100 }, events: ['signal', 'outcome', 'alert'], ...sink }] }).sinks, { dataDir, log, clock: systemClock });
   cleanup.push(() => s!.stop());
   return s!;
 }

@@ -6,8 +6,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { INDICATOR_COLUMNS, type IndicatorValues } from '../../../src/features/columns.ts';
-import type { Signal } from '../../../src/signals/signal.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../../../src/domain/indicators.ts';
+import type { Signal } from '../../../src/domain/signal.ts';
 import type { SinkEvent } from '../../../src/signals/sinks/sink.ts';
 
 export function makeSignal(i: number, over: Partial<Signal> = {}): Signal {

@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../../src/domain/clock.ts';
 import { createLogger } from '../../../src/log.ts';
-import { createSinks } from '../../../src/signals/sinks/kinds.ts';
+import { createSinks } from '../../../src/signals/sinks/registry.ts';
 import type { SignalSink } from '../../../src/signals/sinks/sink.ts';
 import { parseSinks } from '../../../src/signals/sinks/sinks-file.ts';
 import { freePort } from '../../helpers/daemon.ts';
@@ -71,7 +72,7 @@ describe.skipIf(!MOSQUITTO)('mqtt sink (real mosquitto)', () => {
     await startBroker();
     [sink] = createSinks(
       parseSinks({ sinks: [{ name: 'hbot', kind: 'mqtt', url: `mqtt://127.0.0.1:${port}`, preset: 'hummingbot', events: ['signal', 'model'], filter: { directions: ['BUY', 'SELL', 'HOLD'] }, retry: { base_ms: 50, cap_ms: 500 } }] }).sinks,
-      { dataDir, log },
+      { dataDir, log, clock: systemClock },
     ) as [SignalSink];
     await sink.start();
   }, 30_000);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log.ts';
 import { QueuedSink } from '../../../src/signals/sinks/queued-sink.ts';
-import { parseSinks, type SinkSpec } from '../../../src/signals/sinks/sinks-file.ts';
+import { parseSinks, type SinkEntry } from '../../../src/signals/sinks/sinks-file.ts';
 import { WebhookTransport } from '../../../src/signals/sinks/webhook.ts';
 import { makeSignal, Receiver, signalEvent, validSignature } from './fixtures.ts';
 
@@ -21,12 +21,12 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-function webhookSpec(url: string, extra: Record<string, unknown> = {}): Extract<SinkSpec, { kind: 'webhook' }> {
+function webhookSpec(url: string, extra: Record<string, unknown> = {}): Extract<SinkEntry, { kind: 'webhook' }> {
   const spec = parseSinks({ sinks: [{ name: 'hook', kind: 'webhook', url, secret: SECRET, retry: { base_ms: 20, cap_ms: 200 }, ...extra }] }).sinks[0]!;
-  return spec as Extract<SinkSpec, { kind: 'webhook' }>;
+  return spec as Extract<SinkEntry, { kind: 'webhook' }>;
 }
 
-function sinkFor(spec: Extract<SinkSpec, { kind: 'webhook' }>, dataDir: string): QueuedSink {
+function sinkFor(spec: Extract<SinkEntry, { kind: 'webhook' }>, dataDir: string): QueuedSink {
   const sink = new QueuedSink({ spec, transport: new WebhookTransport(spec), dataDir, log });
   cleanup.push(() => sink.stop());
   return sink;
