@@ -40,6 +40,7 @@ export const sinkQueueDepth = new Gauge({
   labelNames: ['sink'] as const,
   registers: [registry],
   collect() {
+    this.reset(); // a stopped sink's label goes with it
     for (const [sink, depth] of liveSinkQueues) this.set({ sink }, depth());
   },
 });

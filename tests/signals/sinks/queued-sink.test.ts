@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log.ts';
+import { registry } from '../../../src/metrics.ts';
 import { QueuedSink } from '../../../src/signals/sinks/queued-sink.ts';
 import { parseSinks, type SinkEntry } from '../../../src/signals/sinks/sinks-file.ts';
 import { WebhookTransport } from '../../../src/signals/sinks/webhook.ts';
@@ -41,6 +42,13 @@ async function setup(extra: Record<string, unknown> = {}) {
   return { receiver, dataDir, spec };
 }
 
+/** A sink metric's value for sink "hook" (and `reason` when given), from the process registry. */
+async function metric(name: string, reason?: string): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  const values = (await m!.get()).values as { value: number; labels: Record<string, string> }[];
+  return values.filter((v) => v.labels.sink === 'hook' && (reason === undefined || v.labels.reason === reason)).reduce((n, v) => n + v.value, 0);
+}
+
 const ids = (r: Receiver) => r.requests.map((q) => (JSON.parse(q.body) as { id: string }).id);
 
 describe('QueuedSink + webhook', () => {
@@ -53,6 +61,7 @@ describe('QueuedSink + webhook', () => {
     const expected = signals.filter((s) => s.predicted_direction !== 'HOLD').map((s) => s.id);
     await vi.waitFor(() => expect(sink.status().delivered).toBe(expected.length), { timeout: 5_000 });
     expect(ids(receiver)).toEqual(expected);
+    expect(await metric('sink_delivered_total')).toBeGreaterThanOrEqual(expected.length);
     for (const r of receiver.requests) {
       expect(validSignature(SECRET, r)).toBe(true);
       const body = JSON.parse(r.body) as { type: string; id: string; data: { id: string } };
@@ -113,8 +122,13 @@ describe('QueuedSink + webhook', () => {
     receiver.answer = (r, res) => res.writeHead((JSON.parse(r.body) as { id: string }).id === 'sig-0' ? 422 : 500).end('nope');
     const sink = sinkFor(spec, dataDir);
     await sink.start();
+    const before = { dead: await metric('sink_dead_letters_total'), server: await metric('sink_failed_total', 'server_error'), client: await metric('sink_failed_total', 'client_error') };
     sink.publish([0, 1, 2, 3].map((i) => signalEvent(makeSignal(i))));
     await vi.waitFor(() => expect(sink.status().deadLetters).toBe(4), { timeout: 5_000 });
+    expect(await metric('sink_dead_letters_total')).toBe(before.dead + 4);
+    expect(await metric('sink_failed_total', 'server_error')).toBe(before.server + 9);
+    expect(await metric('sink_failed_total', 'client_error')).toBe(before.client + 1);
+    expect(await metric('sink_queue_depth')).toBe(0);
     expect(ids(receiver).filter((id) => id === 'sig-0')).toHaveLength(1);
     for (const id of ['sig-1', 'sig-2', 'sig-3']) expect(ids(receiver).filter((x) => x === id)).toHaveLength(3);
     expect(sink.status()).toMatchObject({ delivered: 0, failed: 10, queueDepth: 0 });
