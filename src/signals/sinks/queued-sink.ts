@@ -68,6 +68,7 @@ export class QueuedSink implements SignalSink {
   #loop: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
   #draining = false;
+  #closed = false;
   #inFlight = false;
   #attempts = 0;
   #wake: (() => void) | null = null;
@@ -106,7 +107,8 @@ export class QueuedSink implements SignalSink {
       taken.push(e);
     }
     if (taken.length === 0) return;
-    if (this.#stopping) {
+    if (this.#closed) {
+      // Stopped: nowhere to journal them (the fan-out publishes nothing after stop).
       this.#count('overflow', taken.length);
       return;
     }
@@ -170,6 +172,7 @@ export class QueuedSink implements SignalSink {
         this.#log.warn({ err }, `stopping ${what} failed: ${describeError(err)}`);
       }
     }
+    this.#closed = true;
     this.#journal.close();
     liveSinkQueues.delete(this.name);
     this.#state = 'stopped';
