@@ -358,6 +358,7 @@ export class Daemon {
       },
       outboxDeadLetters: () => outbox.health().deadLetters,
     });
+    source.onStatus((status) => alerts.feedStatus(status));
 
     loop.start();
     if (feed.sample && feed.sample.replay > 0) {

@@ -49,6 +49,15 @@ export class AlertWatcher {
     this.#timer = undefined;
   }
 
+  /**
+   * The feed's status changed (CandleSource.onStatus): the outage is timed from the change itself,
+   * not from the first check that notices it.
+   */
+  feedStatus(status: SourceStatus, at = this.now()): void {
+    if (!FEED_DOWN.has(status)) this.#feedDownSince = null;
+    else this.#feedDownSince ??= at;
+  }
+
   /** One look at every source. Never rejects. */
   check(at = this.now()): Promise<void> {
     this.#checking ??= this.#check(at)

@@ -5,6 +5,7 @@
  * and the dead letters; and a trainer wrapper that raises and clears retrain_failed.
  */
 import type { Clock } from '../../domain/clock.ts';
+import type { SourceStatus } from '../../ingest/source.ts';
 import type { Logger } from '../../log.ts';
 import { AlertWatcher, type WatchedSources } from './alert-watch.ts';
 import { AlertManager } from './alerts.ts';
@@ -60,6 +61,11 @@ export class DaemonAlerts {
     });
     this.#watcher = new AlertWatcher(this.manager, { ...sources, deadLetters }, this.opts.spec, this.opts.log.child({ module: 'alerts' }), () => this.opts.clock.now());
     this.#watcher.start();
+  }
+
+  /** Pass CandleSource.onStatus changes here: a feed outage is timed from when it started. */
+  feedStatus(status: SourceStatus): void {
+    this.#watcher?.feedStatus(status);
   }
 
   stop(): void {
