@@ -42,8 +42,12 @@ import { SinkFanout } from './signals/sinks/fanout.ts';
 import type { SignalSink } from './signals/sinks/sink.ts';
 import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
+import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
+import { unflushedError } from './daemon/unflushed.ts';
+import { ActiveModelWatch } from './daemon/model-watch.ts';
 import { openFeed } from './daemon/feed.ts';
+import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
@@ -85,6 +89,8 @@ export interface DaemonOptions {
   leaderRetryMs?: number;
   /** How often the leader polls the retrain queue. Default retrain-worker.ts RETRAIN_POLL_MS. */
   retrainPollMs?: number;
+  /** How often every instance checks the store's active model (model-watch.ts). Default 5 s. */
+  modelPollMs?: number;
   /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
   driftCheck?: DriftCheckHook;
   api?: Partial<ApiOptions>;
@@ -124,6 +130,7 @@ export class Daemon {
 
   private storeRef: Store | null = null;
   private outbox: Outbox | null = null;
+  private modelWatch: ActiveModelWatch | null = null;
   private engineRef: SignalEngine | null = null;
   private slot: ModelSlot | null = null;
   private trainer: BackgroundTrainer | null = null;
@@ -221,9 +228,11 @@ export class Daemon {
     this.fileSinks = fileSinks.sinks;
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
+    makePrivate(config.dataDir); // journal, artifacts, keys: the operator's alone (any store)
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
     this.schemaCurrent = true;
     await ensureLocalStreamKey(store, config, root); // zero-config `signalbase watch` (embedded store only)
+    await syncAccessSettings(store, config, log); // SELF_SERVICE_MAX_RATE_LIMIT, enforced in SQL
 
     const outbox = (this.outbox = new Outbox({ store, dataDir: config.dataDir, log: root }));
     outbox.start();
@@ -233,7 +242,7 @@ export class Daemon {
 
     // The sinks come up before anything publishes: the model loaded below announces itself.
     const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
-    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: this.opts.api });
+    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: accessOptions(config, this.opts.api) });
     const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? []), ...fileSinks.sinks], root));
     await sinks.start(); // events SINKS_FILE's sinks journaled in the last run are delivered from here on
     const alerts = (this.alerts = new DaemonAlerts({ spec: fileSinks.alerts, publish: (e) => sinks.publish(e), sinkStatus: () => sinks.status(), clock: this.clock, log: root }));
@@ -246,6 +255,7 @@ export class Daemon {
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
     const slot = (this.slot = new ModelSlot(engine, root, publishModel));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
+    this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
     try {
       const active = await loadModel();
       if (active) slot.install(active, 'loaded');
@@ -265,6 +275,7 @@ export class Daemon {
       store,
       log: root,
       clock: this.clock,
+      credentials: config.feedCredentials,
     });
     const source = (this.source = feed.source);
     const owns = (s: string) => ownsSymbol(config.shard, s);
@@ -277,8 +288,10 @@ export class Daemon {
     if (warm.candles > 0) log.info(warm, `indicators warmed up from ${warm.candles.toLocaleString('en-US')} stored candles of ${warm.series} series`);
     const restored = await restoreOpenSignals(engine.tracker, store, this.series, root.child({ module: 'tracker' }));
     if (restored.resolved.length > 0) {
-      outbox.resolvePredictions(restored.resolved.map((r) => r.outcome));
-      outbox.insertTrainingSamples(restored.resolved.map((r) => r.sample));
+      outbox.writeGroup([
+        ['resolvePredictions', restored.resolved.map((r) => r.outcome)],
+        ['insertTrainingSamples', restored.resolved.map((r) => r.sample)],
+      ]);
     }
 
     const drift = (this.driftMonitor = new DriftMonitor({
@@ -319,12 +332,11 @@ export class Daemon {
       weights: () => this.weights!,
       phase: () => this.phaseNow,
       schemaCurrent: () => this.schemaCurrent,
-      barrier: config.barrier,
       windowSize: WINDOW,
       clock: this.clock,
       log: root,
       driftCheck: () => drift.check(),
-      options: { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api },
+      options: accessOptions(config, { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api }),
       leadership: () => this.leadership,
       sinks: () => sinks.status(),
     }));
@@ -400,6 +412,7 @@ export class Daemon {
       log: this.root,
     });
     this.scheduler.start();
+    this.modelWatch?.start(); // a model activated by another instance or `models activate` reaches this one too
     retrainWorker.start();
     const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
     const firstModel = !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null;
@@ -498,6 +511,7 @@ export class Daemon {
     await step('the training', () => withDeadline(this.trainer?.stop(), Math.min(5_000, left() / 2)));
     await step('the retrain queue', () => withDeadline(worker, Math.min(2_000, left() / 3)));
     await step('the leadership', () => this.elector?.stop());
+    await step('the model watch', () => this.modelWatch?.stop());
     await step('the engine', () => this.engineRef?.stop());
     await step('the alert checks', () => this.alerts?.stop());
     // SINKS_FILE's sinks drain in parallel (the fan-out stops sinks one by one); their stop is idempotent.
@@ -505,7 +519,12 @@ export class Daemon {
     await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
+    if (this.opts.once && this.fatal === undefined && this.outbox) {
+      this.fatal = unflushedError(this.outbox); // --once succeeds only when the store took every write
+      if (this.fatal) this.log.fatal({ err: this.fatal }, describeError(this.fatal));
+    }
     await step('the store', () => this.storeRef?.close());
+    await step('the data directory', () => void makePrivate(this.config.dataDir));
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }
