@@ -50,7 +50,8 @@ import { openFeed } from './daemon/feed.ts';
 import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
-import { startCandleRetention } from './daemon/retention.ts';
+import { startCandleRetention, startHistoryRetention } from './daemon/retention.ts';
+import { WeightsWatcher } from './daemon/weights-watch.ts';
 import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
 import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
@@ -132,6 +133,7 @@ export class Daemon {
   private outbox: Outbox | null = null;
   private modelWatch: ActiveModelWatch | null = null;
   private engineRef: SignalEngine | null = null;
+  private weightsWatch: WeightsWatcher | null = null;
   private slot: ModelSlot | null = null;
   private trainer: BackgroundTrainer | null = null;
   private elector: LeaderElector | null = null;
@@ -253,6 +255,16 @@ export class Daemon {
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
+    this.weightsWatch = new WeightsWatcher({
+      store,
+      current: () => this.weights!,
+      apply: (w) => {
+        this.weights = w;
+        engine.setWeights(w);
+      },
+      log: root.child({ module: 'weights' }),
+      everyMs: config.weightsPollMs,
+    });
     const slot = (this.slot = new ModelSlot(engine, root, publishModel));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
     this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
@@ -398,6 +410,16 @@ export class Daemon {
     if (!elector || !retrainWorker || !slot || !store) return;
     this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
     if (this.opts.once) return; // a --once run is a replay or a backtest: finishOnce() serves --retrain-now
+    this.weightsWatch?.start();
+    const history = startHistoryRetention({
+      store,
+      keepMs: this.config.predictionRetentionMs,
+      newest: () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY,
+      isLeader: () => elector.isLeader,
+      log: this.root.child({ module: 'retention' }),
+    });
+    const stopCandles = this.stopRetention;
+    this.stopRetention = () => (stopCandles(), history.stop());
     const log = this.root.child({ module: 'retrain' });
     this.scheduler = new Scheduler({
       retrainCron: this.config.retrainCron,
@@ -495,6 +517,7 @@ export class Daemon {
     const deadline = Date.now() + (this.opts.stopDeadlineMs ?? 10_000);
     const left = () => Math.max(0, deadline - Date.now());
     this.stopRetention();
+    this.weightsWatch?.stop();
     const step = async (name: string, fn: () => Promise<void> | void) => {
       try {
         await fn();
