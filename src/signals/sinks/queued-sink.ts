@@ -23,7 +23,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { backoffDelay, sleep, type StepBackoff as BackoffOptions } from '../../domain/timing.ts';
+import { backoffDelay, sleep } from '../../domain/timing.ts';
 import { eventFilter, type EventFilter } from './filter.ts';
 import { liveSinkQueues, sinkDeadLetters, sinkDelivered, sinkFailed, type FailureReason } from './metrics.ts';
 import { SinkJournal, type QueuedEvent } from './queue-journal.ts';
@@ -58,7 +58,6 @@ export class QueuedSink implements SignalSink {
   readonly #journal: SinkJournal;
   readonly #pending: QueuedEvent[];
   readonly #bucket: TokenBucket | null;
-  readonly #backoff: BackoffOptions;
   readonly #deadLetterPath: string;
   readonly #abort = new AbortController();
   readonly #now: () => number;
@@ -90,11 +89,6 @@ export class QueuedSink implements SignalSink {
     this.#journal = journal;
     this.#pending = pending;
     this.#bucket = TokenBucket.from(opts.spec.rate_limit, this.#now);
-    // base, 2 base, 4 base, ... up to cap, each ±25 % so sinks that lost one receiver do not retry in step.
-    const { base_ms: base, cap_ms: cap } = opts.spec.retry;
-    const steps: number[] = [];
-    for (let d = base; d < cap && steps.length < 40; d *= 2) steps.push(d);
-    this.#backoff = { steps: [...steps, cap], jitter: 0.25, ...(opts.random ? { random: opts.random } : {}) };
     if (pending.length > 0) this.#log.info({ pending: pending.length }, `${pending.length} events journaled by the last run are queued for delivery again`);
     this.#trim();
   }
@@ -216,7 +210,8 @@ export class QueuedSink implements SignalSink {
         continue;
       }
       if (this.#draining) return; // what is left stays journaled
-      const backoff = backoffDelay(this.#attempts - 1, this.#backoff);
+      // min(cap, base × 2^n) with equal jitter, so sinks that lost one receiver do not retry in step.
+      const backoff = backoffDelay(this.#attempts - 1, { baseMs: retry.base_ms, capMs: retry.cap_ms }, this.#opts.random);
       const delay = Math.max(backoff, result.retryAfterMs ?? 0);
       this.#log.debug({ event: head.event.id, attempt: this.#attempts, delayMs: Math.round(delay), reason: result.reason }, 'delivery failed; retrying');
       await this.#sleep(delay);
