@@ -219,7 +219,7 @@ export class Daemon {
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
     const slot = (this.slot = new ModelSlot(engine, root, (data) => this.server?.hub.publishModel(data)));
-    const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
+    const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config, root));
     try {
       const active = await loadModel();
       if (active) slot.install(active, 'loaded');
