@@ -24,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { SAMPLE_DATA_DIR } from '../../src/ingest/feed-spec.ts';
+import { DEFAULT_STREAM_OPTIONS } from '../../src/serve/stream-hub.ts';
 import { registry } from '../../src/metrics.ts';
 import type { Config } from '../../src/config.ts';
 import { runTrainingJob } from '../../src/model/training-job.ts';
@@ -104,6 +105,9 @@ async function tickLatencies(
   const arrived = new Map<number, number>(); // closeTime → clockMs()
   const daemon = await startBenchDaemon(dir, {
     feed: syntheticFeed(symbols, 100_000, SPEED),
+    // One subscriber to every symbol receives ~600 bytes a signal, the whole tick at once: the
+    // default 1 MiB slow-consumer limit would drop it from about 1,700 symbols on.
+    api: { stream: { maxBufferedBytes: Math.max(DEFAULT_STREAM_OPTIONS.maxBufferedBytes, symbols * 2_048) } },
     onTickArrived: (closeTime, at) => arrived.set(closeTime, at + performance.timeOrigin),
   });
   const sub = new Subscriber(symbols);
