@@ -16,7 +16,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config.ts';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { modelToBytes } from '../../src/model/artifact.ts';
 import { initBackend } from '../../src/model/backend.ts';
 import { layersPredictor, type WindowPredictor } from '../../src/model/batcher.ts';

@@ -1,10 +1,10 @@
 /**
  * The export check: ONNX Runtime's probabilities must equal tfjs's within ONNX_TOLERANCE on every
- * window, and the signal decision (signals/policy.ts chooseDirection with the model thresholds, ATR
+ * window, and the signal decision (domain/decision.ts chooseDirection, the policy's own rule, with the model thresholds, ATR
  * available) must be the same for every window. A model whose export fails the check keeps tfjs.
  */
 import { mulberry32, normals } from '../../ingest/prng.ts';
-import { MODEL_THRESHOLDS, chooseDirection } from '../../signals/policy.ts';
+import { MODEL_THRESHOLDS, chooseDirection } from '../../domain/decision.ts';
 import { NUM_CLASSES, probabilitiesAt } from '../classes.ts';
 import { OnnxError } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import { SignalbaseError } from '../../errors.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
 
 /**
  * ONNX export and serving failures. None of them stops the daemon: the model keeps serving with tfjs.
