@@ -24,6 +24,8 @@ import type { Leadership } from '../leadership.ts';
 import { assertMigratable, compareMigrations, loadMigrations, type MigrationFile } from '../migrate.ts';
 import * as apiKeys from '../queries/api-keys.ts';
 import * as candles from '../queries/candles.ts';
+import * as retention from '../queries/retention.ts';
+import type { RetentionQuery, RetentionResult } from '../queries/retention.ts';
 import { dedupeBy, isUuid, type RpcCtx } from '../queries/common.ts';
 import * as drift from '../queries/drift.ts';
 import * as logs from '../queries/logs.ts';
@@ -190,6 +192,12 @@ export class SupabaseStore implements Store {
   pruneCandles(olderThan: number): Promise<number> {
     return candles.pruneCandles(this.ctx, olderThan);
   }
+  retentionStep(q: RetentionQuery): Promise<RetentionResult> {
+    return retention.retentionStep(this.ctx, q);
+  }
+  refreshLivePerformance(): Promise<number> {
+    return retention.refreshLivePerformance(this.ctx);
+  }
 
   // --- predictions -----------------------------------------------------------------------------
 
@@ -228,7 +236,7 @@ export class SupabaseStore implements Store {
 
   async getPrediction(id: string): Promise<PredictionRecord | null> {
     if (!isUuid(id)) return null;
-    const rows = await this.rest.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id));
+    const rows = await this.rest.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id).eq('prediction_type', 'SIGNAL'));
     return rows[0] ? predictions.toRecord(rows[0]) : null;
   }
 
@@ -336,6 +344,12 @@ export class SupabaseStore implements Store {
   }
   validateApiKey(key: string): Promise<ApiKeyValidation> {
     return apiKeys.validateApiKey(this.ctx, key);
+  }
+  reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number> {
+    return apiKeys.reserveKeyUsage(this.ctx, keyId, atMs, want, limit);
+  }
+  putSetting(name: string, value: unknown): Promise<void> {
+    return apiKeys.putSetting(this.ctx, name, value);
   }
   revokeApiKey(id: string): Promise<boolean> {
     return apiKeys.revokeApiKey(this.ctx, id);
