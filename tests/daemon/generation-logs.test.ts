@@ -38,6 +38,7 @@ describe('generation logs', () => {
       insertTrainingSamples: () => undefined,
       upsertCandles: () => undefined,
       insertGenerationLog: (row) => void logs.push(row),
+      writeGroup: () => undefined,
     };
     let fatal: unknown;
     const loop = new TickLoop({ engine, sinks: { publish: () => undefined }, writer, log, maxTicksPerBatch: 1, onFatal: (e) => (fatal = e) });
