@@ -106,6 +106,8 @@ const envSchema = z.object({
   // The oanda: feed's v20 personal access token and account id (redacted in logs).
   OANDA_TOKEN: opt(z.string().min(10, { message: 'is too short to be an OANDA v20 token' })),
   OANDA_ACCOUNT: opt(z.string().regex(/^[0-9A-Za-z-]{3,40}$/, { message: 'must be a v20 account id like 101-004-1234567-001' })),
+  // Webhooks, chat services, MQTT and alerts (DESIGN.md "Sinks"); unset: only the websocket stream.
+  SINKS_FILE: opt(z.string().min(1)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -151,6 +153,8 @@ export interface Config {
   access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined };
   /** What the live feeds that need an account are given (OANDA); never logged. */
   feedCredentials: { oandaToken?: string; oandaAccount?: string };
+  /** SINKS_FILE, resolved; undefined when unset. */
+  sinksFile: string | undefined;
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -208,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       streamAllowedOrigins: e.STREAM_ALLOWED_ORIGINS,
     },
     feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
+    sinksFile: e.SINKS_FILE !== undefined ? resolve(e.SINKS_FILE) : undefined,
   };
 }
 

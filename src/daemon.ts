@@ -35,6 +35,8 @@ import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
 import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
+import { onDriftReport, onModelEvent } from './signals/sinks/alerts.ts';
+import { alertingTrainer, DaemonAlerts, drainSinks, loadFileSinks } from './signals/sinks/daemon-sinks.ts';
 import { driftEvent, modelEvent } from './signals/sinks/events.ts';
 import { SinkFanout } from './signals/sinks/fanout.ts';
 import type { SignalSink } from './signals/sinks/sink.ts';
@@ -142,6 +144,8 @@ export class Daemon {
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
   private sinks: SinkFanout | null = null;
+  private alerts: DaemonAlerts | null = null;
+  private fileSinks: SignalSink[] = [];
   private weights: IndicatorWeights | null = null;
   private series: SeriesInfo[] = [];
   private schemaCurrent = false;
@@ -221,6 +225,9 @@ export class Daemon {
 
     const feedSpec = this.opts.feed ?? config.feed;
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
+    // So does a bad SINKS_FILE; its sinks' journals open here, their deliveries start with the fan-out.
+    const fileSinks = loadFileSinks(config.sinksFile, { log: root, clock: this.clock, dataDir: config.dataDir });
+    this.fileSinks = fileSinks.sinks;
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
     makePrivate(config.dataDir); // journal, artifacts, keys: the operator's alone (any store)
@@ -238,8 +245,13 @@ export class Daemon {
     // The sinks come up before anything publishes: the model loaded below announces itself.
     const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
     const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: accessOptions(config, this.opts.api) });
-    const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? [])], root));
-    await sinks.start();
+    const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? []), ...fileSinks.sinks], root));
+    await sinks.start(); // events SINKS_FILE's sinks journaled in the last run are delivered from here on
+    const alerts = (this.alerts = new DaemonAlerts({ spec: fileSinks.alerts, publish: (e) => sinks.publish(e), sinkStatus: () => sinks.status(), clock: this.clock, log: root }));
+    const publishModel = (data: Record<string, unknown>) => {
+      sinks.publish([modelEvent(data)]);
+      onModelEvent(alerts.manager, data);
+    };
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
@@ -253,7 +265,7 @@ export class Daemon {
       log: root.child({ module: 'weights' }),
       everyMs: config.weightsPollMs,
     });
-    const slot = (this.slot = new ModelSlot(engine, root, (data) => sinks.publish([modelEvent(data)])));
+    const slot = (this.slot = new ModelSlot(engine, root, publishModel));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config, root));
     this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
     try {
@@ -301,7 +313,10 @@ export class Daemon {
       cooldownMs: config.drift.cooldownMs,
       clock: this.clock,
       log: root,
-      publish: (data) => sinks.publish([driftEvent(data)]),
+      publish: (data) => {
+        sinks.publish([driftEvent(data)]);
+        onDriftReport(alerts.manager, data);
+      },
       onRetrainFiled: () => this.retrainWorker?.wake(),
     }));
     const loop = (this.loop = new TickLoop({
@@ -335,16 +350,17 @@ export class Daemon {
       driftCheck: () => drift.check(),
       options: accessOptions(config, { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api }),
       leadership: () => this.leadership,
+      sinks: () => sinks.status(),
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
     log.info({ port, backend }, `listening on http://localhost:${port} — stream at ws://localhost:${port}/v1/stream`);
 
     this.trainer = new BackgroundTrainer({
-      trainer: this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}),
+      trainer: alertingTrainer(this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}), () => alerts.manager),
       load: loadModel,
       slot,
       log: root,
-      announce: (data) => sinks.publish([modelEvent(data)]),
+      announce: publishModel,
     });
     this.elector = new LeaderElector({ store, instance: this.worker, log: root, retryMs: this.opts.leaderRetryMs });
     const retrainWorker = (this.retrainWorker = new RetrainWorker({
@@ -357,6 +373,16 @@ export class Daemon {
       log: root,
     }));
     this.elector.onChange((status) => (status === 'leader' ? retrainWorker.lead() : retrainWorker.stepDown()));
+    this.elector.onChange((status) => alerts.manager.notify('leader_changed', this.worker, { severity: 'info', message: `${this.worker} is now ${status === 'leader' ? 'the leader (retrains, drift checks)' : 'a follower'}` }));
+    alerts.watch({
+      feed: () => ({ kind: source.kind, status: source.status }),
+      outbox: () => {
+        const h = outbox.health();
+        return { state: h.state, lastError: h.lastError ? `${h.lastError.code}: ${h.lastError.message}` : null };
+      },
+      outboxDeadLetters: () => outbox.health().deadLetters,
+    });
+    source.onStatus((status) => alerts.feedStatus(status));
 
     loop.start();
     if (feed.sample && feed.sample.replay > 0) {
@@ -510,6 +536,9 @@ export class Daemon {
     await step('the leadership', () => this.elector?.stop());
     await step('the model watch', () => this.modelWatch?.stop());
     await step('the engine', () => this.engineRef?.stop());
+    await step('the alert checks', () => this.alerts?.stop());
+    // SINKS_FILE's sinks drain in parallel (the fan-out stops sinks one by one); their stop is idempotent.
+    await step('the sink deliveries', () => drainSinks(this.fileSinks, Math.min(3_000, Math.max(500, left() / 3))));
     await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));

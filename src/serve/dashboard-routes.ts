@@ -41,6 +41,8 @@ export interface DaemonStatus {
   /** What serves the model: 'onnx' (ONNX Runtime) or 'tfjs'; null while the rule consensus serves. */
   inference_runtime: 'onnx' | 'tfjs' | null;
   leadership: string | null;
+  /** One line per sink of SINKS_FILE (empty without one). */
+  sinks?: { name: string; kind: string; state: string; queue_depth: number; delivered: number; failed: number; dead_letters: number; dropped: number; last_error: string | null }[];
 }
 
 export interface DashboardViews {
