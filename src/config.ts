@@ -82,6 +82,7 @@ const envSchema = z.object({
   DRIFT_MIN_OUTCOMES: withDefault(z.coerce.number().int().min(1).max(100_000), 50),
   DRIFT_COOLDOWN_HOURS: withDefault(z.coerce.number().min(0).max(24 * 365), 24),
   TFJS_BACKEND: withDefault(z.enum(['auto', 'node', 'wasm', 'cpu']), 'auto'),
+  INFERENCE_RUNTIME: withDefault(z.enum(['auto', 'onnx', 'tfjs']), 'auto'),
   FEATURES: opt(features),
   SIGNALBASE_SCHEMA: withDefault(schemaName, 'public'),
   SHARD: withDefault(shard, '0/1'),
@@ -134,6 +135,8 @@ export interface Config {
   /** Drift checks: recent feature vectors kept, outcomes needed before performance may alarm, hours between drift retrains. */
   drift: { window: number; minOutcomes: number; cooldownMs: number };
   tfjsBackend: 'auto' | 'node' | 'wasm' | 'cpu';
+  /** Which runtime serves models: ONNX Runtime when the model has a checked export (auto), or one forced. */
+  inferenceRuntime: 'auto' | 'onnx' | 'tfjs';
   features: IndicatorColumn[];
   shard: { index: number; count: number };
   logLevel: Env['LOG_LEVEL'];
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     driftCron: e.DRIFT_CRON,
     drift: { window: e.DRIFT_WINDOW, minOutcomes: e.DRIFT_MIN_OUTCOMES, cooldownMs: e.DRIFT_COOLDOWN_HOURS * 3_600_000 },
     tfjsBackend: e.TFJS_BACKEND,
+    inferenceRuntime: e.INFERENCE_RUNTIME,
     features: e.FEATURES ?? [...INDICATOR_COLUMNS],
     shard: e.SHARD,
     logLevel: e.LOG_LEVEL,

@@ -266,7 +266,7 @@ export class Daemon {
       everyMs: config.weightsPollMs,
     });
     const slot = (this.slot = new ModelSlot(engine, root, publishModel));
-    const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
+    const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config, root));
     this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
     try {
       const active = await loadModel();

@@ -19,6 +19,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { timeframeMs } from '../../src/domain/timeframe.ts';
@@ -28,8 +29,8 @@ import { registry } from '../../src/metrics.ts';
 import { runTrainingJob } from '../../src/model/training-job.ts';
 import { openStore } from '../../src/store/index.ts';
 
-/** Symbols the template holds warm-up candles for (memory compares 50 with 550). */
-export const MAX_SYMBOLS = 550;
+/** Symbols the template holds warm-up candles for (memory compares 50 with 5,050; ticks run up to 5,000). */
+export const MAX_SYMBOLS = 5_050;
 /** Stored candles per symbol: 50 for the indicators, 60 for a model window, the rest margin. */
 export const WARM_CANDLES = 200;
 export const TIMEFRAME = '5m' as const;
@@ -95,7 +96,7 @@ async function makeTemplate(): Promise<BenchTemplate> {
       { candles: trainingSeries(2, 1_500, 7), seed: 1, activate: true, updateWeights: false, hyper: { maxEpochs: 1 }, importanceSamples: 200 },
     );
     const warm = syntheticSeries({ ...SYNTHETIC_DEFAULTS, seed: SEED, symbols: MAX_SYMBOLS, candles: WARM_CANDLES, start: WARM_START, timeframe: TIMEFRAME });
-    for (let i = 0; i < warm.length; i += 50) await store.upsertCandles(warm.slice(i, i + 50).flat());
+    for (let i = 0; i < warm.length; i += 100) await store.upsertCandles(warm.slice(i, i + 100).flat());
     const key = (await store.createApiKey({ name: 'bench', type: 'admin' })).key;
     note('setup', `template ready in ${((performance.now() - t0) / 1000).toFixed(1)}s: model ${trained.version} (${trained.backend}), ${MAX_SYMBOLS} x ${WARM_CANDLES} stored candles`);
     return { dir, key, modelVersion: trained.version };
@@ -118,10 +119,40 @@ export function syntheticFeed(symbols: number, candles: number, speed: number): 
 }
 
 /** The real Daemon in this process: loopback, any free port, no automatic training. */
-export async function startBenchDaemon(dataDir: string, opts: DaemonOptions): Promise<Daemon> {
-  const daemon = new Daemon(benchConfig(dataDir), silentLog, { port: 0, host: '127.0.0.1', trainer: null, stopDeadlineMs: 120_000, journalDrainMs: 120_000, ...opts });
+export async function startBenchDaemon(dataDir: string, opts: DaemonOptions, config: Config = benchConfig(dataDir)): Promise<Daemon> {
+  const daemon = new Daemon(config, silentLog, { port: 0, host: '127.0.0.1', trainer: null, stopDeadlineMs: 120_000, journalDrainMs: 120_000, ...opts });
   await daemon.start();
   return daemon;
+}
+
+/**
+ * A throwaway schema on the server Postgres for one bench part (SIGNALBASE_BENCH_DATABASE_URL,
+ * default the test server), or null when it cannot be reached. drop() removes the schema.
+ */
+export async function throwawayPostgres(): Promise<{ config(dataDir: string): Config; drop(): Promise<void> } | null> {
+  const url = process.env.SIGNALBASE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (err) {
+    note('setup', `server Postgres at ${new URL(url).host} unreachable (${(err as Error).message}): the postgres figures are null`);
+    return null;
+  }
+  return {
+    config: (dataDir) =>
+      loadConfig({ SIGNALBASE_DATA_DIR: dataDir, DATABASE_URL: url, SIGNALBASE_SCHEMA: schema, LOG_LEVEL: 'silent', TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'auto' }),
+    async drop() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
 }
 
 /** Current value of a gauge or counter on the process registry (summed over labels). */

@@ -7,7 +7,13 @@
  *   17 over the trailing 200 candles with technicalindicators' `calculate` functions (plus direct
  *   loops for price change and volatility; VWAP over the window's part of the current UTC session)
  *   and keep the last values. Timed in chunks of candles; median chunk, per candle.
- * - speedup = window_recompute / incremental.
+ * - speedup = window_recompute / incremental: how much cheaper the incremental set is than
+ *   recomputing a 200-candle window with technicalindicators on every candle. That is a request-time
+ *   service's cost, not a serious streaming peer's; the peers are below.
+ * - set_ns_per_candle / peer_ns_per_candle / per_indicator_ns: the 12 indicators signalbase,
+ *   @debut/indicators and trading-signals all have, each library streaming them over the same file
+ *   in this run (indicator-peers.ts); `slower_than_fastest_peer` lists any indicator where
+ *   signalbase is not ahead.
  *
  * Runnable alone: `node --import tsx scripts/bench/indicators.ts` prints the JSON object.
  */
@@ -16,11 +22,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ADX, ATR, BollingerBands, EMA, MACD, MFI, RSI, SMA, Stochastic, VWAP } from 'technicalindicators';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import type { Bar } from '../../src/features/indicators/indicator.ts';
+import { benchPeers, PEERS, type PeerBench } from './indicator-peers.ts';
 
 export interface IndicatorsBench {
   incremental_us_per_candle: number;
   window_recompute_us_per_candle: number;
   speedup: number;
+  set_ns_per_candle: number;
+  peer_ns_per_candle: Record<(typeof PEERS)[number], number>;
+  per_indicator_ns: PeerBench['per_indicator'];
+  slower_than_fastest_peer: PeerBench['slower_than_fastest_peer'];
 }
 
 export interface IndicatorsBenchOptions {
@@ -118,12 +129,18 @@ export async function benchIndicators(opts: IndicatorsBenchOptions = {}): Promis
   }
   const baseline = median(chunkTimes);
 
+  const peers = await benchPeers(bars);
+
   if (!Number.isFinite(sink)) throw new Error('bench produced a non-finite checksum');
   const round = (x: number, d: number) => Number(x.toFixed(d));
   return {
     incremental_us_per_candle: round(incremental, 3),
     window_recompute_us_per_candle: round(baseline, 1),
     speedup: round(baseline / incremental, 1),
+    set_ns_per_candle: peers.set.signalbase,
+    peer_ns_per_candle: Object.fromEntries(PEERS.map((p) => [p, peers.set[p]])) as IndicatorsBench['peer_ns_per_candle'],
+    per_indicator_ns: peers.per_indicator,
+    slower_than_fastest_peer: peers.slower_than_fastest_peer,
   };
 }
 

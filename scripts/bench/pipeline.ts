@@ -24,8 +24,11 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { SAMPLE_DATA_DIR } from '../../src/ingest/feed-spec.ts';
+import { DEFAULT_STREAM_OPTIONS } from '../../src/serve/stream-hub.ts';
 import { registry } from '../../src/metrics.ts';
+import type { Config } from '../../src/config.ts';
 import { runTrainingJob } from '../../src/model/training-job.ts';
+import { openStore } from '../../src/store/index.ts';
 import {
   benchConfig,
   benchDataDir,
@@ -37,6 +40,8 @@ import {
   startBenchDaemon,
   Subscriber,
   syntheticFeed,
+  tempDir,
+  throwawayPostgres,
   TF_MS,
   trainingSeries,
   until,
@@ -44,6 +49,9 @@ import {
 } from './daemon-helpers.ts';
 
 const SYMBOLS = 500;
+/** Tick cost is also measured at these counts (steady only): it must grow no faster than linearly. */
+const SCALE_SYMBOLS = [50, 5_000] as const;
+const SCALE_TICKS = 30;
 /** 5 m candles 300x faster: one tick a second. */
 const SPEED = 300;
 const WARMUP_TICKS = 5;
@@ -55,22 +63,54 @@ export interface PipelineBench {
   tick_p99_ms: number;
   tick_p99_ms_during_training: number;
   replay_candles_per_s: number;
+  /** 5,000 symbols closing in the same second, steady (no training). */
+  tick_p99_ms_5000: number;
+  /** Median and p99 tick latency per symbol count (steady): the cost of a tick as the instance grows. */
+  tick_ms_by_symbols: Record<string, { p50: number; p99: number }>;
+  /** log(p50 at 5,000 / p50 at 50) / log(100): at most 1 when the tick cost grows no faster than linearly. */
+  tick_scaling_exponent: number;
+  /** The replay on the server Postgres (DATABASE_URL, a throwaway schema); null when it is unreachable. */
+  replay_candles_per_s_postgres: number | null;
 }
 
 export async function benchPipeline(): Promise<PipelineBench> {
   const ticks = await tickLatencies();
+  const byCount: Record<string, { p50: number; p99: number }> = { [SYMBOLS]: { p50: ticks.steadyP50, p99: ticks.steady } };
+  for (const n of SCALE_SYMBOLS) {
+    const t = await tickLatencies(n, { training: false, steadyTicks: SCALE_TICKS });
+    byCount[n] = { p50: t.steadyP50, p99: t.steady };
+  }
   const replay = await replayThroughput();
-  return { symbols: SYMBOLS, tick_p99_ms: ticks.steady, tick_p99_ms_during_training: ticks.training, replay_candles_per_s: replay };
+  const replayPg = await replayThroughputPostgres();
+  const lo = byCount[SCALE_SYMBOLS[0]]!.p50;
+  const hi = byCount[SCALE_SYMBOLS[1]]!.p50;
+  return {
+    symbols: SYMBOLS,
+    tick_p99_ms: ticks.steady,
+    tick_p99_ms_during_training: ticks.training,
+    replay_candles_per_s: replay,
+    tick_p99_ms_5000: byCount[5_000]!.p99,
+    tick_ms_by_symbols: byCount,
+    tick_scaling_exponent: round(Math.log(hi / lo) / Math.log(SCALE_SYMBOLS[1] / SCALE_SYMBOLS[0]), 2),
+    replay_candles_per_s_postgres: replayPg,
+  };
 }
 
-async function tickLatencies(): Promise<{ steady: number; training: number }> {
-  const { dir, tpl } = await benchDataDir('pipeline');
+async function tickLatencies(
+  symbols: number = SYMBOLS,
+  opts: { training?: boolean; steadyTicks?: number } = {},
+): Promise<{ steady: number; steadyP50: number; training: number }> {
+  const steadyTicks = opts.steadyTicks ?? STEADY_TICKS;
+  const { dir, tpl } = await benchDataDir(`pipeline-${symbols}`);
   const arrived = new Map<number, number>(); // closeTime → clockMs()
   const daemon = await startBenchDaemon(dir, {
-    feed: syntheticFeed(SYMBOLS, 100_000, SPEED),
+    feed: syntheticFeed(symbols, 100_000, SPEED),
+    // One subscriber to every symbol receives ~600 bytes a signal, the whole tick at once: the
+    // default 1 MiB slow-consumer limit would drop it from about 1,700 symbols on.
+    api: { stream: { maxBufferedBytes: Math.max(DEFAULT_STREAM_OPTIONS.maxBufferedBytes, symbols * 2_048) } },
     onTickArrived: (closeTime, at) => arrived.set(closeTime, at + performance.timeOrigin),
   });
-  const sub = new Subscriber(SYMBOLS);
+  const sub = new Subscriber(symbols);
   const abort = new AbortController();
   let training: Promise<void> | null = null;
   try {
@@ -87,9 +127,11 @@ async function tickLatencies(): Promise<{ steady: number; training: number }> {
       return out.sort((a, b) => a.at - b.at);
     };
 
-    await until(`${WARMUP_TICKS + STEADY_TICKS} ticks`, () => measured(subscribedAt).length >= WARMUP_TICKS + STEADY_TICKS, 600_000, 200);
-    const steady = measured(subscribedAt).slice(WARMUP_TICKS, WARMUP_TICKS + STEADY_TICKS).map((x) => x.ms);
-    note('pipeline', `steady: ${steady.length} ticks of ${SYMBOLS} signals, p50 ${percentile(steady, 50).toFixed(1)} ms, p99 ${percentile(steady, 99).toFixed(1)} ms, max ${Math.max(...steady).toFixed(1)} ms`);
+    await until(`${WARMUP_TICKS + steadyTicks} ticks`, () => measured(subscribedAt).length >= WARMUP_TICKS + steadyTicks, 600_000, 200);
+    const steady = measured(subscribedAt).slice(WARMUP_TICKS, WARMUP_TICKS + steadyTicks).map((x) => x.ms);
+    note('pipeline', `steady: ${steady.length} ticks of ${symbols} signals, p50 ${percentile(steady, 50).toFixed(1)} ms, p99 ${percentile(steady, 99).toFixed(1)} ms, max ${Math.max(...steady).toFixed(1)} ms`);
+    const steadyFigures = { steady: round(percentile(steady, 99), 1), steadyP50: round(percentile(steady, 50), 1) };
+    if (opts.training === false) return { ...steadyFigures, training: Number.NaN };
 
     // Trainings back to back until enough ticks arrived while one ran.
     const windows: { from: number; to: number }[] = [];
@@ -121,7 +163,7 @@ async function tickLatencies(): Promise<{ steady: number; training: number }> {
     training = null;
     const during = duringTraining().slice(0, TRAINING_TICKS);
     note('pipeline', `during training: ${during.length} ticks, p50 ${percentile(during, 50).toFixed(1)} ms, p99 ${percentile(during, 99).toFixed(1)} ms, max ${Math.max(...during).toFixed(1)} ms`);
-    return { steady: round(percentile(steady, 99), 1), training: round(percentile(during, 99), 1) };
+    return { ...steadyFigures, training: round(percentile(during, 99), 1) };
   } finally {
     abort.abort();
     await training?.catch(() => undefined);
@@ -130,8 +172,34 @@ async function tickLatencies(): Promise<{ steady: number; training: number }> {
   }
 }
 
-export async function replayThroughput(): Promise<number> {
-  const { dir } = await benchDataDir('replay');
+/**
+ * The same replay on the server Postgres (SIGNALBASE_BENCH_DATABASE_URL, default the test server
+ * postgres://postgres@127.0.0.1:5432/test) in a throwaway schema, dropped afterwards; the model the
+ * replay serves is trained there first exactly like the template's. null when Postgres is unreachable.
+ */
+export async function replayThroughputPostgres(): Promise<number | null> {
+  const pg = await throwawayPostgres();
+  if (!pg) return null;
+  try {
+    const dir = tempDir('replay-pg'); // the store is Postgres: the directory holds only the outbox journal
+    const store = await openStore(pg.config(dir), silentLog, { migrate: true });
+    try {
+      await runTrainingJob(
+        { store, config: pg.config(dir), log: silentLog },
+        { candles: trainingSeries(2, 1_500, 7), seed: 1, activate: true, updateWeights: false, hyper: { maxEpochs: 1 }, importanceSamples: 200 },
+      );
+    } finally {
+      await store.close();
+    }
+    return await replayThroughput({ dir, config: pg.config(dir), label: 'replay (postgres)' });
+  } finally {
+    await pg.drop();
+  }
+}
+
+export async function replayThroughput(on?: { dir: string; config: Config; label: string }): Promise<number> {
+  const { dir } = on ?? (await benchDataDir('replay'));
+  const label = on?.label ?? 'replay';
   const candles0 = await metricSum('candles_ingested_total');
   const signals0 = await metricSum('signals_total');
   const applied0 = await appliedPredictions();
@@ -140,7 +208,7 @@ export async function replayThroughput(): Promise<number> {
   const cpu0 = process.cpuUsage();
   const mainCpu0 = threadCpuMs();
   const elu0 = performance.eventLoopUtilization();
-  const daemon = await startBenchDaemon(dir, { feed: `replay:${SAMPLE_DATA_DIR}`, once: true });
+  const daemon = await startBenchDaemon(dir, { feed: `replay:${SAMPLE_DATA_DIR}`, once: true }, on?.config);
   await daemon.done;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -153,13 +221,13 @@ export async function replayThroughput(): Promise<number> {
   const signals = (await metricSum('signals_total')) - signals0;
   const applied = (await appliedPredictions()) - applied0;
   if (applied !== signals) throw new Error(`bench: the replay stored ${applied} of its ${signals} predictions`);
-  note('pipeline', `replay: ${candles} candles, ${signals} signals (all stored) in ${seconds.toFixed(1)}s`);
+  note('pipeline', `${label}: ${candles} candles, ${signals} signals (all stored) in ${seconds.toFixed(1)}s`);
   // Less dependent on what else the machine runs than the wall figure: CPU of all threads, and the
   // time the main thread's event loop was busy, per candle.
   const allUs = cpu.user + cpu.system;
   note(
     'pipeline',
-    `replay cost per candle: ${(allUs / candles).toFixed(0)} µs CPU (all threads; main thread ${(mainCpuUs / candles).toFixed(0)}, others ${((allUs - mainCpuUs) / candles).toFixed(0)}), main event loop busy ${((mainActive * 1000) / candles).toFixed(0)} µs`,
+    `${label} cost per candle: ${(allUs / candles).toFixed(0)} µs CPU (all threads; main thread ${(mainCpuUs / candles).toFixed(0)}, others ${((allUs - mainCpuUs) / candles).toFixed(0)}), main event loop busy ${((mainActive * 1000) / candles).toFixed(0)} µs`,
   );
   return round(candles / seconds, 1);
 }
@@ -181,11 +249,22 @@ async function appliedPredictions(): Promise<number> {
   return (await m.get()).values.filter((v) => v.labels.op === 'insertPredictions').reduce((s, v) => s + v.value, 0);
 }
 
+/** Steady tick latencies at each symbol count (`pipeline.ts scale 50 500 5000`). */
+async function steadyAt(counts: number[]): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const n of counts) out[n] = await tickLatencies(n, { training: false, steadyTicks: SCALE_TICKS });
+  return out;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const part = process.argv[2];
   const result =
     part === 'replay'
       ? { replay_candles_per_s: await replayThroughput() }
+      : part === 'replay-pg'
+        ? { replay_candles_per_s_postgres: await replayThroughputPostgres() }
+        : part === 'scale'
+          ? await steadyAt(process.argv.slice(3).map(Number))
       : part === 'ticks'
         ? await tickLatencies().then((t) => ({ tick_p99_ms: t.steady, tick_p99_ms_during_training: t.training }))
         : await benchPipeline();

@@ -148,6 +148,15 @@ registerDoctorCheck({
   },
 });
 
+// INFERENCE_RUNTIME: whether ONNX Runtime loads here (and what the last loaded model serves with).
+registerDoctorCheck({
+  name: 'inference',
+  async run({ config }) {
+    const { checkInferenceRuntime } = await import('../model/onnx/serving.ts');
+    return checkInferenceRuntime(config.inferenceRuntime);
+  },
+});
+
 // The configured FEED (or the bundled sample): files, parameters, or the exchange reachable.
 registerDoctorCheck({
   name: 'feed',

@@ -28,6 +28,8 @@ export interface ServingModel {
   version: string;
   pipeline: FeaturePipeline;
   predictor: WindowPredictor;
+  /** What serves it (registry.ts LoadedModel says); absent: tfjs. */
+  runtime?: 'onnx' | 'tfjs';
   dispose(): void;
 }
 
@@ -72,6 +74,11 @@ export class ModelSlot {
     return this.current?.version ?? null;
   }
 
+  /** The serving runtime of the current model; null while the rule consensus serves. */
+  get runtime(): 'onnx' | 'tfjs' | null {
+    return this.current ? (this.current.runtime ?? 'tfjs') : null;
+  }
+
   get model(): ServingModel | null {
     return this.current;
   }
@@ -88,7 +95,7 @@ export class ModelSlot {
     this.current = model;
     setServingModel(model.version);
     this.log.info(
-      { version: model.version, previous, features: model.pipeline.features.length },
+      { version: model.version, previous, features: model.pipeline.features.length, runtime: model.runtime ?? 'tfjs' },
       how === 'trained'
         ? `model ${model.version} is now active: signals from the next candle on come from the LSTM`
         : `serving model ${model.version} (the active model in the store)`,

@@ -17,7 +17,7 @@ export interface StatusSources {
   source: Pick<CandleSource, 'status' | 'error'>;
   series: readonly SeriesInfo[];
   outbox: Pick<Outbox, 'health'>;
-  slot: Pick<ModelSlot, 'version'>;
+  slot: Pick<ModelSlot, 'version'> & Partial<Pick<ModelSlot, 'runtime'>>;
   /** 'leader' | 'follower', or null before the election started. */
   leadership?: () => string | null;
   sinks?: () => SinkStatus[];
@@ -34,6 +34,7 @@ export function statusReader(s: StatusSources): () => Promise<DaemonStatus> {
       outbox: { depth: h.depth, state: h.state, degraded: h.degraded, oldest_age_s: h.oldestAgeSeconds, last_error: h.lastError ? `${h.lastError.code}: ${h.lastError.message}` : null },
       tick_latency: await latency.current(),
       model_version: s.slot.version ?? RULES_MODEL_VERSION,
+      inference_runtime: s.slot.runtime ?? null,
       leadership: s.leadership?.() ?? null,
       sinks: (s.sinks?.() ?? []).map((x) => ({ name: x.name, kind: x.kind, state: x.state, queue_depth: x.queueDepth, delivered: x.delivered, failed: x.failed, dead_letters: x.deadLetters, dropped: x.dropped, last_error: x.lastError ?? null })),
     };

@@ -28,6 +28,7 @@ import { ARTIFACT_NAMES, loadArtifact, type ArtifactBlob, type ArtifactMetadata 
 import { initBackend, type BackendPreference } from './backend.ts';
 import { layersPredictor, type WindowPredictor } from './batcher.ts';
 import { ArtifactError } from './errors.ts';
+import { chooseRuntime, type InferenceRuntime, type InferenceRuntimePreference } from './onnx/serving.ts';
 import { metricsJson } from './report.ts';
 import { TRANSFORMS_ID } from './training-set.ts';
 
@@ -132,7 +133,9 @@ export interface LoadedModel {
   version: string;
   record: ModelRecord;
   model: tf.LayersModel;
+  /** What serves the model: ONNX Runtime or the tfjs model above (onnx/serving.ts chooseRuntime). */
   predictor: WindowPredictor;
+  runtime: InferenceRuntime;
   /** Encodes transformed rows (SymbolFeatureState's ring) into this model's input. */
   pipeline: FeaturePipeline;
   features: IndicatorColumn[];
@@ -146,6 +149,9 @@ export interface LoadOptions {
   expectedFeatures?: readonly string[];
   /** The tfjs backend to load on (the first initialisation in this thread wins). */
   backend?: BackendPreference;
+  /** INFERENCE_RUNTIME; default auto (ONNX Runtime when the model's export checks out). */
+  runtime?: InferenceRuntimePreference;
+  log?: Logger;
 }
 
 function metadataFeatures(bytes: Uint8Array | undefined): string[] {
@@ -203,16 +209,21 @@ export async function loadModelVersion(store: Store, version: string, opts: Load
   const { model, metadata } = await loadArtifact(blobs, expectedFeatures);
   try {
     const pipeline = pipelineFromMetadata(version, metadata);
+    const serving = await chooseRuntime({ version, preference: opts.runtime ?? 'auto', blobs, metadata, tfjs: layersPredictor(model), log: opts.log });
     return {
       version,
       record,
       model,
-      predictor: layersPredictor(model),
+      predictor: serving.predictor,
+      runtime: serving.choice.runtime,
       pipeline,
       features: [...pipeline.features],
       timesteps: metadata.timesteps,
       metadata,
-      dispose: () => model.dispose(),
+      dispose: () => {
+        serving.release().catch(() => undefined);
+        model.dispose();
+      },
     };
   } catch (err) {
     model.dispose();
@@ -220,8 +231,8 @@ export async function loadModelVersion(store: Store, version: string, opts: Load
   }
 }
 
-export async function loadActiveModel(store: Store, config: Pick<Config, 'features' | 'tfjsBackend'>): Promise<LoadedModel | null> {
+export async function loadActiveModel(store: Store, config: Pick<Config, 'features' | 'tfjsBackend'> & Partial<Pick<Config, 'inferenceRuntime'>>, log?: Logger): Promise<LoadedModel | null> {
   const rec = await store.activeModel();
   if (!rec) return null;
-  return loadModelVersion(store, rec.version, { expectedFeatures: config.features, backend: config.tfjsBackend });
+  return loadModelVersion(store, rec.version, { expectedFeatures: config.features, backend: config.tfjsBackend, runtime: config.inferenceRuntime, log });
 }

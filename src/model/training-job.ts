@@ -31,6 +31,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { ModelMetrics } from '../store/types.ts';
 import { packArtifact } from './artifact.ts';
+import { exportTrainedModel } from './onnx/training.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import { TrainingCancelledError, TrainingError } from './errors.ts';
 import { evaluateAlwaysHold, evaluatePredictions } from './evaluate.ts';
@@ -235,7 +236,11 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
 
     // From here on the run completes: cancelling now would leave less consistent state than finishing.
     phase('saving', 'saving artifacts and reports');
-    const blobs = packArtifact(train.model, train.weightsSha256, artifactMetadata(outcome));
+    // model.onnx for ONNX Runtime serving, checked on the test windows (null: the model serves with tfjs).
+    const onnx = await exportTrainedModel(train.model, set, { samples: set.split.test, probabilities: outcome.testProbabilities }, log);
+    const meta = artifactMetadata(outcome);
+    const blobs = packArtifact(train.model, train.weightsSha256, onnx ? { ...meta, extra: { ...meta.extra, onnx: onnx.record } } : meta);
+    if (onnx) blobs.push(onnx.blob);
     await store.putArtifacts(blobs.map((b) => ({ ...b, modelVersion: version })));
     let weightUpdate: WeightUpdate | null = null;
     if (opts.updateWeights ?? true) {

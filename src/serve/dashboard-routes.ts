@@ -38,6 +38,8 @@ export interface DaemonStatus {
   /** Tick latency (feed → subscribers) over the last `window_s` seconds (null: since start); null figures when no tick ran in it. */
   tick_latency: { p50_ms: number | null; p99_ms: number | null; ticks: number; window_s: number | null };
   model_version: string;
+  /** What serves the model: 'onnx' (ONNX Runtime) or 'tfjs'; null while the rule consensus serves. */
+  inference_runtime: 'onnx' | 'tfjs' | null;
   leadership: string | null;
   /** One line per sink of SINKS_FILE (empty without one). */
   sinks?: { name: string; kind: string; state: string; queue_depth: number; delivered: number; failed: number; dead_letters: number; dropped: number; last_error: string | null }[];

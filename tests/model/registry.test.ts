@@ -113,9 +113,12 @@ describe('model registry', () => {
     expect((await rollbackModel(store)).to.version).toBe(a.version);
   });
 
-  it('an artifact saved to and loaded from the store predicts exactly as at training', async () => {
-    const loaded = await loadModelVersion(store, a.version);
+  it('an artifact saved to and loaded from the store predicts exactly as at training (tfjs), and within 1e-5 with ONNX Runtime', async () => {
+    const onnx = await loadModelVersion(store, a.version);
+    const loaded = await loadModelVersion(store, a.version, { runtime: 'tfjs' });
     try {
+      expect(onnx.runtime).toBe('onnx');
+      expect(loaded.runtime).toBe('tfjs');
       expect(weightsSha256(loaded.model)).toBe(a.weightsSha256);
       expect(loaded.features).toEqual([...INDICATOR_COLUMNS]);
       expect(loaded.timesteps).toBe(8);
@@ -130,7 +133,11 @@ describe('model registry', () => {
       const confidence = Array.from({ length: set.split.test.length }, (_, k) => Math.max(...scored.probabilities.subarray(k * 3, k * 3 + 3)));
       const recorded = (loaded.metadata.extra.driftReference as { predictions: { confidence: number[] } }).predictions.confidence;
       expect(recorded).toEqual(confidence.map((x) => Number(x.toPrecision(7))));
+      const viaOnnx = await scoreModel(set, onnx, set.split.test);
+      expect(viaOnnx.predicted).toEqual(scored.predicted);
+      for (let i = 0; i < scored.probabilities.length; i++) expect(Math.abs(viaOnnx.probabilities[i]! - scored.probabilities[i]!)).toBeLessThanOrEqual(1e-5);
     } finally {
+      onnx.dispose();
       loaded.dispose();
     }
   });

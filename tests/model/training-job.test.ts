@@ -110,10 +110,13 @@ describe('runTrainingJob', () => {
     }
     expect(Object.values(changes).some((c) => c !== 0)).toBe(true);
 
-    // Artifacts: the three blobs; metadata with features, scaler, snapshot, barrier and drift reference.
+    // Artifacts: the three tfjs blobs and model.onnx; metadata with features, scaler, snapshot, barrier,
+    // drift reference and the ONNX export's record (sha256 of model.onnx, checked on every test window).
     const blobs = await store.getArtifacts(r.version);
-    expect(blobs.map((b) => b.name)).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect(blobs.map((b) => b.name)).toEqual(['metadata.json', 'model.json', 'model.onnx', 'weights.bin']);
     const meta = JSON.parse(new TextDecoder().decode(blobs[0]!.bytes));
+    expect(meta.extra.onnx).toMatchObject({ sha256: blobs[2]!.sha256, opset: 17, check: { source: 'test_window', windows: r.summary.samples.test, decisionsDiffering: 0 } });
+    expect(meta.extra.onnx.check.maxAbsDiff).toBeLessThanOrEqual(1e-5);
     expect(meta).toMatchObject({ features: [...INDICATOR_COLUMNS], timesteps: 8, seed: 1, backend: 'wasm', barrier: config.barrier, weightsSha256: r.weightsSha256 });
     expect(Object.values(meta.weightSnapshot)).toEqual(weightsBefore.map((w) => w.currentWeight));
     const drift = meta.extra.driftReference;

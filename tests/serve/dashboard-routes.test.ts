@@ -37,6 +37,7 @@ const status: DaemonStatus = {
   outbox: { depth: 3, state: 'draining', degraded: false, oldest_age_s: 0.2, last_error: null },
   tick_latency: { p50_ms: 4.1, p99_ms: 20, ticks: 17, window_s: 60 },
   model_version: 'rules',
+  inference_runtime: null,
   leadership: 'leader',
 };
 

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     expect(c.minRetrainIntervalDays).toBe(7);
     expect(c.driftCron).toBe('0 * * * *');
     expect(c.tfjsBackend).toBe('auto');
+    expect(c.inferenceRuntime).toBe('auto');
     expect(c.features).toEqual([...INDICATOR_COLUMNS]);
     expect(c.schema).toBe('public');
     expect(c.shard).toEqual({ index: 0, count: 1 });
@@ -55,6 +56,7 @@ describe('loadConfig', () => {
     ['DRIFT_CRON', '* * *'],
     ['MIN_RETRAIN_INTERVAL_DAYS', '-1'],
     ['TFJS_BACKEND', 'gpu'],
+    ['INFERENCE_RUNTIME', 'tensorrt'],
     ['FEATURES', 'rsi_value,not_a_feature'],
     ['FEATURES', 'rsi_value,rsi_value'],
     ['SIGNALBASE_SCHEMA', 'Robert"); DROP TABLE'],

@@ -45,17 +45,24 @@ export class EmaCore {
   }
 }
 
-/** EMA(period) of the close, SMA-seeded: TA-Lib `EMA`, lookback period - 1. */
-export class Ema implements StreamingIndicator<number> {
+/**
+ * EMA(period) of the close, SMA-seeded: TA-Lib `EMA`, lookback period - 1. It is its own EmaCore
+ * (no second object to reach through on every candle: the streaming peers' EMAs are that lean).
+ */
+export class Ema extends EmaCore implements StreamingIndicator<number> {
   readonly name: string;
   readonly lookback: number;
-  private readonly core: EmaCore;
-  value: number | null = null;
 
-  constructor(readonly period: number) {
-    this.core = new EmaCore(period);
+  constructor(period: number) {
+    super(period);
     this.name = `EMA(${period})`;
     this.lookback = period - 1;
+  }
+
+  /** The latest EMA, null while warming up. A getter over the core's double: no boxed number stored per candle. */
+  get value(): number | null {
+    const v = this.current;
+    return v === v ? v : null;
   }
 
   get isStable(): boolean {
@@ -63,13 +70,7 @@ export class Ema implements StreamingIndicator<number> {
   }
 
   update(bar: Bar): number | null {
-    const v = this.core.next(bar.close);
-    if (v === v) this.value = v; // not NaN
-    return this.value;
-  }
-
-  reset(): void {
-    this.core.reset();
-    this.value = null;
+    const v = this.next(bar.close);
+    return v === v ? v : null; // NaN while warming up
   }
 }

@@ -1,5 +1,5 @@
 import type { Bar, StreamingIndicator } from './indicator.ts';
-import { RollingWindow } from './window.ts';
+import { RunningSum } from './running.ts';
 
 /**
  * MFI(period): TA-Lib `MFI`. Typical price tp = (high + low + close) / 3, money flow = tp · volume,
@@ -9,23 +9,23 @@ import { RollingWindow } from './window.ts';
  * TA-Lib quirk kept on purpose: when positive + negative < 1.0 (in quote-currency units) TA-Lib
  * outputs 0. That bound depends on the quote unit (tiny for BTC-quoted pairs with little volume),
  * but the contract is TA-Lib's definition, so a 0 here means exactly what it means in TA-Lib.
- * Flows are summed afresh over the window (no running-sum drift). Lookback = period.
+ * Flows are kept in drift-free running sums (running.ts RunningSum). Lookback = period.
  */
 export class Mfi implements StreamingIndicator<number> {
   readonly name: string;
   readonly lookback: number;
   private started = false;
   private prevTp = 0;
-  private readonly positive: RollingWindow;
-  private readonly negative: RollingWindow;
+  private readonly positive: RunningSum;
+  private readonly negative: RunningSum;
   value: number | null = null;
 
   constructor(readonly period = 14) {
     if (!Number.isInteger(period) || period < 2) throw new RangeError(`MFI period must be an integer >= 2, got ${period}`);
     this.name = `MFI(${period})`;
     this.lookback = period;
-    this.positive = new RollingWindow(period);
-    this.negative = new RollingWindow(period);
+    this.positive = new RunningSum(period);
+    this.negative = new RunningSum(period);
   }
 
   get isStable(): boolean {
@@ -45,8 +45,8 @@ export class Mfi implements StreamingIndicator<number> {
     this.positive.push(change > 0 ? flow : 0);
     this.negative.push(change < 0 ? flow : 0);
     if (!this.positive.full) return null;
-    const pos = this.positive.sum();
-    const total = pos + this.negative.sum();
+    const pos = this.positive.sum;
+    const total = pos + this.negative.sum;
     this.value = total < 1.0 ? 0 : 100.0 * (pos / total);
     return this.value;
   }

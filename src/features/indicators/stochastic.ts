@@ -1,5 +1,5 @@
 import type { Bar, StreamingIndicator } from './indicator.ts';
-import { RollingWindow } from './window.ts';
+import { RollingMax, RunningSum } from './running.ts';
 
 export interface StochasticValue {
   /** Slow %K: SMA(smoothK) of fast %K. */
@@ -11,19 +11,28 @@ export interface StochasticValue {
 /**
  * STOCH(kPeriod, smoothK SMA, smoothD SMA): TA-Lib `STOCH`, slow %K and slow %D.
  * fast %K = (close − lowest low) / ((highest high − lowest low) / 100) over the last `kPeriod`
- * candles, 0 when the range is 0 (TA-Lib's formula and rule). The min/max scan covers a window of
- * `kPeriod` (14): constant work per candle. The SMAs are summed afresh over their 3-value windows
- * instead of TA-Lib's running sum, so they differ from TA-Lib only by rounding (see the contract test).
+ * candles, 0 when the range is 0 (TA-Lib's rule; computed as 100·(close − low) / range, one division fewer,
+ * equal to TA-Lib's to rounding). Highest high and lowest low come from
+ * running.ts RollingMax (van Herk / Gil-Werman blocks; the low through −low): O(1) a candle. The two
+ * SMAs are drift-free running sums (running.ts RunningSum), as TA-Lib's running sums but re-summed,
+ * so they differ from TA-Lib only by rounding (see the contract test).
  * Lookback = (kPeriod − 1) + (smoothK − 1) + (smoothD − 1).
  */
 export class Stochastic implements StreamingIndicator<StochasticValue> {
   readonly name: string;
   readonly lookback: number;
-  private readonly highs: RollingWindow;
-  private readonly lows: RollingWindow;
-  private readonly fastK: RollingWindow;
-  private readonly slowK: RollingWindow;
+  private readonly highs: RollingMax;
+  /** Max of −low: the lowest low, negated. */
+  private readonly lows: RollingMax;
+  private readonly fastK: RunningSum;
+  private readonly slowK: RunningSum;
   private readonly out: StochasticValue = { k: 0, d: 0 };
+  /** Candles seen, and the counts at which fast %K, slow %K and slow %D first exist. */
+  private seen = 0;
+  private readonly fastKFrom: number;
+  private readonly slowKFrom: number;
+  private readonly invSmoothK: number;
+  private readonly invSmoothD: number;
   value: StochasticValue | null = null;
 
   constructor(
@@ -36,10 +45,14 @@ export class Stochastic implements StreamingIndicator<StochasticValue> {
     }
     this.name = `STOCH(${kPeriod},${smoothK},${smoothD})`;
     this.lookback = kPeriod - 1 + (smoothK - 1) + (smoothD - 1);
-    this.highs = new RollingWindow(kPeriod);
-    this.lows = new RollingWindow(kPeriod);
-    this.fastK = new RollingWindow(smoothK);
-    this.slowK = new RollingWindow(smoothD);
+    this.highs = new RollingMax(kPeriod);
+    this.lows = new RollingMax(kPeriod);
+    this.fastK = new RunningSum(smoothK);
+    this.slowK = new RunningSum(smoothD);
+    this.fastKFrom = kPeriod;
+    this.slowKFrom = kPeriod + smoothK - 1;
+    this.invSmoothK = 1 / smoothK;
+    this.invSmoothD = 1 / smoothD;
   }
 
   get isStable(): boolean {
@@ -47,19 +60,23 @@ export class Stochastic implements StreamingIndicator<StochasticValue> {
   }
 
   update(bar: Bar): StochasticValue | null {
-    this.highs.push(bar.high);
-    this.lows.push(bar.low);
-    if (!this.highs.full) return null;
-    const lowest = this.lows.min();
-    const diff = (this.highs.max() - lowest) / 100.0;
-    this.fastK.push(diff !== 0 ? (bar.close - lowest) / diff : 0);
-    if (!this.fastK.full) return null;
-    this.slowK.push(this.fastK.sum() / this.smoothK);
-    if (!this.slowK.full) return null;
-    this.out.k = this.slowK.at(this.smoothD - 1);
-    this.out.d = this.slowK.sum() / this.smoothD;
-    this.value = this.out;
-    return this.value;
+    const highest = this.highs.push(bar.high);
+    const lowest = -this.lows.push(-bar.low);
+    const n = ++this.seen;
+    if (n < this.fastKFrom) return null;
+    const range = highest - lowest;
+    const fastK = this.fastK;
+    fastK.push(range !== 0 ? (100 * (bar.close - lowest)) / range : 0);
+    if (n < this.slowKFrom) return null;
+    const k = fastK.sum * this.invSmoothK;
+    const slowK = this.slowK;
+    slowK.push(k);
+    if (n <= this.lookback) return null;
+    const out = this.out;
+    out.k = k;
+    out.d = slowK.sum * this.invSmoothD;
+    this.value = out;
+    return out;
   }
 
   reset(): void {
@@ -67,6 +84,7 @@ export class Stochastic implements StreamingIndicator<StochasticValue> {
     this.lows.reset();
     this.fastK.reset();
     this.slowK.reset();
+    this.seen = 0;
     this.value = null;
   }
 }

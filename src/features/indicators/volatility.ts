@@ -1,23 +1,24 @@
 import type { Bar, StreamingIndicator } from './indicator.ts';
-import { RollingWindow } from './window.ts';
+import { RunningMoments } from './running.ts';
 
 /**
  * Population standard deviation of the last `period` log returns ln(close / previous close),
- * as a plain fraction (not annualised, not in percent). Two-pass variance over the window.
+ * as a plain fraction (not annualised, not in percent). Running shifted moments (running.ts), exact
+ * two-pass variance whenever the running one could be off by 1e-12 relative.
  * Not a TA-Lib function. Lookback = period (period returns need period + 1 closes).
  */
 export class Volatility implements StreamingIndicator<number> {
   readonly name: string;
   readonly lookback: number;
   private prevClose = NaN;
-  private readonly returns: RollingWindow;
+  private readonly returns: RunningMoments;
   value: number | null = null;
 
   constructor(readonly period = 20) {
     if (!Number.isInteger(period) || period < 2) throw new RangeError(`volatility period must be an integer >= 2, got ${period}`);
     this.name = `VOLATILITY(${period})`;
     this.lookback = period;
-    this.returns = new RollingWindow(period);
+    this.returns = new RunningMoments(period);
   }
 
   get isStable(): boolean {
@@ -30,8 +31,7 @@ export class Volatility implements StreamingIndicator<number> {
     if (prev !== prev) return null;
     this.returns.push(Math.log(bar.close / prev));
     if (!this.returns.full) return null;
-    const mean = this.returns.sum() / this.period;
-    this.value = Math.sqrt(this.returns.varianceAround(mean));
+    this.value = Math.sqrt(this.returns.variance());
     return this.value;
   }
 

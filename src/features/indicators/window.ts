@@ -1,7 +1,7 @@
 /**
- * A fixed-capacity ring of doubles, oldest first. Windowed indicators keep their last N inputs here
- * and recompute sums over them (N is a small constant: still O(1) per candle, and unlike a running
- * sum it cannot drift over months of candles).
+ * A fixed-capacity ring of doubles, oldest first, summed afresh on demand (MACD's seed window, read
+ * once). The per-candle windowed indicators use running.ts instead: O(1) running sums that are
+ * re-summed exactly, so they cannot drift either.
  */
 export class RollingWindow {
   private readonly buf: Float64Array;
@@ -49,31 +49,6 @@ export class RollingWindow {
       idx = idx + 1 === this.capacity ? 0 : idx + 1;
     }
     return s;
-  }
-
-  /** Population variance around `mean` (two-pass form: no cancellation between large squares). */
-  varianceAround(mean: number): number {
-    let idx = this.head - this.count;
-    if (idx < 0) idx += this.capacity;
-    let s = 0;
-    for (let i = 0; i < this.count; i++) {
-      const d = this.buf[idx]! - mean;
-      s += d * d;
-      idx = idx + 1 === this.capacity ? 0 : idx + 1;
-    }
-    return s / this.count;
-  }
-
-  min(): number {
-    let m = Infinity;
-    for (let i = 0; i < this.count; i++) if (this.buf[i]! < m) m = this.buf[i]!;
-    return m;
-  }
-
-  max(): number {
-    let m = -Infinity;
-    for (let i = 0; i < this.count; i++) if (this.buf[i]! > m) m = this.buf[i]!;
-    return m;
   }
 
   reset(): void {
