@@ -40,10 +40,12 @@ import { SinkFanout } from './signals/sinks/fanout.ts';
 import type { SignalSink } from './signals/sinks/sink.ts';
 import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
+import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { unflushedError } from './daemon/unflushed.ts';
 import { ActiveModelWatch } from './daemon/model-watch.ts';
 import { openFeed } from './daemon/feed.ts';
+import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
@@ -219,9 +221,11 @@ export class Daemon {
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
+    makePrivate(config.dataDir); // journal, artifacts, keys: the operator's alone (any store)
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
     this.schemaCurrent = true;
     await ensureLocalStreamKey(store, config, root); // zero-config `signalbase watch` (embedded store only)
+    await syncAccessSettings(store, config, log); // SELF_SERVICE_MAX_RATE_LIMIT, enforced in SQL
 
     const outbox = (this.outbox = new Outbox({ store, dataDir: config.dataDir, log: root }));
     outbox.start();
@@ -231,7 +235,7 @@ export class Daemon {
 
     // The sinks come up before anything publishes: the model loaded below announces itself.
     const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
-    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: this.opts.api });
+    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: accessOptions(config, this.opts.api) });
     const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? [])], root));
     await sinks.start();
 
@@ -259,6 +263,7 @@ export class Daemon {
       store,
       log: root,
       clock: this.clock,
+      credentials: config.feedCredentials,
     });
     const source = (this.source = feed.source);
     const owns = (s: string) => ownsSymbol(config.shard, s);
@@ -312,12 +317,11 @@ export class Daemon {
       weights: () => this.weights!,
       phase: () => this.phaseNow,
       schemaCurrent: () => this.schemaCurrent,
-      barrier: config.barrier,
       windowSize: WINDOW,
       clock: this.clock,
       log: root,
       driftCheck: () => drift.check(),
-      options: { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api },
+      options: accessOptions(config, { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api }),
       leadership: () => this.leadership,
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
@@ -491,6 +495,7 @@ export class Daemon {
       if (this.fatal) this.log.fatal({ err: this.fatal }, describeError(this.fatal));
     }
     await step('the store', () => this.storeRef?.close());
+    await step('the data directory', () => void makePrivate(this.config.dataDir));
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }

@@ -9,6 +9,7 @@
  */
 import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
 import type { Direction } from '../domain/prediction.ts';
+import { yieldToEventLoop } from '../domain/timing.ts';
 import type { FeaturePipeline } from '../features/pipeline.ts';
 import { rawToValues } from '../features/indicator-set.ts';
 import { consensus } from '../features/consensus.ts';
@@ -27,7 +28,6 @@ import { evaluatePredictions, type Evaluation, type EvaluationInput } from './ev
 import { encodeFor, windowFits, type TrainingSet } from './training-set.ts';
 
 const COLS = INDICATOR_COLUMNS.length;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface PredictOptions {
   /** Windows per predict call. */

@@ -18,7 +18,8 @@ import { mergeTicks } from '../../src/ingest/merge.ts';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';
 import type { WindowPredictor } from '../../src/model/batcher.ts';
-import { SignalEngine, type EngineModel } from '../../src/signals/engine.ts';
+import type { EngineModel } from '../../src/signals/decision.ts';
+import { SignalEngine } from '../../src/signals/engine.ts';
 
 const SAMPLE = new URL('../../data/sample/', import.meta.url).pathname;
 const log = createLogger({ level: 'silent' });

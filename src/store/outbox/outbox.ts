@@ -6,7 +6,7 @@
  * - Batches: a prefix of at most `maxBatch` entries, grouped by operation, one multi-row store call
  *   per group (operations.ts explains why the grouping keeps every dependency).
  * - Failures (batch.ts): a retryable or systemic failure keeps the batch at the head and retries it
- *   after a capped, jittered exponential backoff (backoff.ts); order is kept. A row-specific
+ *   after a capped, jittered exponential backoff (domain/timing.ts); order is kept. A row-specific
  *   ("poison") failure is isolated to its entry, which goes to dead-letter.ndjson with its error,
  *   counted and logged; the rest proceeds. One bad row never blocks the queue; an outage never
  *   loses a row.
@@ -19,13 +19,13 @@
  */
 import { join } from 'node:path';
 import type { Candle } from '../../domain/candle.ts';
-import type { Clock } from '../../domain/clock.ts';
+import { systemClock, type Clock } from '../../domain/clock.ts';
 import { SignalbaseError } from '../../domain/errors.ts';
 import type { OutcomeRecord, PredictionRecord } from '../../domain/prediction.ts';
+import { backoffDelay, sleep, type ExponentialBackoff } from '../../domain/timing.ts';
 import { rootLogger, type Logger } from '../../log.ts';
 import { acquireLockFile, type HeldLock } from '../lock-file.ts';
 import type { GenerationLogRecord, TrainingSampleRecord } from '../types.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DeadLetters } from './dead-letter.ts';
 import { OutboxStateError } from './errors.ts';
 import { Journal, type JournalPart } from './journal.ts';
@@ -47,7 +47,7 @@ export interface OutboxOptions {
    * the store by far, 4000 keeps up (the rows' cost in the database is the same either way).
    */
   maxBatch?: number;
-  backoff?: BackoffOptions;
+  backoff?: ExponentialBackoff;
   /** Failing for longer than this makes health() degraded. Default 10 s. */
   degradedAfterMs?: number;
   /** Default deadline of stop(). Default 5 s. */
@@ -116,7 +116,7 @@ export class Outbox implements OutboxWriter {
   constructor(opts: OutboxOptions) {
     this.opts = opts;
     this.log = (opts.log ?? rootLogger()).child({ module: 'outbox' });
-    this.clock = opts.clock ?? { now: () => Date.now() };
+    this.clock = opts.clock ?? systemClock;
     this.dir = join(opts.dataDir, 'outbox');
     this.maxInMemory = opts.maxInMemory ?? 10_000;
     this.maxBatch = Math.min(opts.maxBatch ?? 4000, this.maxInMemory);
@@ -380,13 +380,7 @@ export class Outbox implements OutboxWriter {
   private sleep(ms: number): Promise<void> {
     const ac = new AbortController();
     this.sleepAbort = ac;
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      ac.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    }).finally(() => {
+    return sleep(ms, ac.signal).finally(() => {
       if (this.sleepAbort === ac) this.sleepAbort = null;
     });
   }
