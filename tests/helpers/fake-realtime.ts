@@ -368,7 +368,9 @@ export async function captureChanges(db: SqlExecutor, schema: string, tables: re
     CREATE OR REPLACE FUNCTION ${s}.fake_realtime_capture() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
       INSERT INTO ${s}.${LOG} (tbl, op, rec, old)
-      VALUES (TG_TABLE_NAME, TG_OP, to_jsonb(NEW), CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END);
+      -- A partition's row is reported under its partitioned table's name, as Realtime does with
+      -- publish_via_partition_root (ml_predictions is partitioned by candle_time).
+      VALUES (coalesce((SELECT c.relname::text FROM pg_class c WHERE c.oid = pg_partition_root(TG_RELID)), TG_TABLE_NAME), TG_OP, to_jsonb(NEW), CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END);
       RETURN NULL;
     END
     $fn$;
@@ -378,14 +380,15 @@ export async function captureChanges(db: SqlExecutor, schema: string, tables: re
       pk text;
       ok boolean;
     BEGIN
-      SELECT string_agg(format('t.%I::text = ($1->>%L)', a.attname, a.attname), ' AND ') INTO pk
+      SELECT string_agg(format('t.%I = r.%I', a.attname, a.attname), ' AND ') INTO pk
         FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
         WHERE i.indrelid = to_regclass(format('%I.%I', ${lit(schema)}, tbl)) AND i.indisprimary;
       IF pk IS NULL THEN RETURN false; END IF;
       PERFORM set_config('request.jwt.claims', claims, true);
       PERFORM set_config('role', r, true);
       BEGIN
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.%I t WHERE %s)', ${lit(schema)}, tbl, pk) INTO ok USING rec;
+        -- the key compared typed (jsonb_populate_record), not as text: to_jsonb spells timestamps differently
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.%I t, jsonb_populate_record(NULL::%I.%I, $1) r WHERE %s)', ${lit(schema)}, tbl, ${lit(schema)}, tbl, pk) INTO ok USING rec;
       EXCEPTION WHEN insufficient_privilege THEN
         ok := false;
       END;

@@ -2,7 +2,9 @@
  * A PRIVATE Postgres cluster for fault tests that stop and start the server itself (never the shared
  * server at 5432, which every other file uses): `initdb` into a temp directory as the `postgres` OS
  * user (runuser; Postgres refuses to run as root), its own free port on 127.0.0.1, trust auth,
- * fsync off (the tests kill the daemon, not the machine). stop() is a real server shutdown
+ * fsync off (the tests kill processes, not the machine: the WAL's write() reaches the page cache
+ * before a commit returns). synchronous_commit stays ON: with it off, `stop -m immediate` loses
+ * transactions the server already acknowledged, and a test would blame the daemon for them. stop() is a real server shutdown
  * (`pg_ctl stop -m immediate` by default: every connection drops at once, as in a crash), start()
  * brings the same data directory back on the same port.
  *
@@ -103,7 +105,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
   };
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
-  const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=60`;
   let destroyed = false;
   const cluster: PrivateCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
