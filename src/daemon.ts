@@ -23,7 +23,7 @@ import { hostname } from 'node:os';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { SignalbaseError } from './domain/errors.ts';
-import type { Timeframe } from './domain/timeframe.ts';
+import { withDeadline } from './domain/timing.ts';
 import { describeError } from './errors.ts';
 import { DriftMonitor } from './drift/monitor.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
@@ -33,78 +33,29 @@ import type { Logger } from './log.ts';
 import { initBackend } from './model/backend.ts';
 import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
-import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
 import { driftEvent, modelEvent } from './signals/sinks/events.ts';
 import { SinkFanout } from './signals/sinks/fanout.ts';
-import type { SignalSink } from './signals/sinks/sink.ts';
 import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
-import { openFeed } from './daemon/feed.ts';
+import { logFeedStart, openFeed } from './daemon/feed.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
-import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
+import { BackgroundTrainer, installActiveModel, jobTrainer, ModelSlot, type ModelLoader } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
 import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
-import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
-import { fileFirstModel, fileRetrainNow } from './daemon/training.ts';
-import { createPipelineServer, createStreamHub } from './daemon/server.ts';
-import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
+import { Scheduler, driftNotAvailable } from './daemon/scheduler.ts';
+import { fileFirstModel, fileRetrainNow, fileScheduledRetrain, retrainNowThenStop } from './daemon/training.ts';
+import { FAST_TICKS_PER_BATCH, MAX_PREDICT_BATCH, WINDOW, type DaemonOptions, type DaemonPhase } from './daemon/options.ts';
+import { createPipelineServer, createStreamHub, wakeOnEnqueue } from './daemon/server.ts';
+import { DEMO_SPEED, DEMO_TAIL } from './daemon/sample.ts';
 import { describeShard, ownsSymbol } from './daemon/shard.ts';
 import { TickLoop } from './daemon/tick-loop.ts';
 import { restoreOpenSignals, warmEngine } from './daemon/warmup.ts';
 
-export interface DaemonOptions {
-  /** Override FEED (the CLI's --feed). */
-  feed?: string;
-  symbols?: string[];
-  timeframe?: Timeframe;
-  /** Stop cleanly when a replay feed ends (replays then run at speed 0 unless the spec says). */
-  once?: boolean;
-  /** File a forced retrain request (source 'flag') and serve it now. */
-  retrainNow?: boolean;
-  /** Override PORT (0: any free port). */
-  port?: number;
-  /** Interface the API listens on. Default 0.0.0.0 (a container's port mapping needs it). */
-  host?: string;
-  /** Whole-shutdown deadline. Default 10 s. */
-  stopDeadlineMs?: number;
-  /** Bundled-sample demo pacing (tests speed it up). Defaults DEMO_SPEED, DEMO_TAIL. */
-  demoSpeed?: number;
-  demoTail?: number;
-  /** Trains a model; null turns automatic first training off. Default: runTrainingJob. */
-  trainer?: Trainer | null;
-  /** Loads the active model. Default: registry.ts loadActiveModel. */
-  modelLoader?: ModelLoader;
-  /** How long start() waits for the journal of the last run to reach the store. Default 30 s. */
-  journalDrainMs?: number;
-  /** How often a follower tries to take the leadership. Default leader.ts LEADER_RETRY_MS. */
-  leaderRetryMs?: number;
-  /** How often the leader polls the retrain queue. Default retrain-worker.ts RETRAIN_POLL_MS. */
-  retrainPollMs?: number;
-  /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
-  driftCheck?: DriftCheckHook;
-  api?: Partial<ApiOptions>;
-  /** Sinks after the websocket hub (tests; SINKS_FILE's go through signals/sinks/registry.ts). */
-  sinks?: SignalSink[];
-  clock?: Clock;
-  /** Observes each tick as it reaches the tick loop (closeTime, performance.now()); for the bench. */
-  onTickArrived?: (closeTime: number, at: number) => void;
-}
-
-export type DaemonPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-/** T, rows per model window; registry-loaded models must match it. */
-const WINDOW = 60;
-/**
- * Windows per predict call. One call costs about the same from 1 to a few hundred windows on wasm
- * (per-op overhead dominates: 66 ms for 256, 92 ms for 512 on this machine), so 500 symbols closing
- * at once take one call instead of two.
- */
-const MAX_PREDICT_BATCH = 512;
-/** Ticks per engine call when the feed is as fast as the engine (batching inference across time). */
-const FAST_TICKS_PER_BATCH = 128;
+/** The package's entry (package.json exports["."]): the Daemon and what it takes. */
+export type { DaemonOptions, DaemonPhase } from './daemon/options.ts';
 
 export class Daemon {
   readonly done: Promise<void>;
@@ -234,13 +185,7 @@ export class Daemon {
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
     const slot = (this.slot = new ModelSlot(engine, root, (data) => sinks.publish([modelEvent(data)])));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
-    try {
-      const active = await loadModel();
-      if (active) slot.install(active, 'loaded');
-      else log.info('no trained model is active yet: signals come from the weighted rule consensus (model_version "rules")');
-    } catch (err) {
-      log.error({ err }, `the active model cannot be loaded (${describeError(err)}); serving rule-based signals until a model loads`);
-    }
+    await installActiveModel(slot, loadModel, log);
 
     const feed = await openFeed({
       feed: feedSpec,
@@ -334,15 +279,7 @@ export class Daemon {
     this.elector.onChange((status) => (status === 'leader' ? retrainWorker.lead() : retrainWorker.stepDown()));
 
     loop.start();
-    if (feed.sample && feed.sample.replay > 0) {
-      const s = feed.sample;
-      log.info(
-        { symbols: s.symbols, candles: s.replay, speed: feed.speed },
-        `replaying the bundled sample: ${s.symbols.length} symbols, ${s.timeframe} candles, ${describePace(s.timeframe, feed.speed ?? 0)}`,
-      );
-    } else if (!feed.sample) {
-      log.info({ feed: source.kind, symbols: this.series.map((x) => x.symbol), speed: feed.speed }, `feed: ${source.kind}, ${this.series.length} series`);
-    }
+    logFeedStart(log, feed, this.series);
     await source.start(loop.sink);
     void source.finished.then(
       () => void this.onFeedFinished(),
@@ -364,11 +301,7 @@ export class Daemon {
       retrainCron: this.config.retrainCron,
       driftCron: this.config.driftCron,
       isLeader: () => elector.isLeader,
-      fileRetrain: async () => {
-        const r = await store.enqueueRetrain({ source: 'cron', force: false, reason: `RETRAIN_CRON ${this.config.retrainCron}` });
-        log.info({ request: r.id }, `scheduled retrain request ${r.id} filed`);
-        retrainWorker.wake();
-      },
+      fileRetrain: () => fileScheduledRetrain(store, this.config.retrainCron, log).then(() => retrainWorker.wake()),
       driftCheck: this.opts.driftCheck ?? this.driftMonitor?.hook ?? driftNotAvailable(this.root.child({ module: 'drift' })),
       log: this.root,
     });
@@ -421,24 +354,7 @@ export class Daemon {
       if (this.outbox && !(await this.outbox.drained(this.opts.journalDrainMs ?? 30_000))) {
         this.log.warn({ pending: this.outbox.depth() }, 'the store has not taken every replayed candle yet; training on what it has');
       }
-      if (!this.stopping) {
-        const log = this.root.child({ module: 'retrain' });
-        try {
-          const request = await fileRetrainNow(store, log);
-          await elector.start();
-          if (elector.isLeader) {
-            this.log.info('training now on the stored history (--retrain-now), then stopping');
-            const finished = retrainWorker.finished(request.id);
-            retrainWorker.start();
-            retrainWorker.wake();
-            await finished;
-          } else {
-            log.info({ request: request.id }, 'another instance leads: it will serve the --retrain-now request; stopping');
-          }
-        } catch (err) {
-          this.log.error({ err }, `--retrain-now failed: ${describeError(err)}`);
-        }
-      }
+      if (!this.stopping) await retrainNowThenStop({ store, elector, retrainWorker, log: this.root.child({ module: 'retrain' }) });
     }
     await this.stop();
   }
@@ -479,31 +395,4 @@ export class Daemon {
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }
-}
-
-/** Waits for `p`, at most `ms`. */
-async function withDeadline(p: Promise<void> | undefined, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
-/**
- * The store as the HTTP API sees it: a request filed through POST /v1/retrain also wakes this
- * process's queue worker (served now rather than at the next poll when this instance leads).
- */
-function wakeOnEnqueue(store: Store, wake: () => void): Store {
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'enqueueRetrain') {
-        return async (r: Parameters<Store['enqueueRetrain']>[0]) => {
-          const filed = await target.enqueueRetrain(r);
-          wake();
-          return filed;
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }

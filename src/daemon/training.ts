@@ -3,14 +3,19 @@
  * request (DESIGN.md "Scheduling, leadership, scale": one queue), and the leader's RetrainWorker
  * (retrain-worker.ts) serves them, so there is one path from a request to a model:
  *
- * - `--retrain-now`: a forced request, source 'flag'.
+ * - `--retrain-now`: a forced request, source 'flag'; under --once the replay ends, this instance
+ *   (if it leads) trains on what is stored, then the daemon stops.
+ * - RETRAIN_CRON: an unforced request, source 'cron' (the gate and the minimum interval apply).
  * - The bundled-sample demo with no active model: a forced request for a first model, filed by the
  *   leader only (so two instances sharing a Postgres train one), and only when no request is
  *   already waiting or running (a restart while the first training runs does not file a second).
  */
+import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { RetrainRequest } from '../store/types.ts';
+import type { LeaderElector } from './leader.ts';
+import type { RetrainWorker } from './retrain-worker.ts';
 
 export const RETRAIN_NOW_REASON = 'signalbase run --retrain-now';
 export const FIRST_MODEL_REASON = 'first model for the bundled sample';
@@ -39,4 +44,29 @@ export async function fileFirstModel(
     `training a first model on ${candles.toLocaleString('en-US')} stored candles in the background (request ${r.id}); rule-based signals meanwhile`,
   );
   return r;
+}
+
+export async function fileScheduledRetrain(store: Pick<Store, 'enqueueRetrain'>, cron: string, log: Logger): Promise<RetrainRequest> {
+  const r = await store.enqueueRetrain({ source: 'cron', force: false, reason: `RETRAIN_CRON ${cron}` });
+  log.info({ request: r.id }, `scheduled retrain request ${r.id} filed`);
+  return r;
+}
+
+/** --once --retrain-now after the replay: file the request and, as the leader, serve it now. */
+export async function retrainNowThenStop(d: { store: Pick<Store, 'enqueueRetrain'>; elector: LeaderElector; retrainWorker: RetrainWorker; log: Logger }): Promise<void> {
+  try {
+    const request = await fileRetrainNow(d.store, d.log);
+    await d.elector.start();
+    if (d.elector.isLeader) {
+      d.log.info('training now on the stored history (--retrain-now), then stopping');
+      const finished = d.retrainWorker.finished(request.id);
+      d.retrainWorker.start();
+      d.retrainWorker.wake();
+      await finished;
+    } else {
+      d.log.info({ request: request.id }, 'another instance leads: it will serve the --retrain-now request; stopping');
+    }
+  } catch (err) {
+    d.log.error({ err }, `--retrain-now failed: ${describeError(err)}`);
+  }
 }
