@@ -38,15 +38,21 @@ import { driftEvent, modelEvent } from './signals/sinks/events.ts';
 import { SinkFanout } from './signals/sinks/fanout.ts';
 import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
+import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
+import { unflushedError } from './daemon/unflushed.ts';
+import { ActiveModelWatch } from './daemon/model-watch.ts';
 import { logFeedStart, openFeed } from './daemon/feed.ts';
+import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, installActiveModel, jobTrainer, ModelSlot, type ModelLoader } from './daemon/models.ts';
-import { startCandleRetention } from './daemon/retention.ts';
+import { startRetention } from './daemon/retention.ts';
+import { stopStep } from './daemon/stop-step.ts';
+import { WeightsWatcher } from './daemon/weights-watch.ts';
 import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
-import { Scheduler, driftNotAvailable } from './daemon/scheduler.ts';
-import { fileFirstModel, fileRetrainNow, fileScheduledRetrain, retrainNowThenStop } from './daemon/training.ts';
+import { driftNotAvailable, type Scheduler } from './daemon/scheduler.ts';
+import { retrainNowThenStop, startRetrainQueue } from './daemon/training.ts';
 import { FAST_TICKS_PER_BATCH, MAX_PREDICT_BATCH, WINDOW, type DaemonOptions, type DaemonPhase } from './daemon/options.ts';
 import { createPipelineServer, createStreamHub, wakeOnEnqueue } from './daemon/server.ts';
 import { DEMO_SPEED, DEMO_TAIL } from './daemon/sample.ts';
@@ -73,7 +79,9 @@ export class Daemon {
 
   private storeRef: Store | null = null;
   private outbox: Outbox | null = null;
+  private modelWatch: ActiveModelWatch | null = null;
   private engineRef: SignalEngine | null = null;
+  private weightsWatch: WeightsWatcher | null = null;
   private slot: ModelSlot | null = null;
   private trainer: BackgroundTrainer | null = null;
   private elector: LeaderElector | null = null;
@@ -165,9 +173,11 @@ export class Daemon {
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
+    makePrivate(config.dataDir); // journal, artifacts, keys: the operator's alone (any store)
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
     this.schemaCurrent = true;
     await ensureLocalStreamKey(store, config, root); // zero-config `signalbase watch` (embedded store only)
+    await syncAccessSettings(store, config, log); // SELF_SERVICE_MAX_RATE_LIMIT, enforced in SQL
 
     const outbox = (this.outbox = new Outbox({ store, dataDir: config.dataDir, log: root }));
     outbox.start();
@@ -177,14 +187,17 @@ export class Daemon {
 
     // The sinks come up before anything publishes: the model loaded below announces itself.
     const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
-    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: this.opts.api });
+    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: accessOptions(config, this.opts.api) });
     const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? [])], root));
     await sinks.start();
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
+    const applyWeights = (w: IndicatorWeights) => ((this.weights = w), engine.setWeights(w));
+    this.weightsWatch = new WeightsWatcher({ store, current: () => this.weights!, apply: applyWeights, log: root.child({ module: 'weights' }), everyMs: config.weightsPollMs });
     const slot = (this.slot = new ModelSlot(engine, root, (data) => sinks.publish([modelEvent(data)])));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
+    this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
     await installActiveModel(slot, loadModel, log);
 
     const feed = await openFeed({
@@ -198,6 +211,7 @@ export class Daemon {
       store,
       log: root,
       clock: this.clock,
+      credentials: config.feedCredentials,
     });
     const source = (this.source = feed.source);
     const owns = (s: string) => ownsSymbol(config.shard, s);
@@ -210,8 +224,10 @@ export class Daemon {
     if (warm.candles > 0) log.info(warm, `indicators warmed up from ${warm.candles.toLocaleString('en-US')} stored candles of ${warm.series} series`);
     const restored = await restoreOpenSignals(engine.tracker, store, this.series, root.child({ module: 'tracker' }));
     if (restored.resolved.length > 0) {
-      outbox.resolvePredictions(restored.resolved.map((r) => r.outcome));
-      outbox.insertTrainingSamples(restored.resolved.map((r) => r.sample));
+      outbox.writeGroup([
+        ['resolvePredictions', restored.resolved.map((r) => r.outcome)],
+        ['insertTrainingSamples', restored.resolved.map((r) => r.sample)],
+      ]);
     }
 
     const drift = (this.driftMonitor = new DriftMonitor({
@@ -253,7 +269,7 @@ export class Daemon {
       clock: this.clock,
       log: root,
       driftCheck: () => drift.check(),
-      options: { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api },
+      options: accessOptions(config, { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api }),
       leadership: () => this.leadership,
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
@@ -294,39 +310,24 @@ export class Daemon {
   private afterStart(): void {
     const { slot, storeRef: store, elector, retrainWorker } = this;
     if (!elector || !retrainWorker || !slot || !store) return;
-    this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
+    const { candleRetentionMs: candleKeepMs, predictionRetentionMs: historyKeepMs } = this.config;
+    const newest = () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY;
+    this.stopRetention = startRetention({ store, candleKeepMs, historyKeepMs, history: !this.opts.once, newest, isLeader: () => elector.isLeader, log: this.root });
     if (this.opts.once) return; // a --once run is a replay or a backtest: finishOnce() serves --retrain-now
-    const log = this.root.child({ module: 'retrain' });
-    this.scheduler = new Scheduler({
-      retrainCron: this.config.retrainCron,
-      driftCron: this.config.driftCron,
-      isLeader: () => elector.isLeader,
-      fileRetrain: () => fileScheduledRetrain(store, this.config.retrainCron, log).then(() => retrainWorker.wake()),
+    this.weightsWatch?.start();
+    this.modelWatch?.start(); // a model activated by another instance or `models activate` reaches this one too
+    const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
+    this.scheduler = startRetrainQueue({
+      store,
+      elector,
+      retrainWorker,
+      config: this.config,
       driftCheck: this.opts.driftCheck ?? this.driftMonitor?.hook ?? driftNotAvailable(this.root.child({ module: 'drift' })),
+      retrainNow: this.opts.retrainNow ?? false,
+      firstModel: !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null,
+      stillNoModel: () => slot.version === null && !this.stopping,
       log: this.root,
     });
-    this.scheduler.start();
-    retrainWorker.start();
-    const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
-    const firstModel = !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null;
-    if (firstModel) {
-      elector.onChange((status) => {
-        if (status === 'leader') this.fileFirstModel(log);
-      });
-    }
-    void (async () => {
-      if (this.opts.retrainNow) await fileRetrainNow(store, log);
-      await elector.start(); // winning it files the first model's request (the listener above)
-      if (!elector.isLeader) log.info('another instance leads: it serves the retrain queue and the schedules; this one takes over if it stops');
-      retrainWorker.wake();
-    })().catch((err: unknown) => this.log.error({ err }, `starting the retrain queue failed: ${describeError(err)}`));
-  }
-
-  private fileFirstModel(log: Logger): void {
-    if (!this.storeRef || this.slot?.version !== null || this.stopping) return;
-    void fileFirstModel(this.storeRef, log)
-      .then((r) => r && this.retrainWorker?.wake())
-      .catch((err: unknown) => this.log.error({ err }, `could not file the first model's training: ${describeError(err)}`));
   }
 
   private async onFeedFinished(): Promise<void> {
@@ -371,13 +372,8 @@ export class Daemon {
     const deadline = Date.now() + (this.opts.stopDeadlineMs ?? 10_000);
     const left = () => Math.max(0, deadline - Date.now());
     this.stopRetention();
-    const step = async (name: string, fn: () => Promise<void> | void) => {
-      try {
-        await fn();
-      } catch (err) {
-        this.log.warn({ err }, `stopping ${name} failed: ${describeError(err)}`);
-      }
-    };
+    this.weightsWatch?.stop();
+    const step = stopStep(this.log);
     await step('the feed', () => this.source?.stop());
     await step('the tick loop', () => this.loop?.stop());
     await step('the schedules', () => this.scheduler?.stop());
@@ -387,11 +383,17 @@ export class Daemon {
     await step('the training', () => withDeadline(this.trainer?.stop(), Math.min(5_000, left() / 2)));
     await step('the retrain queue', () => withDeadline(worker, Math.min(2_000, left() / 3)));
     await step('the leadership', () => this.elector?.stop());
+    await step('the model watch', () => this.modelWatch?.stop());
     await step('the engine', () => this.engineRef?.stop());
     await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
+    if (this.opts.once && this.fatal === undefined && this.outbox) {
+      this.fatal = unflushedError(this.outbox); // --once succeeds only when the store took every write
+      if (this.fatal) this.log.fatal({ err: this.fatal }, describeError(this.fatal));
+    }
     await step('the store', () => this.storeRef?.close());
+    await step('the data directory', () => void makePrivate(this.config.dataDir));
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }

@@ -37,6 +37,8 @@ export interface DaemonOptions {
   leaderRetryMs?: number;
   /** How often the leader polls the retrain queue. Default retrain-worker.ts RETRAIN_POLL_MS. */
   retrainPollMs?: number;
+  /** How often every instance checks the store's active model (model-watch.ts). Default 5 s. */
+  modelPollMs?: number;
   /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
   driftCheck?: DriftCheckHook;
   api?: Partial<ApiOptions>;

@@ -96,7 +96,7 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
   return createApiServer({
     ...storePorts(store),
     hub: d.hub,
-    predict: (symbol, candles) => api.predict(symbol, candles),
+    predict: (symbol, candles, caller) => api.predict(symbol, candles, caller),
     indicators: (symbol) => api.indicators(symbol),
     driftCheck: d.driftCheck,
     readiness: () =>

@@ -14,8 +14,10 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { RetrainRequest } from '../store/types.ts';
+import type { Config } from '../config.ts';
 import type { LeaderElector } from './leader.ts';
 import type { RetrainWorker } from './retrain-worker.ts';
+import { Scheduler, type DriftCheckHook } from './scheduler.ts';
 
 export const RETRAIN_NOW_REASON = 'signalbase run --retrain-now';
 export const FIRST_MODEL_REASON = 'first model for the bundled sample';
@@ -69,4 +71,53 @@ export async function retrainNowThenStop(d: { store: Pick<Store, 'enqueueRetrain
   } catch (err) {
     d.log.error({ err }, `--retrain-now failed: ${describeError(err)}`);
   }
+}
+
+export interface RetrainQueueDeps {
+  store: Pick<Store, 'enqueueRetrain' | 'listRetrains' | 'activeModel' | 'listCandleSeries'>;
+  elector: LeaderElector;
+  retrainWorker: RetrainWorker;
+  config: Pick<Config, 'retrainCron' | 'driftCron'>;
+  driftCheck: DriftCheckHook;
+  /** File a forced request now (--retrain-now). */
+  retrainNow: boolean;
+  /** The demo with no active model: file the first model's request on winning the leadership. */
+  firstModel: boolean;
+  /** Checked again when the leadership is won: still no model, not stopping. */
+  stillNoModel: () => boolean;
+  log: Logger;
+}
+
+/**
+ * The retrain queue and the schedules of a running daemon: the cron schedules (leader only), the
+ * queue worker, the --retrain-now or first-model request, then the leadership election.
+ */
+export function startRetrainQueue(d: RetrainQueueDeps): Scheduler {
+  const log = d.log.child({ module: 'retrain' });
+  const { elector, retrainWorker } = d;
+  const scheduler = new Scheduler({
+    retrainCron: d.config.retrainCron,
+    driftCron: d.config.driftCron,
+    isLeader: () => elector.isLeader,
+    fileRetrain: () => fileScheduledRetrain(d.store, d.config.retrainCron, log).then(() => retrainWorker.wake()),
+    driftCheck: d.driftCheck,
+    log: d.log,
+  });
+  scheduler.start();
+  retrainWorker.start();
+  if (d.firstModel) {
+    elector.onChange((status) => {
+      if (status !== 'leader' || !d.stillNoModel()) return;
+      void fileFirstModel(d.store, log)
+        .then((r) => r && retrainWorker.wake())
+        .catch((err: unknown) => log.error({ err }, `could not file the first model's training: ${describeError(err)}`));
+    });
+  }
+  void (async () => {
+    if (d.retrainNow) await fileRetrainNow(d.store, log);
+    await elector.start(); // winning it files the first model's request (the listener above)
+    if (!elector.isLeader) log.info('another instance leads: it serves the retrain queue and the schedules; this one takes over if it stops');
+    retrainWorker.wake();
+  })().catch((err: unknown) => log.error({ err }, `starting the retrain queue failed: ${describeError(err)}`));
+  return scheduler;
 }

@@ -124,7 +124,7 @@ export class SymbolFeatureState {
   summary(): TechnicalSummary | null {
     if (!this.last || !this.lastBar) return null;
     const baseline = this.volBaseline.current;
-    return technicalSummary(this.last, this.lastBar, { volatilityBaseline: baseline === baseline ? baseline : null });
+    return technicalSummary(this.last, this.lastBar, { volatilityBaseline: baseline === baseline ? baseline : null, symbol: this.symbol });
   }
 
   reset(): void {

@@ -10,6 +10,8 @@ import type { RpcCtx } from './queries/common.ts';
 import * as drift from './queries/drift.ts';
 import * as logs from './queries/logs.ts';
 import * as models from './queries/models.ts';
+import * as retention from './queries/retention.ts';
+import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import * as retrain from './queries/retrain.ts';
 import * as samples from './queries/samples.ts';
 import * as weights from './queries/weights.ts';
@@ -43,6 +45,12 @@ export abstract class RpcStore {
   }
   pruneCandles(olderThan: number): Promise<number> {
     return candles.pruneCandles(this.ctx, olderThan);
+  }
+  retentionStep(q: RetentionQuery): Promise<RetentionResult> {
+    return retention.retentionStep(this.ctx, q);
+  }
+  refreshLivePerformance(): Promise<number> {
+    return retention.refreshLivePerformance(this.ctx);
   }
   countTrainingSamples(): Promise<number> {
     return samples.countTrainingSamples(this.ctx);
@@ -89,6 +97,12 @@ export abstract class RpcStore {
   }
   validateApiKey(key: string): Promise<ApiKeyValidation> {
     return apiKeys.validateApiKey(this.ctx, key);
+  }
+  reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number> {
+    return apiKeys.reserveKeyUsage(this.ctx, keyId, atMs, want, limit);
+  }
+  putSetting(name: string, value: unknown): Promise<void> {
+    return apiKeys.putSetting(this.ctx, name, value);
   }
   revokeApiKey(id: string): Promise<boolean> {
     return apiKeys.revokeApiKey(this.ctx, id);

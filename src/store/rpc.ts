@@ -44,11 +44,18 @@ export const RPC_SIGNATURES = {
   sb_insert_generation_log: { p_row: 'jsonb' },
   sb_try_lease: { p_name: 'text', p_holder: 'text', p_ttl_ms: 'integer' },
   sb_release_lease: { p_name: 'text', p_holder: 'text' },
+  // From sql/20261204001000_retention.sql.
+  sb_retention_step: { p_query: 'jsonb' },
+  // From sql/20261204001200_live_performance.sql.
+  sb_refresh_live_performance: {},
   // From sql/20261122001100_migration_adoption.sql.
   sb_applied_migrations: {},
   // From sql/20261122000300_functions.sql.
   create_ml_api_key: { p_key_name: 'text', p_key_type: 'text', p_rate_limit: 'integer', p_expires_days: 'integer', p_created_by: 'uuid' },
   validate_ml_api_key: { api_key_text: 'text' },
+  // From sql/20261204000110_key_limits.sql.
+  sb_reserve_key_usage: { p_key_id: 'uuid', p_at_ms: 'double precision', p_want: 'integer', p_limit: 'integer' },
+  sb_put_setting: { p_name: 'text', p_value: 'jsonb' },
   get_ml_dashboard_data: {},
 } as const satisfies Record<string, Record<string, string>>;
 

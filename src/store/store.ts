@@ -9,6 +9,7 @@ import type { Candle } from '../domain/candle.ts';
 import type { IndicatorWeight } from '../domain/indicators.ts';
 import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import type { Timeframe } from '../domain/timeframe.ts';
+import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import type {
   ApiKeyInfo,
   ApiKeyValidation,
@@ -80,6 +81,13 @@ export interface Store {
   listCandleSeries(): Promise<CandleSeriesInfo[]>;
   /** Deletes candles older than the cutoff (open time, ms); returns how many. */
   pruneCandles(olderThan: number): Promise<number>;
+  /**
+   * One bounded step of the prediction/sample/drift/log retention (PREDICTION_RETENTION_DAYS),
+   * with the monthly partitions and the daily rollup kept up; call again while `more`.
+   */
+  retentionStep(q: RetentionQuery): Promise<RetentionResult>;
+  /** Rolling live rows of ml_model_performance (evaluation 'live_7d', 'live_30d'); returns rows written. */
+  refreshLivePerformance(): Promise<number>;
 
   // Predictions (signals) and their outcomes
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number>;
@@ -131,6 +139,10 @@ export interface Store {
   validateApiKey(key: string): Promise<ApiKeyValidation>;
   revokeApiKey(id: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKeyInfo[]>;
+  /** Reserves up to `want` requests of a key's hourly `limit` in the UTC hour of atMs; returns how many were granted. */
+  reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number>;
+  /** Writes a row of ml_settings (e.g. self_service_max_rate_limit, read by create_ml_api_key). */
+  putSetting(name: string, value: unknown): Promise<void>;
 
   insertGenerationLog(row: GenerationLogRecord): Promise<void>;
 

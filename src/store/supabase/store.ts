@@ -210,7 +210,7 @@ export class SupabaseStore extends RpcStore implements Store {
 
   async getPrediction(id: string): Promise<PredictionRecord | null> {
     if (!isUuid(id)) return null;
-    const rows = await this.rest.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id));
+    const rows = await this.rest.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id).eq('prediction_type', 'SIGNAL'));
     return rows[0] ? predictions.toRecord(rows[0]) : null;
   }
 
