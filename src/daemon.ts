@@ -23,7 +23,7 @@ import { hostname } from 'node:os';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { SignalbaseError } from './domain/errors.ts';
-import type { Timeframe } from './domain/timeframe.ts';
+import { withDeadline } from './domain/timing.ts';
 import { describeError } from './errors.ts';
 import { DriftMonitor } from './drift/monitor.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
@@ -33,7 +33,6 @@ import type { Logger } from './log.ts';
 import { initBackend } from './model/backend.ts';
 import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
-import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
 import { onDriftReport, onModelEvent } from './signals/sinks/alerts.ts';
 import { alertingTrainer, DaemonAlerts, drainSinks, loadFileSinks } from './signals/sinks/daemon-sinks.ts';
@@ -46,74 +45,26 @@ import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { unflushedError } from './daemon/unflushed.ts';
 import { ActiveModelWatch } from './daemon/model-watch.ts';
-import { openFeed } from './daemon/feed.ts';
+import { logFeedStart, openFeed } from './daemon/feed.ts';
 import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
-import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
-import { startCandleRetention, startHistoryRetention } from './daemon/retention.ts';
+import { BackgroundTrainer, installActiveModel, jobTrainer, ModelSlot, type ModelLoader } from './daemon/models.ts';
+import { startRetention } from './daemon/retention.ts';
+import { stopStep } from './daemon/stop-step.ts';
 import { WeightsWatcher } from './daemon/weights-watch.ts';
 import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
-import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
-import { fileFirstModel, fileRetrainNow } from './daemon/training.ts';
-import { createPipelineServer, createStreamHub } from './daemon/server.ts';
-import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
+import { driftNotAvailable, type Scheduler } from './daemon/scheduler.ts';
+import { retrainNowThenStop, startRetrainQueue } from './daemon/training.ts';
+import { FAST_TICKS_PER_BATCH, MAX_PREDICT_BATCH, WINDOW, type DaemonOptions, type DaemonPhase } from './daemon/options.ts';
+import { createPipelineServer, createStreamHub, wakeOnEnqueue } from './daemon/server.ts';
+import { DEMO_SPEED, DEMO_TAIL } from './daemon/sample.ts';
 import { describeShard, ownsSymbol } from './daemon/shard.ts';
 import { TickLoop } from './daemon/tick-loop.ts';
 import { restoreOpenSignals, warmEngine } from './daemon/warmup.ts';
 
-export interface DaemonOptions {
-  /** Override FEED (the CLI's --feed). */
-  feed?: string;
-  symbols?: string[];
-  timeframe?: Timeframe;
-  /** Stop cleanly when a replay feed ends (replays then run at speed 0 unless the spec says). */
-  once?: boolean;
-  /** File a forced retrain request (source 'flag') and serve it now. */
-  retrainNow?: boolean;
-  /** Override PORT (0: any free port). */
-  port?: number;
-  /** Interface the API listens on. Default 0.0.0.0 (a container's port mapping needs it). */
-  host?: string;
-  /** Whole-shutdown deadline. Default 10 s. */
-  stopDeadlineMs?: number;
-  /** Bundled-sample demo pacing (tests speed it up). Defaults DEMO_SPEED, DEMO_TAIL. */
-  demoSpeed?: number;
-  demoTail?: number;
-  /** Trains a model; null turns automatic first training off. Default: runTrainingJob. */
-  trainer?: Trainer | null;
-  /** Loads the active model. Default: registry.ts loadActiveModel. */
-  modelLoader?: ModelLoader;
-  /** How long start() waits for the journal of the last run to reach the store. Default 30 s. */
-  journalDrainMs?: number;
-  /** How often a follower tries to take the leadership. Default leader.ts LEADER_RETRY_MS. */
-  leaderRetryMs?: number;
-  /** How often the leader polls the retrain queue. Default retrain-worker.ts RETRAIN_POLL_MS. */
-  retrainPollMs?: number;
-  /** How often every instance checks the store's active model (model-watch.ts). Default 5 s. */
-  modelPollMs?: number;
-  /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
-  driftCheck?: DriftCheckHook;
-  api?: Partial<ApiOptions>;
-  /** Sinks after the websocket hub (tests; SINKS_FILE's go through signals/sinks/registry.ts). */
-  sinks?: SignalSink[];
-  clock?: Clock;
-  /** Observes each tick as it reaches the tick loop (closeTime, performance.now()); for the bench. */
-  onTickArrived?: (closeTime: number, at: number) => void;
-}
-
-export type DaemonPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-/** T, rows per model window; registry-loaded models must match it. */
-const WINDOW = 60;
-/**
- * Windows per predict call. One call costs about the same from 1 to a few hundred windows on wasm
- * (per-op overhead dominates: 66 ms for 256, 92 ms for 512 on this machine), so 500 symbols closing
- * at once take one call instead of two.
- */
-const MAX_PREDICT_BATCH = 512;
-/** Ticks per engine call when the feed is as fast as the engine (batching inference across time). */
-const FAST_TICKS_PER_BATCH = 128;
+/** The package's entry (package.json exports["."]): the Daemon and what it takes. */
+export type { DaemonOptions, DaemonPhase } from './daemon/options.ts';
 
 export class Daemon {
   readonly done: Promise<void>;
@@ -255,26 +206,12 @@ export class Daemon {
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
-    this.weightsWatch = new WeightsWatcher({
-      store,
-      current: () => this.weights!,
-      apply: (w) => {
-        this.weights = w;
-        engine.setWeights(w);
-      },
-      log: root.child({ module: 'weights' }),
-      everyMs: config.weightsPollMs,
-    });
+    const applyWeights = (w: IndicatorWeights) => ((this.weights = w), engine.setWeights(w));
+    this.weightsWatch = new WeightsWatcher({ store, current: () => this.weights!, apply: applyWeights, log: root.child({ module: 'weights' }), everyMs: config.weightsPollMs });
     const slot = (this.slot = new ModelSlot(engine, root, publishModel));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config, root));
     this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
-    try {
-      const active = await loadModel();
-      if (active) slot.install(active, 'loaded');
-      else log.info('no trained model is active yet: signals come from the weighted rule consensus (model_version "rules")');
-    } catch (err) {
-      log.error({ err }, `the active model cannot be loaded (${describeError(err)}); serving rule-based signals until a model loads`);
-    }
+    await installActiveModel(slot, loadModel, log);
 
     const feed = await openFeed({
       feed: feedSpec,
@@ -385,15 +322,7 @@ export class Daemon {
     source.onStatus((status) => alerts.feedStatus(status));
 
     loop.start();
-    if (feed.sample && feed.sample.replay > 0) {
-      const s = feed.sample;
-      log.info(
-        { symbols: s.symbols, candles: s.replay, speed: feed.speed },
-        `replaying the bundled sample: ${s.symbols.length} symbols, ${s.timeframe} candles, ${describePace(s.timeframe, feed.speed ?? 0)}`,
-      );
-    } else if (!feed.sample) {
-      log.info({ feed: source.kind, symbols: this.series.map((x) => x.symbol), speed: feed.speed }, `feed: ${source.kind}, ${this.series.length} series`);
-    }
+    logFeedStart(log, feed, this.series);
     await source.start(loop.sink);
     void source.finished.then(
       () => void this.onFeedFinished(),
@@ -408,54 +337,24 @@ export class Daemon {
   private afterStart(): void {
     const { slot, storeRef: store, elector, retrainWorker } = this;
     if (!elector || !retrainWorker || !slot || !store) return;
-    this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
+    const { candleRetentionMs: candleKeepMs, predictionRetentionMs: historyKeepMs } = this.config;
+    const newest = () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY;
+    this.stopRetention = startRetention({ store, candleKeepMs, historyKeepMs, history: !this.opts.once, newest, isLeader: () => elector.isLeader, log: this.root });
     if (this.opts.once) return; // a --once run is a replay or a backtest: finishOnce() serves --retrain-now
     this.weightsWatch?.start();
-    const history = startHistoryRetention({
+    this.modelWatch?.start(); // a model activated by another instance or `models activate` reaches this one too
+    const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
+    this.scheduler = startRetrainQueue({
       store,
-      keepMs: this.config.predictionRetentionMs,
-      newest: () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY,
-      isLeader: () => elector.isLeader,
-      log: this.root.child({ module: 'retention' }),
-    });
-    const stopCandles = this.stopRetention;
-    this.stopRetention = () => (stopCandles(), history.stop());
-    const log = this.root.child({ module: 'retrain' });
-    this.scheduler = new Scheduler({
-      retrainCron: this.config.retrainCron,
-      driftCron: this.config.driftCron,
-      isLeader: () => elector.isLeader,
-      fileRetrain: async () => {
-        const r = await store.enqueueRetrain({ source: 'cron', force: false, reason: `RETRAIN_CRON ${this.config.retrainCron}` });
-        log.info({ request: r.id }, `scheduled retrain request ${r.id} filed`);
-        retrainWorker.wake();
-      },
+      elector,
+      retrainWorker,
+      config: this.config,
       driftCheck: this.opts.driftCheck ?? this.driftMonitor?.hook ?? driftNotAvailable(this.root.child({ module: 'drift' })),
+      retrainNow: this.opts.retrainNow ?? false,
+      firstModel: !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null,
+      stillNoModel: () => slot.version === null && !this.stopping,
       log: this.root,
     });
-    this.scheduler.start();
-    this.modelWatch?.start(); // a model activated by another instance or `models activate` reaches this one too
-    retrainWorker.start();
-    const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
-    const firstModel = !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null;
-    if (firstModel) {
-      elector.onChange((status) => {
-        if (status === 'leader') this.fileFirstModel(log);
-      });
-    }
-    void (async () => {
-      if (this.opts.retrainNow) await fileRetrainNow(store, log);
-      await elector.start(); // winning it files the first model's request (the listener above)
-      if (!elector.isLeader) log.info('another instance leads: it serves the retrain queue and the schedules; this one takes over if it stops');
-      retrainWorker.wake();
-    })().catch((err: unknown) => this.log.error({ err }, `starting the retrain queue failed: ${describeError(err)}`));
-  }
-
-  private fileFirstModel(log: Logger): void {
-    if (!this.storeRef || this.slot?.version !== null || this.stopping) return;
-    void fileFirstModel(this.storeRef, log)
-      .then((r) => r && this.retrainWorker?.wake())
-      .catch((err: unknown) => this.log.error({ err }, `could not file the first model's training: ${describeError(err)}`));
   }
 
   private async onFeedFinished(): Promise<void> {
@@ -483,24 +382,7 @@ export class Daemon {
       if (this.outbox && !(await this.outbox.drained(this.opts.journalDrainMs ?? 30_000))) {
         this.log.warn({ pending: this.outbox.depth() }, 'the store has not taken every replayed candle yet; training on what it has');
       }
-      if (!this.stopping) {
-        const log = this.root.child({ module: 'retrain' });
-        try {
-          const request = await fileRetrainNow(store, log);
-          await elector.start();
-          if (elector.isLeader) {
-            this.log.info('training now on the stored history (--retrain-now), then stopping');
-            const finished = retrainWorker.finished(request.id);
-            retrainWorker.start();
-            retrainWorker.wake();
-            await finished;
-          } else {
-            log.info({ request: request.id }, 'another instance leads: it will serve the --retrain-now request; stopping');
-          }
-        } catch (err) {
-          this.log.error({ err }, `--retrain-now failed: ${describeError(err)}`);
-        }
-      }
+      if (!this.stopping) await retrainNowThenStop({ store, elector, retrainWorker, log: this.root.child({ module: 'retrain' }) });
     }
     await this.stop();
   }
@@ -518,13 +400,7 @@ export class Daemon {
     const left = () => Math.max(0, deadline - Date.now());
     this.stopRetention();
     this.weightsWatch?.stop();
-    const step = async (name: string, fn: () => Promise<void> | void) => {
-      try {
-        await fn();
-      } catch (err) {
-        this.log.warn({ err }, `stopping ${name} failed: ${describeError(err)}`);
-      }
-    };
+    const step = stopStep(this.log);
     await step('the feed', () => this.source?.stop());
     await step('the tick loop', () => this.loop?.stop());
     await step('the schedules', () => this.scheduler?.stop());
@@ -551,31 +427,4 @@ export class Daemon {
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }
-}
-
-/** Waits for `p`, at most `ms`. */
-async function withDeadline(p: Promise<void> | undefined, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
-/**
- * The store as the HTTP API sees it: a request filed through POST /v1/retrain also wakes this
- * process's queue worker (served now rather than at the next poll when this instance leads).
- */
-function wakeOnEnqueue(store: Store, wake: () => void): Store {
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'enqueueRetrain') {
-        return async (r: Parameters<Store['enqueueRetrain']>[0]) => {
-          const filed = await target.enqueueRetrain(r);
-          wake();
-          return filed;
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }

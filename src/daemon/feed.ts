@@ -12,10 +12,10 @@ import { DEFAULT_WINDOW } from '../features/symbol-state.ts';
 import { feedKindOf } from '../ingest/feed-registry.ts';
 import { createSource, parseFeedSpec } from '../ingest/feed-spec.ts';
 import { replayFileInfo } from '../ingest/replay-file.ts';
-import type { CandleSource } from '../ingest/source.ts';
+import type { CandleSource, SeriesInfo } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import { prepareSample, type SamplePlan } from './sample.ts';
+import { describePace, prepareSample, type SamplePlan } from './sample.ts';
 import { describeShard, ownsSymbol } from './shard.ts';
 
 export interface FeedRequest {
@@ -99,4 +99,17 @@ function nothingOwned(r: FeedRequest, what: string): string {
   const filter = r.symbols ? ` among SYMBOLS ${r.symbols.join(',')}` : '';
   const tf = r.timeframe ? ` with TIMEFRAME ${r.timeframe}` : '';
   return `${what} has no symbol to handle${shard}${filter}${tf}; check SYMBOLS, TIMEFRAME and SHARD`;
+}
+
+/** The one line saying what the feed is about to deliver. */
+export function logFeedStart(log: Logger, feed: FeedChoice, series: readonly SeriesInfo[]): void {
+  if (feed.sample && feed.sample.replay > 0) {
+    const s = feed.sample;
+    log.info(
+      { symbols: s.symbols, candles: s.replay, speed: feed.speed },
+      `replaying the bundled sample: ${s.symbols.length} symbols, ${s.timeframe} candles, ${describePace(s.timeframe, feed.speed ?? 0)}`,
+    );
+  } else if (!feed.sample) {
+    log.info({ feed: feed.source.kind, symbols: series.map((x) => x.symbol), speed: feed.speed }, `feed: ${feed.source.kind}, ${series.length} series`);
+  }
 }

@@ -218,3 +218,14 @@ export class BackgroundTrainer {
     return outcome;
   }
 }
+
+/** At start: the store's active model into the slot, or rule-based signals (said once) until one loads. */
+export async function installActiveModel(slot: ModelSlot, load: ModelLoader, log: Logger): Promise<void> {
+  try {
+    const active = await load();
+    if (active) slot.install(active, 'loaded');
+    else log.info('no trained model is active yet: signals come from the weighted rule consensus (model_version "rules")');
+  } catch (err) {
+    log.error({ err }, `the active model cannot be loaded (${describeError(err)}); serving rule-based signals until a model loads`);
+  }
+}

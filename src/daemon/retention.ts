@@ -114,3 +114,22 @@ export function startHistoryRetention(opts: HistoryRetentionOptions): HistoryRet
     },
   };
 }
+
+/**
+ * A running daemon's retention: candles always, stored history (predictions and what hangs off
+ * them) unless `history` is false (a --once replay). One function stops both.
+ */
+export function startRetention(d: {
+  store: Pick<Store, 'pruneCandles' | 'retentionStep'> & Partial<Pick<Store, 'refreshLivePerformance'>>;
+  candleKeepMs: number;
+  historyKeepMs: number;
+  history: boolean;
+  newest: () => number;
+  isLeader: () => boolean;
+  log: Logger;
+}): () => void {
+  const stopCandles = startCandleRetention(d.store, d.candleKeepMs, d.newest, d.log);
+  if (!d.history) return stopCandles;
+  const history = startHistoryRetention({ store: d.store, keepMs: d.historyKeepMs, newest: d.newest, isLeader: d.isLeader, log: d.log.child({ module: 'retention' }) });
+  return () => (stopCandles(), history.stop());
+}

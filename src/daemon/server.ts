@@ -124,3 +124,23 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
     options: d.options,
   });
 }
+
+/**
+ * The store as the HTTP API sees it: a request filed through POST /v1/retrain also wakes this
+ * process's queue worker (served now rather than at the next poll when this instance leads).
+ */
+export function wakeOnEnqueue(store: Store, wake: () => void): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'enqueueRetrain') {
+        return async (r: Parameters<Store['enqueueRetrain']>[0]) => {
+          const filed = await target.enqueueRetrain(r);
+          wake();
+          return filed;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}

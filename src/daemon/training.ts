@@ -3,14 +3,21 @@
  * request (DESIGN.md "Scheduling, leadership, scale": one queue), and the leader's RetrainWorker
  * (retrain-worker.ts) serves them, so there is one path from a request to a model:
  *
- * - `--retrain-now`: a forced request, source 'flag'.
+ * - `--retrain-now`: a forced request, source 'flag'; under --once the replay ends, this instance
+ *   (if it leads) trains on what is stored, then the daemon stops.
+ * - RETRAIN_CRON: an unforced request, source 'cron' (the gate and the minimum interval apply).
  * - The bundled-sample demo with no active model: a forced request for a first model, filed by the
  *   leader only (so two instances sharing a Postgres train one), and only when no request is
  *   already waiting or running (a restart while the first training runs does not file a second).
  */
+import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { RetrainRequest } from '../store/types.ts';
+import type { Config } from '../config.ts';
+import type { LeaderElector } from './leader.ts';
+import type { RetrainWorker } from './retrain-worker.ts';
+import { Scheduler, type DriftCheckHook } from './scheduler.ts';
 
 export const RETRAIN_NOW_REASON = 'signalbase run --retrain-now';
 export const FIRST_MODEL_REASON = 'first model for the bundled sample';
@@ -39,4 +46,78 @@ export async function fileFirstModel(
     `training a first model on ${candles.toLocaleString('en-US')} stored candles in the background (request ${r.id}); rule-based signals meanwhile`,
   );
   return r;
+}
+
+export async function fileScheduledRetrain(store: Pick<Store, 'enqueueRetrain'>, cron: string, log: Logger): Promise<RetrainRequest> {
+  const r = await store.enqueueRetrain({ source: 'cron', force: false, reason: `RETRAIN_CRON ${cron}` });
+  log.info({ request: r.id }, `scheduled retrain request ${r.id} filed`);
+  return r;
+}
+
+/** --once --retrain-now after the replay: file the request and, as the leader, serve it now. */
+export async function retrainNowThenStop(d: { store: Pick<Store, 'enqueueRetrain'>; elector: LeaderElector; retrainWorker: RetrainWorker; log: Logger }): Promise<void> {
+  try {
+    const request = await fileRetrainNow(d.store, d.log);
+    await d.elector.start();
+    if (d.elector.isLeader) {
+      d.log.info('training now on the stored history (--retrain-now), then stopping');
+      const finished = d.retrainWorker.finished(request.id);
+      d.retrainWorker.start();
+      d.retrainWorker.wake();
+      await finished;
+    } else {
+      d.log.info({ request: request.id }, 'another instance leads: it will serve the --retrain-now request; stopping');
+    }
+  } catch (err) {
+    d.log.error({ err }, `--retrain-now failed: ${describeError(err)}`);
+  }
+}
+
+export interface RetrainQueueDeps {
+  store: Pick<Store, 'enqueueRetrain' | 'listRetrains' | 'activeModel' | 'listCandleSeries'>;
+  elector: LeaderElector;
+  retrainWorker: RetrainWorker;
+  config: Pick<Config, 'retrainCron' | 'driftCron'>;
+  driftCheck: DriftCheckHook;
+  /** File a forced request now (--retrain-now). */
+  retrainNow: boolean;
+  /** The demo with no active model: file the first model's request on winning the leadership. */
+  firstModel: boolean;
+  /** Checked again when the leadership is won: still no model, not stopping. */
+  stillNoModel: () => boolean;
+  log: Logger;
+}
+
+/**
+ * The retrain queue and the schedules of a running daemon: the cron schedules (leader only), the
+ * queue worker, the --retrain-now or first-model request, then the leadership election.
+ */
+export function startRetrainQueue(d: RetrainQueueDeps): Scheduler {
+  const log = d.log.child({ module: 'retrain' });
+  const { elector, retrainWorker } = d;
+  const scheduler = new Scheduler({
+    retrainCron: d.config.retrainCron,
+    driftCron: d.config.driftCron,
+    isLeader: () => elector.isLeader,
+    fileRetrain: () => fileScheduledRetrain(d.store, d.config.retrainCron, log).then(() => retrainWorker.wake()),
+    driftCheck: d.driftCheck,
+    log: d.log,
+  });
+  scheduler.start();
+  retrainWorker.start();
+  if (d.firstModel) {
+    elector.onChange((status) => {
+      if (status !== 'leader' || !d.stillNoModel()) return;
+      void fileFirstModel(d.store, log)
+        .then((r) => r && retrainWorker.wake())
+        .catch((err: unknown) => log.error({ err }, `could not file the first model's training: ${describeError(err)}`));
+    });
+  }
+  void (async () => {
+    if (d.retrainNow) await fileRetrainNow(d.store, log);
+    await elector.start(); // winning it files the first model's request (the listener above)
+    if (!elector.isLeader) log.info('another instance leads: it serves the retrain queue and the schedules; this one takes over if it stops');
+    retrainWorker.wake();
+  })().catch((err: unknown) => log.error({ err }, `starting the retrain queue failed: ${describeError(err)}`));
+  return scheduler;
 }

@@ -67,3 +67,10 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy = {}, random
   const d = Math.min(cap, base * 2 ** Math.min(attempt, 52));
   return d / 2 + (random ?? Math.random)() * (d / 2);
 }
+
+/** Waits for `p`, at most `ms`. */
+export async function withDeadline(p: Promise<void> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

@@ -1,4 +1,4 @@
-/** Tick grouping of live candles (binance/tick-assembler.ts) on a hand-driven clock. */
+/** Tick grouping of live candles (live/tick-assembler.ts) on a hand-driven clock. */
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../../src/domain/candle.ts';
 import { TickAssembler } from '../../src/ingest/live/tick-assembler.ts';

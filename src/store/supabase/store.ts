@@ -20,38 +20,25 @@ import type { IndicatorWeight } from '../../domain/indicators.ts';
 import type { OutcomeRecord, PredictionRecord } from '../../domain/prediction.ts';
 import { StoreError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { Leadership } from '../leadership.ts';
 import { assertMigratable, compareMigrations, loadMigrations, type MigrationFile } from '../migrate.ts';
 import * as apiKeys from '../queries/api-keys.ts';
 import * as candles from '../queries/candles.ts';
-import * as retention from '../queries/retention.ts';
-import type { RetentionQuery, RetentionResult } from '../queries/retention.ts';
 import { dedupeBy, isUuid, type RpcCtx } from '../queries/common.ts';
 import * as drift from '../queries/drift.ts';
-import * as logs from '../queries/logs.ts';
 import * as models from '../queries/models.ts';
 import * as predictions from '../queries/predictions.ts';
 import * as retrain from '../queries/retrain.ts';
 import * as samples from '../queries/samples.ts';
 import * as weights from '../queries/weights.ts';
+import { RpcStore } from '../rpc-store.ts';
 import type { Row } from '../sql-client.ts';
-import type { ArtifactStore, CandleRangeQuery, LeaderLease, Store, StoreInfo } from '../store.ts';
+import type { ArtifactStore, CandleRangeQuery, Store, StoreInfo } from '../store.ts';
 import type {
   ApiKeyInfo,
-  ApiKeyValidation,
-  ArtifactRecord,
-  CandleSeriesInfo,
-  CreatedApiKey,
   DriftRecord,
-  GenerationLogRecord,
-  ModelPatch,
   ModelRecord,
-  NewApiKey,
-  NewModel,
-  PerformanceRecord,
   PredictionQuery,
   RetrainRequest,
-  RetrainSource,
   TrainingSampleRecord,
 } from '../types.ts';
 import { DEFAULT_RETRY, serviceRoleClient, SupabaseRest, type RetryPolicy } from './client.ts';
@@ -82,25 +69,24 @@ export interface SupabaseStoreOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export class SupabaseStore implements Store {
+export class SupabaseStore extends RpcStore implements Store {
   readonly info: StoreInfo;
   private readonly rest: SupabaseRest;
   private readonly host: string;
   private readonly maxRowsPerCall: number;
-  private readonly ctx: RpcCtx;
-  private readonly leadership: Leadership;
-  private readonly artifacts: ArtifactStore | null;
+  protected readonly ctx: RpcCtx;
+  protected readonly leadership: LeaseLeadership;
   private closing: Promise<void> | null = null;
 
   /** Use openSupabaseStore: it checks the schema and the connection first. */
   constructor(opts: SupabaseStoreOptions) {
+    super(opts.artifacts ?? null);
     this.host = new URL(opts.url).host;
     this.maxRowsPerCall = opts.maxRowsPerCall ?? MAX_ROWS_PER_CALL;
     const client = serviceRoleClient(opts.url, opts.serviceRoleKey, { schema: opts.schema, timeout: opts.requestTimeoutMs ?? 30_000 });
     this.rest = new SupabaseRest(client, this.host, { ...DEFAULT_RETRY, ...opts.retry }, opts.maxRowsPerRead ?? MAX_ROWS_PER_READ);
     this.ctx = { rpc: this.rest.rpc };
     this.leadership = new LeaseLeadership(this.rest.rpc, opts.leaseTtlMs ?? LEASE_TTL_MS, opts.log);
-    this.artifacts = opts.artifacts ?? null;
     this.info = { kind: 'supabase', location: this.host, schema: opts.schema, serverVersion: null, supportsLeadership: true };
   }
 
@@ -186,18 +172,6 @@ export class SupabaseStore implements Store {
     return q.latest ? out.reverse() : out;
   }
 
-  listCandleSeries(): Promise<CandleSeriesInfo[]> {
-    return candles.listCandleSeries(this.ctx);
-  }
-  pruneCandles(olderThan: number): Promise<number> {
-    return candles.pruneCandles(this.ctx, olderThan);
-  }
-  retentionStep(q: RetentionQuery): Promise<RetentionResult> {
-    return retention.retentionStep(this.ctx, q);
-  }
-  refreshLivePerformance(): Promise<number> {
-    return retention.refreshLivePerformance(this.ctx);
-  }
 
   // --- predictions -----------------------------------------------------------------------------
 
@@ -250,18 +224,9 @@ export class SupabaseStore implements Store {
       (c) => samples.insertTrainingSamples(this.ctx, c),
     );
   }
-  countTrainingSamples(): Promise<number> {
-    return samples.countTrainingSamples(this.ctx);
-  }
 
   // --- models ----------------------------------------------------------------------------------
 
-  createModel(m: NewModel): Promise<ModelRecord> {
-    return models.createModel(this.ctx, m);
-  }
-  updateModel(version: string, patch: ModelPatch): Promise<ModelRecord> {
-    return models.updateModel(this.ctx, version, patch);
-  }
   async getModel(version: string): Promise<ModelRecord | null> {
     const rows = await this.rest.select<models.ModelRow>('ml_models', '*', (q) => q.eq('model_version', version));
     return rows[0] ? models.toModel(rows[0]) : null;
@@ -276,15 +241,6 @@ export class SupabaseStore implements Store {
     const rows = await this.rest.select<models.ModelRow>('ml_models', '*', (q) => q.eq('is_active', true));
     return rows[0] ? models.toModel(rows[0]) : null;
   }
-  activateModel(version: string): Promise<ModelRecord> {
-    return models.activateModel(this.ctx, version);
-  }
-  putArtifacts(rows: readonly ArtifactRecord[]): Promise<void> {
-    return this.artifacts ? this.artifacts.put(rows) : models.putArtifacts(this.ctx, rows);
-  }
-  getArtifacts(version: string): Promise<ArtifactRecord[]> {
-    return this.artifacts ? this.artifacts.get(version) : models.getArtifactsRpc(this.ctx, version);
-  }
 
   // --- weights, performance, drift ---------------------------------------------------------------
 
@@ -296,13 +252,7 @@ export class SupabaseStore implements Store {
     await weights.setWeights(this.ctx, w);
     return this.getWeights();
   }
-  insertPerformance(row: PerformanceRecord): Promise<void> {
-    return weights.insertPerformance(this.ctx, row);
-  }
 
-  insertDrift(row: DriftRecord): Promise<string> {
-    return drift.insertDrift(this.ctx, row);
-  }
   async listDrift(limit: number): Promise<(DriftRecord & { id: string; createdAt: number })[]> {
     const rows = await this.rest.selectAll<Row>(
       'ml_model_drift',
@@ -315,18 +265,6 @@ export class SupabaseStore implements Store {
 
   // --- retrain queue ---------------------------------------------------------------------------
 
-  enqueueRetrain(r: { source: RetrainSource; reason?: string | null; force?: boolean }): Promise<RetrainRequest> {
-    return retrain.enqueueRetrain(this.ctx, r);
-  }
-  claimRetrain(worker: string): Promise<RetrainRequest | null> {
-    return retrain.claimRetrain(this.ctx, worker);
-  }
-  finishRetrain(
-    id: string,
-    result: { status: 'DONE' | 'FAILED' | 'SKIPPED'; modelVersion?: string | null; error?: string | null },
-  ): Promise<RetrainRequest> {
-    return retrain.finishRetrain(this.ctx, id, result);
-  }
   async getRetrain(id: string): Promise<RetrainRequest | null> {
     if (!isUuid(id)) return null;
     const rows = await this.rest.select<Row>('ml_retrain_requests', '*', (q) => q.eq('id', id));
@@ -339,21 +277,6 @@ export class SupabaseStore implements Store {
 
   // --- API keys, logs, dashboard ---------------------------------------------------------------
 
-  createApiKey(k: NewApiKey): Promise<CreatedApiKey> {
-    return apiKeys.createApiKey(this.ctx, k);
-  }
-  validateApiKey(key: string): Promise<ApiKeyValidation> {
-    return apiKeys.validateApiKey(this.ctx, key);
-  }
-  reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number> {
-    return apiKeys.reserveKeyUsage(this.ctx, keyId, atMs, want, limit);
-  }
-  putSetting(name: string, value: unknown): Promise<void> {
-    return apiKeys.putSetting(this.ctx, name, value);
-  }
-  revokeApiKey(id: string): Promise<boolean> {
-    return apiKeys.revokeApiKey(this.ctx, id);
-  }
   async listApiKeys(): Promise<ApiKeyInfo[]> {
     const rows = await this.rest.selectAll<Row>('ml_api_keys', apiKeys.API_KEY_COLUMNS, (q) =>
       q.order('created_at', { ascending: true }).order('id', { ascending: true }),
@@ -361,16 +284,7 @@ export class SupabaseStore implements Store {
     return rows.map(apiKeys.toApiKeyInfo);
   }
 
-  insertGenerationLog(row: GenerationLogRecord): Promise<void> {
-    return logs.insertGenerationLog(this.ctx, row);
-  }
-  dashboard(): Promise<Record<string, unknown>> {
-    return logs.dashboard(this.ctx);
-  }
 
-  tryAcquireLeadership(name: string): Promise<LeaderLease | null> {
-    return this.leadership.tryAcquire(name);
-  }
 }
 
 /**
