@@ -139,6 +139,7 @@ export class PipelineApi {
       indicators: values,
       probabilities,
       modelVersion: useModel ? model.version : RULES_MODEL_VERSION,
+      selection: useModel ? (model.selection ?? null) : null,
       weights,
       barrier: this.d.barrier,
       clock: this.d.clock,

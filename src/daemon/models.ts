@@ -22,12 +22,15 @@ import { runTrainingJob } from '../model/training-job.ts';
 import type { Timeframe } from '../ingest/timeframe.ts';
 import type { Store } from '../store/store.ts';
 import type { EngineModel } from '../signals/engine.ts';
+import type { Selection } from '../signals/policy.ts';
 
 /** A loaded model the engine can serve (registry.ts LoadedModel fits). */
 export interface ServingModel {
   version: string;
   pipeline: FeaturePipeline;
   predictor: WindowPredictor;
+  /** The model's selective rule (model/selective.ts); absent for models trained without one. */
+  selection?: Selection | null;
   dispose(): void;
 }
 
@@ -82,7 +85,7 @@ export class ModelSlot {
       model.dispose();
       return;
     }
-    this.engine.setModel({ version: model.version, pipeline: model.pipeline, predictor: model.predictor });
+    this.engine.setModel({ version: model.version, pipeline: model.pipeline, predictor: model.predictor, selection: model.selection ?? null });
     if (this.current) this.retiring.push(this.current);
     const previous = this.current?.version ?? 'rules';
     this.current = model;

@@ -29,6 +29,7 @@ import { initBackend, type BackendPreference } from './backend.ts';
 import { layersPredictor, type WindowPredictor } from './batcher.ts';
 import { ArtifactError } from './errors.ts';
 import { metricsJson } from './report.ts';
+import { selectionFromMetadata, type Selection } from './selective.ts';
 import { TRANSFORMS_ID } from './training-set.ts';
 
 export type RegistryErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_NOT_ACTIVATABLE' | 'NO_PREVIOUS_MODEL';
@@ -138,6 +139,8 @@ export interface LoadedModel {
   features: IndicatorColumn[];
   timesteps: number;
   metadata: ArtifactMetadata;
+  /** Its selective rule (temperature, threshold); null for models trained before selection. */
+  selection: Selection | null;
   dispose(): void;
 }
 
@@ -212,6 +215,7 @@ export async function loadModelVersion(store: Store, version: string, opts: Load
       features: [...pipeline.features],
       timesteps: metadata.timesteps,
       metadata,
+      selection: selectionFromMetadata(metadata.extra),
       dispose: () => model.dispose(),
     };
   } catch (err) {

@@ -39,8 +39,9 @@ import { deriveSeed, seedFromRunId } from './seed.ts';
 import type { SplitOptions } from './split.ts';
 import type { HyperParams, TrainProgress, TrainResult } from './train-loop.ts';
 import { startTraining } from './trainer.ts';
-import { evaluationBase, rulePredictions, scoreActiveModel, scoreModel, workerModelLoader } from './training-eval.ts';
-import { artifactMetadata, runSummary, writePerformance, type TrainingOutcome } from './training-record.ts';
+import { evaluationBase, rulePredictions, scoreActiveModel, workerModelLoader } from './training-eval.ts';
+import { evaluateCandidate } from './candidate-eval.ts';
+import { artifactMetadata, qualityMetadata, runSummary, writePerformance, type TrainingOutcome } from './training-record.ts';
 import type { ActiveComparison } from './training-eval.ts';
 import { buildTrainingSet, type SeriesCandles } from './training-set.ts';
 import { readTrainingSeries } from './training-source.ts';
@@ -125,6 +126,8 @@ export interface TrainingJobResult {
   overridden: boolean;
   weightsSha256: string;
   metrics: ModelMetrics;
+  /** The selective rule fitted on validation, the test calibration and the net expectancy. */
+  quality: ReturnType<typeof qualityMetadata>;
   baselines: { alwaysHold: ModelMetrics; rules: ModelMetrics };
   active: ActiveComparison | null;
   importance: ImportanceResult;
@@ -208,12 +211,14 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
       const predictor = run.predictor();
       phase('evaluation', `evaluating on ${set.split.test.length} test windows beside the baselines`);
       const test = set.split.test;
-      const scored = await scoreModel(set, { predictor, pipeline: set.pipeline }, test, { signal: opts.signal, batch: INFERENCE_BATCH });
+      const candidate = await evaluateCandidate(set, predictor, { signal: opts.signal, batch: INFERENCE_BATCH });
       const base = evaluationBase(set, test);
       const alwaysHold = evaluateAlwaysHold(base);
       const rules = evaluatePredictions({ ...base, predicted: rulePredictions(set, test, weights) });
       const active = await scoreActiveModel(store, set, test, { load: workerModelLoader(run), signal: opts.signal, batch: INFERENCE_BATCH, log });
-      let gate = promotionGate({ candidate: scored.evaluation.metrics, alwaysHold: alwaysHold.metrics, active: active?.metrics ?? null });
+      // What serves now: the active model, or the rule consensus when none is (or it cannot be scored).
+      const incumbent = active?.metrics ? { version: active.version, profitFactor: active.metrics.profitFactor } : { version: 'rules', profitFactor: rules.metrics.profitFactor };
+      let gate = promotionGate({ candidate: candidate.evaluation.metrics, alwaysHold: alwaysHold.metrics, incumbent, expectancy: candidate.expectancy });
       if (active?.error) gate = { ...gate, reason: `${gate.reason} (the active model ${active.version} could not be scored: ${active.error})` };
       dEvaluation = lap();
       checkCancelled();
@@ -226,7 +231,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
         batch: INFERENCE_BATCH,
       });
       dImportance = lap();
-      outcome = { version, runId, seed, set, train, model: scored.evaluation, testProbabilities: scored.probabilities, alwaysHold, rules, active, gate, importance };
+      outcome = { version, runId, seed, set, train, model: candidate.evaluation, testProbabilities: candidate.probabilities, alwaysHold, rules, active, gate, importance, candidate };
     } finally {
       await run.release();
     }
@@ -263,6 +268,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
         gate,
         baselines: { alwaysHold: outcome.alwaysHold.metrics, rules: outcome.rules.metrics },
         active: outcome.active,
+        ...qualityMetadata(outcome.candidate),
       }),
     });
     if (overridden) log.warn({ reason: gate.reason }, `gate refused ${version}; activating it anyway (--activate)`);
@@ -281,6 +287,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
       overridden,
       weightsSha256: train.weightsSha256,
       metrics: outcome.model.metrics,
+      quality: qualityMetadata(outcome.candidate),
       baselines: { alwaysHold: outcome.alwaysHold.metrics, rules: outcome.rules.metrics },
       active: outcome.active,
       importance: outcome.importance,

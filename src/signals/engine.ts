@@ -30,7 +30,7 @@ import { InferenceBatcher, type WindowPredictor } from '../model/batcher.ts';
 import { probabilitiesAt } from '../model/classes.ts';
 import type { PredictionRecord, PredictionType } from '../store/types.ts';
 import type { BarrierParams } from './barrier.ts';
-import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities } from './policy.ts';
+import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities, type Selection } from './policy.ts';
 import { compareCursors, cursorOf } from './signal.ts';
 import { OutcomeTracker, type ResolvedSignal } from './tracker.ts';
 
@@ -39,6 +39,8 @@ export interface EngineModel {
   version: string;
   pipeline: FeaturePipeline;
   predictor: WindowPredictor;
+  /** Its selective rule (policy.ts Selection); null/absent: MODEL_THRESHOLDS. */
+  selection?: Selection | null;
 }
 
 export interface EngineOptions {
@@ -204,6 +206,7 @@ export class SignalEngine {
             indicators: p.values,
             probabilities: fromModel ? probabilitiesAt(probabilities, p.windowRow) : rulesProbabilities(p.consensus),
             modelVersion: fromModel ? model.version : RULES_MODEL_VERSION,
+            selection: fromModel ? (model.selection ?? null) : null,
             weights: this.weights,
             barrier: this.opts.barrier,
             clock: this.opts.clock,

@@ -15,6 +15,10 @@
  *   the consensus already has its dead zone (|score| < 0.2 is HOLD), and gating twice would make
  *   the live "rules" signals disagree with the rule-consensus baseline of the model report. With
  *   RULES_THRESHOLDS and ATR available, the policy's direction equals the consensus direction.
+ *   A model with a selection (model/selective.ts: temperature and threshold fitted on its validation
+ *   window) is served with its calibrated probabilities and `selectionThresholds` instead: a BUY/SELL
+ *   needs its calibrated probability at or above the threshold, no margin rule. Models without one
+ *   (trained before selection existed) keep MODEL_THRESHOLDS.
  * Confidence = the normalised probability of the chosen class (for a demoted signal: of HOLD).
  * Recommendation: STRONG_BUY / STRONG_SELL when confidence >= `strongConfidence` (0.70), else BUY /
  *   SELL; HOLD for HOLD.
@@ -32,6 +36,7 @@ import { SignalbaseError } from '../errors.ts';
 import type { Candle } from '../ingest/candle.ts';
 import type { Clock } from '../ingest/clock.ts';
 import type { Direction, PredictionRecord, PredictionType, Recommendation } from '../store/types.ts';
+import { temperatureRow } from '../model/calibration.ts';
 import { barrierLevels, checkParams, type BarrierParams } from './barrier.ts';
 import { predictionId } from './prediction-id.ts';
 import { assessRisk, positionMultiplier, signalWeight } from './sizing.ts';
@@ -49,6 +54,26 @@ export interface PolicyThresholds {
 
 export const MODEL_THRESHOLDS: Readonly<PolicyThresholds> = Object.freeze({ minConfidence: 0.45, minMargin: 0.1, strongConfidence: 0.7 });
 export const RULES_THRESHOLDS: Readonly<PolicyThresholds> = Object.freeze({ minConfidence: 0, minMargin: 0, strongConfidence: 0.7 });
+
+/** A model's selective rule (model/selective.ts fits it; it travels in the artifact metadata). */
+export interface Selection {
+  /** Temperature applied to the softmax before anything else (1: none). */
+  temperature: number;
+  /** Calibrated probability a BUY/SELL needs; 0: plain argmax. */
+  threshold: number;
+}
+
+/** The policy thresholds of a selection: its threshold as the confidence floor, no margin rule. */
+export function selectionThresholds(s: Selection): PolicyThresholds {
+  return { minConfidence: s.threshold, minMargin: 0, strongConfidence: MODEL_THRESHOLDS.strongConfidence };
+}
+
+/** Probabilities at the selection's temperature. */
+export function calibrated(p: Record<Direction, number>, s: Selection): Record<Direction, number> {
+  if (s.temperature === 1) return p;
+  const [BUY, SELL, HOLD] = temperatureRow([p.BUY, p.SELL, p.HOLD], s.temperature);
+  return { BUY, SELL, HOLD };
+}
 
 /** The policy refuses inputs that would publish a meaningless signal. */
 export class PolicyInputError extends SignalbaseError {
@@ -134,8 +159,10 @@ export interface PolicyInput {
   /** Measured duration of computing this prediction, ms (never a timestamp). */
   processingTimeMs: number;
   predictionType?: PredictionType;
-  /** Default: RULES_THRESHOLDS for the rules version, MODEL_THRESHOLDS otherwise. */
+  /** Default: RULES_THRESHOLDS for the rules version, the selection's, else MODEL_THRESHOLDS. */
   thresholds?: PolicyThresholds;
+  /** The model's selective rule; null/omitted for rules and for models trained without one. */
+  selection?: Selection | null;
   /** The rule consensus on this candle, when the caller already has it. */
   consensus?: ConsensusResult;
   /** Technical summary of this candle (market context, volatility regime). */
@@ -153,10 +180,13 @@ export function decideSignal(input: PolicyInput): PredictionRecord {
       processingTimeMs: input.processingTimeMs,
     });
   }
-  const thresholds = input.thresholds ?? (input.modelVersion === RULES_MODEL_VERSION ? RULES_THRESHOLDS : MODEL_THRESHOLDS);
+  const isRules = input.modelVersion === RULES_MODEL_VERSION;
+  const selection = isRules ? null : (input.selection ?? null);
+  const thresholds = input.thresholds ?? (isRules ? RULES_THRESHOLDS : selection ? selectionThresholds(selection) : MODEL_THRESHOLDS);
   const atr = indicators.atr_value;
   const atrAvailable = atr !== null && Number.isFinite(atr) && atr > 0;
-  const choice = chooseDirection(input.probabilities, thresholds, atrAvailable);
+  const probabilities = selection ? calibrated(normaliseProbabilities(input.probabilities), selection) : input.probabilities;
+  const choice = chooseDirection(probabilities, thresholds, atrAvailable);
   const { direction, confidence } = choice;
   const cons = input.consensus ?? ruleConsensus(indicators, candle, input.weights);
   const regime = input.summary?.volatility ?? 'normal';
@@ -209,6 +239,7 @@ export function decideSignal(input: PolicyInput): PredictionRecord {
       argmax: choice.argmax,
       demoted: choice.demoted,
       thresholds: { ...thresholds },
+      ...(selection ? { selection: { ...selection } } : {}),
       barrier: { tp_atr_mult: barrier.tpAtrMult, sl_atr_mult: barrier.slAtrMult, horizon: barrier.horizon, fee_pct: barrier.feePct },
     },
     processingTimeMs: input.processingTimeMs,
