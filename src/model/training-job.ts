@@ -90,6 +90,8 @@ export interface TrainingJobOptions {
   seed?: number;
   /** Default: random. The version's suffix comes from it. */
   runId?: string;
+  /** The time the version is stamped with (default now; walk-forward: the fold's simulated time). */
+  versionAt?: Date;
   /** Activate even if the gate refuses (logged at warn). */
   activate?: boolean;
   signal?: AbortSignal;
@@ -143,7 +145,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
   const runId = opts.runId ?? newRunId();
   const seed = opts.seed ?? seedFromRunId(runId);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  const version = modelVersion(runId);
+  const version = modelVersion(runId, opts.versionAt);
   const log = deps.log.child({ module: 'training', version });
   const phase = (p: JobPhase, message: string) => {
     log.info({ phase: p }, message);

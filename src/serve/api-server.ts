@@ -15,6 +15,7 @@ import { SignalbaseError } from '../errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
 import { discardRemainder } from './body.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
+import { scorecardRoute } from './scorecard-route.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import { serveMetrics } from './metrics.ts';
@@ -81,6 +82,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   const routes = [
     ...buildRoutes(deps, opts),
     ...(deps.dashboardViews ? dashboardRoutes(deps, deps.dashboardViews, { subscribers: () => hub.clientCount }) : []),
+    ...(deps.scorecard ? [scorecardRoute(deps, { scorecard: deps.scorecard })] : []),
   ];
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: hub.options.maxMessageBytes });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 });

@@ -6,16 +6,18 @@
 import type { Store } from '../store/store.ts';
 import type { KeyValidator, SignalHistory } from './types.ts';
 
-export function storePorts(store: Pick<Store, 'validateApiKey' | 'readPredictions' | 'getPrediction' | 'enqueueRetrain' | 'dashboard'>): {
+export function storePorts(store: Pick<Store, 'validateApiKey' | 'readPredictions' | 'getPrediction' | 'enqueueRetrain' | 'dashboard' | 'scorecard'>): {
   keys: KeyValidator;
   signals: SignalHistory;
   retrain(force: boolean, reason: string | null): Promise<{ request_id: string }>;
   dashboard(): Promise<Record<string, unknown>>;
+  scorecard: Store['scorecard'];
 } {
   return {
     keys: { validate: (key) => store.validateApiKey(key) },
     signals: { readAfter: (q) => store.readPredictions(q), get: (id) => store.getPrediction(id) },
     retrain: async (force, reason) => ({ request_id: (await store.enqueueRetrain({ source: 'api', force, reason })).id }),
     dashboard: () => store.dashboard(),
+    scorecard: (q) => store.scorecard(q),
   };
 }

@@ -50,6 +50,9 @@ export const RPC_SIGNATURES = {
   create_ml_api_key: { p_key_name: 'text', p_key_type: 'text', p_rate_limit: 'integer', p_expires_days: 'integer', p_created_by: 'uuid' },
   validate_ml_api_key: { api_key_text: 'text' },
   get_ml_dashboard_data: {},
+  // From sql/20261204000200_ml_backtests.sql and sql/20261204000210_signal_scorecard.sql.
+  sb_insert_backtest: { p_row: 'jsonb' },
+  get_signal_scorecard: { p_model_version: 'text', p_symbol: 'text', p_days: 'integer' },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type RpcName = keyof typeof RPC_SIGNATURES;

@@ -11,6 +11,8 @@ import * as candles from './queries/candles.ts';
 import { namesFor, type Ctx } from './queries/common.ts';
 import * as drift from './queries/drift.ts';
 import * as logs from './queries/logs.ts';
+import * as quality from './queries/quality.ts';
+import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
 import * as models from './queries/models.ts';
 import * as predictions from './queries/predictions.ts';
 import * as retrain from './queries/retrain.ts';
@@ -200,6 +202,14 @@ export class SqlStore implements Store {
   }
   dashboard(): Promise<Record<string, unknown>> {
     return logs.dashboard(this.ctx);
+  }
+
+  scorecard(q?: ScorecardQuery): Promise<ScorecardRow[]> {
+    return quality.scorecard(this.ctx, q);
+  }
+
+  insertBacktest(b: NewBacktest): Promise<string> {
+    return quality.insertBacktest(this.ctx, b);
   }
 
   tryAcquireLeadership(name: string): Promise<LeaderLease | null> {

@@ -5,6 +5,7 @@
  * Every multi-row write is one round trip and idempotent on its natural key, so a write replayed
  * by the outbox after a crash never duplicates a row.
  */
+import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
 import type { Candle } from '../ingest/candle.ts';
 import type { Timeframe } from '../ingest/timeframe.ts';
 import type {
@@ -126,6 +127,11 @@ export interface Store {
 
   /** The row of get_ml_dashboard_data(). */
   dashboard(): Promise<Record<string, unknown>>;
+
+  /** The live scorecard: rows of get_signal_scorecard(). */
+  scorecard(q?: ScorecardQuery): Promise<ScorecardRow[]>;
+  /** Records a backtest result (ml_backtests); returns its id. */
+  insertBacktest(b: NewBacktest): Promise<string>;
 
   /**
    * Tries to become the leader for `name` (retrains, drift checks). Postgres: a session advisory
