@@ -48,8 +48,8 @@ export interface WalkForwardOptions {
   series: readonly (readonly Candle[])[];
   plan: WalkForwardPlan;
   seed: number;
-  /** Over the training job's defaults (tests use a tiny network). */
-  training?: Pick<TrainingJobOptions, 'hyper' | 'timesteps' | 'split' | 'importanceSamples' | 'workerNiceness'>;
+  /** Over the training job's defaults (tests use a tiny network; `activate` overrides the gate, tests only: the CLI never sets it). */
+  training?: Pick<TrainingJobOptions, 'hyper' | 'timesteps' | 'split' | 'importanceSamples' | 'workerNiceness' | 'activate'>;
   onProgress?: (p: WalkForwardProgress) => void;
   signal?: AbortSignal;
 }
@@ -82,6 +82,14 @@ export interface WalkForwardResult {
   samples: ScoredSamples;
   durationMs: number;
 }
+
+/**
+ * The drift action without the request's id and store time ("retrain not requested: cooldown (drift
+ * request <uuid> at <now()>, 24.0 h)"): those come from the scratch store's clock, not the
+ * simulation's, and would make two identical runs differ. Every fold retrains anyway, so a filed
+ * request changes nothing in the simulation; whether one was filed is what the report keeps.
+ */
+const actionKind = (action: string) => action.replace(/\s*\(.*\)\s*$/, '');
 
 const within = (c: readonly Candle[], from: number, to: number) => c.filter((x) => x.openTime >= from && x.openTime < to);
 
@@ -161,7 +169,7 @@ export async function runWalkForward(deps: WalkForwardDeps, o: WalkForwardOption
         servingTrainWindow: serving ? (trainWindows.get(serving.version) ?? null) : null,
         backtest,
         drift: report
-          ? { status: report.status, detected: report.drift_detected, drifted: [...report.drifted], summary: report.summary, action: report.action }
+          ? { status: report.status, detected: report.drift_detected, drifted: [...report.drifted], summary: report.summary, action: actionKind(report.action) }
           : null,
         durationMs: performance.now() - t0,
       });
