@@ -5,9 +5,9 @@
 import { resolve } from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
+import { INDICATOR_COLUMNS, isIndicatorColumn, type IndicatorColumn } from './domain/indicators.ts';
+import { TIMEFRAMES, type Timeframe } from './domain/timeframe.ts';
 import { ConfigError } from './errors.ts';
-import { INDICATOR_COLUMNS, isIndicatorColumn, type IndicatorColumn } from './features/columns.ts';
-import { TIMEFRAMES, type Timeframe } from './ingest/timeframe.ts';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());

@@ -2,7 +2,7 @@
  * The live daemon: wiring and lifecycle of the pipeline (DESIGN.md "Commands", "Persistence never
  * blocks the signal path"; STYLE.md "Every component has a lifecycle").
  *
- *   feed ──► tick loop ──► signal engine ──► hub (websocket subscribers) ──► outbox ──► store
+ *   feed ──► tick loop ──► signal engine ──► sinks (websocket hub first) ──► outbox ──► store
  *
  * start() brings the components up in order: tfjs backend, store (+ migrations), outbox (replays
  * its journal and waits for it to drain, so the store holds everything the last run computed),
@@ -21,19 +21,24 @@
  */
 import { hostname } from 'node:os';
 import type { Config } from './config.ts';
-import { SignalbaseError, describeError } from './errors.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import { SignalbaseError } from './domain/errors.ts';
+import type { Timeframe } from './domain/timeframe.ts';
+import { describeError } from './errors.ts';
 import { DriftMonitor } from './drift/monitor.ts';
 import { weightsFromRecords, type IndicatorWeights } from './features/weights.ts';
-import { systemClock, type Clock } from './ingest/clock.ts';
 import { parseFeedSpec } from './ingest/feed-spec.ts';
 import type { CandleSource, SeriesInfo } from './ingest/source.ts';
-import type { Timeframe } from './ingest/timeframe.ts';
 import type { Logger } from './log.ts';
 import { initBackend } from './model/backend.ts';
 import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
 import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
+import { driftEvent, modelEvent } from './signals/sinks/events.ts';
+import { SinkFanout } from './signals/sinks/fanout.ts';
+import type { SignalSink } from './signals/sinks/sink.ts';
+import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { openFeed } from './daemon/feed.ts';
@@ -44,7 +49,7 @@ import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
 import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
 import { fileFirstModel, fileRetrainNow } from './daemon/training.ts';
-import { createPipelineServer } from './daemon/server.ts';
+import { createPipelineServer, createStreamHub } from './daemon/server.ts';
 import { DEMO_SPEED, DEMO_TAIL, describePace } from './daemon/sample.ts';
 import { describeShard, ownsSymbol } from './daemon/shard.ts';
 import { TickLoop } from './daemon/tick-loop.ts';
@@ -81,6 +86,8 @@ export interface DaemonOptions {
   /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
   driftCheck?: DriftCheckHook;
   api?: Partial<ApiOptions>;
+  /** Sinks after the websocket hub (tests; SINKS_FILE's go through signals/sinks/registry.ts). */
+  sinks?: SignalSink[];
   clock?: Clock;
   /** Observes each tick as it reaches the tick loop (closeTime, performance.now()); for the bench. */
   onTickArrived?: (closeTime: number, at: number) => void;
@@ -125,6 +132,7 @@ export class Daemon {
   private source: CandleSource | null = null;
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
+  private sinks: SinkFanout | null = null;
   private weights: IndicatorWeights | null = null;
   private series: SeriesInfo[] = [];
   private schemaCurrent = false;
@@ -216,9 +224,15 @@ export class Daemon {
       log.warn({ pending: outbox.depth() }, 'store writes journaled by the last run are still pending; continuing (they are applied in the background)');
     }
 
+    // The sinks come up before anything publishes: the model loaded below announces itself.
+    const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
+    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: this.opts.api });
+    const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? [])], root));
+    await sinks.start();
+
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
-    const slot = (this.slot = new ModelSlot(engine, root, (data) => this.server?.hub.publishModel(data)));
+    const slot = (this.slot = new ModelSlot(engine, root, (data) => sinks.publish([modelEvent(data)])));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
     try {
       const active = await loadModel();
@@ -262,12 +276,12 @@ export class Daemon {
       cooldownMs: config.drift.cooldownMs,
       clock: this.clock,
       log: root,
-      publish: (data) => this.server?.hub.publishDrift(data),
+      publish: (data) => sinks.publish([driftEvent(data)]),
       onRetrainFiled: () => this.retrainWorker?.wake(),
     }));
     const loop = (this.loop = new TickLoop({
       engine,
-      publisher: { publishSignals: (s) => this.server?.hub.publishSignals(s), publishOutcome: (o) => this.server?.hub.publishOutcome(o) },
+      sinks,
       writer: outbox,
       log: root,
       maxTicksPerBatch: feed.fast ? FAST_TICKS_PER_BATCH : 1,
@@ -281,6 +295,7 @@ export class Daemon {
 
     const server = (this.server = createPipelineServer({
       store: wakeOnEnqueue(store, () => this.retrainWorker?.wake()),
+      hub,
       engine,
       slot,
       outbox,
@@ -294,7 +309,7 @@ export class Daemon {
       clock: this.clock,
       log: root,
       driftCheck: () => drift.check(),
-      options: { shutdownDeadlineMs: Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3), ...this.opts.api },
+      options: { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api },
       leadership: () => this.leadership,
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
@@ -305,7 +320,7 @@ export class Daemon {
       load: loadModel,
       slot,
       log: root,
-      announce: (data) => server.hub.publishModel(data),
+      announce: (data) => sinks.publish([modelEvent(data)]),
     });
     this.elector = new LeaderElector({ store, instance: this.worker, log: root, retryMs: this.opts.leaderRetryMs });
     const retrainWorker = (this.retrainWorker = new RetrainWorker({
@@ -458,6 +473,7 @@ export class Daemon {
     await step('the retrain queue', () => withDeadline(worker, Math.min(2_000, left() / 3)));
     await step('the leadership', () => this.elector?.stop());
     await step('the engine', () => this.engineRef?.stop());
+    await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
     await step('the store', () => this.storeRef?.close());

@@ -1,24 +1,9 @@
 /**
  * Typed errors. Callers branch on `instanceof` or `code`, never on message text.
  * `retryable` tells adapters and the outbox whether trying again can help.
+ * The base class lives in domain/errors.ts so the domain floor can throw typed errors too.
  */
-export class SignalbaseError extends Error {
-  readonly code: string;
-  readonly retryable: boolean;
-  readonly context: Record<string, unknown>;
-
-  constructor(
-    code: string,
-    message: string,
-    opts: { retryable?: boolean; context?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.retryable = opts.retryable ?? false;
-    this.context = opts.context ?? {};
-  }
-}
+import { SignalbaseError } from './domain/errors.ts';
 
 /** Bad configuration or bad command-line usage: the process exits with code 2. */
 export class ConfigError extends SignalbaseError {

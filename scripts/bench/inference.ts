@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config.ts';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { initBackend } from '../../src/model/backend.ts';
 import { layersPredictor } from '../../src/model/batcher.ts';
 import { buildLstm, DEFAULT_UNITS } from '../../src/model/lstm.ts';

@@ -4,10 +4,10 @@
  * and trading figures of the active model (or the rules, when none is active) beside always-HOLD and
  * the rule consensus. Reads the store (active model, weights); writes nothing.
  */
+import { systemClock } from '../domain/clock.ts';
 import { ConfigError } from '../errors.ts';
 import { weightsFromRecords } from '../features/weights.ts';
 import { readFeedSeries } from '../ingest/feed-series.ts';
-import { systemClock } from '../ingest/clock.ts';
 import { initBackend } from '../model/backend.ts';
 import { jsonSafe, metricsJson } from '../model/report.ts';
 import { loadActiveModel, type LoadedModel } from '../model/registry.ts';
@@ -17,7 +17,7 @@ import { parseFlags, writeJson, type Command } from './command.ts';
 import { renderMetricsTable } from './metrics-table.ts';
 import { runWalkForwardCommand } from './walk-forward-command.ts';
 import { inSampleNote } from './in-sample.ts';
-import { parseWalkForward } from '../model/walk-forward-plan.ts';
+import { parseWalkForward } from '../backtest/walk-forward-plan.ts';
 
 function report(r: BacktestResult): string {
   const e = r.evaluations;

@@ -8,11 +8,11 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { redactUrl, type Config } from '../config.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { MODELS_BUCKET } from '../model/artifact-store.ts';
+import { MODELS_BUCKET } from '../store/supabase/storage.ts';
 import { openSqlClient } from '../store/index.ts';
 import { checkServerVersion, migrationStatus } from '../store/migrate.ts';
 import type { SqlClient } from '../store/sql-client.ts';
-import { SupabaseStore } from '../store/supabase-store.ts';
+import { SupabaseStore } from '../store/supabase/store.ts';
 import { parseFlags, writeJson, type Command } from './command.ts';
 
 export interface DoctorRun {

@@ -8,8 +8,9 @@
  *   feature code and the model's stored predictions and outcomes (drift/offline.ts), and the check
  *   writes its record and, on drift, its retrain request like the daemon's.
  */
-import { ConfigError, SignalbaseError, StoreError } from '../errors.ts';
-import { systemClock } from '../ingest/clock.ts';
+import { systemClock } from '../domain/clock.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import { ConfigError, StoreError } from '../errors.ts';
 import { actOnCheck, type DriftReport } from '../drift/action.ts';
 import { checkDrift } from '../drift/check.ts';
 import { storedWindow } from '../drift/offline.ts';

@@ -4,10 +4,10 @@
  * order. Rows stream to stdout as they are computed, honouring backpressure.
  */
 import { once } from 'node:events';
+import type { Candle } from '../domain/candle.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../domain/indicators.ts';
 import { ConfigError } from '../errors.ts';
-import { INDICATOR_COLUMNS, type IndicatorValues } from '../features/columns.ts';
 import { IndicatorSet } from '../features/indicator-set.ts';
-import type { Candle } from '../ingest/candle.ts';
 import { parseFeedSpec } from '../ingest/feed-spec.ts';
 import { mergeTicks } from '../ingest/merge.ts';
 import { readReplayFile } from '../ingest/replay-file.ts';

@@ -7,7 +7,8 @@
  * managed next to a running daemon).
  */
 import type { Config } from '../config.ts';
-import { ConfigError, SignalbaseError, StoreError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import { ConfigError, StoreError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { ApiKeyInfo, ApiKeyType } from '../store/types.ts';

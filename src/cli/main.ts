@@ -3,7 +3,8 @@
  * subcommand module, and turns errors into exit codes (2 bad usage or configuration, 1 runtime).
  */
 import { loadConfig } from '../config.ts';
-import { SignalbaseError, describeError, exitCodeFor } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import { describeError, exitCodeFor } from '../errors.ts';
 import { createLogger, setRootLogger } from '../log.ts';
 import type { Command } from './command.ts';
 

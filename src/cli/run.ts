@@ -7,8 +7,9 @@
  * With --once and a replay feed it exits 0 when the replay has ended and everything is flushed.
  * A fatal error (a bug in a tick, a failed feed) exits 1 after the same shutdown.
  */
+import { isTimeframe, TIMEFRAMES, type Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
-import { isTimeframe, TIMEFRAMES, type Timeframe } from '../ingest/timeframe.ts';
+import { FEEDS } from '../ingest/feed-registry.ts';
 import { Daemon } from '../daemon.ts';
 import { parseFlags, type Command } from './command.ts';
 
@@ -36,7 +37,7 @@ const command: Command = {
   usage: [
     'usage: signalbase run [--feed SPEC] [--symbols A,B] [--timeframe TF] [--retrain-now] [--once]',
     '',
-    '  --feed SPEC      replay:PATH[,PATH...][?speed=N] | synthetic[:...] | binance:WS_BASE[,rest=REST_BASE]',
+    `  --feed SPEC      ${Object.values(FEEDS).map((k) => k.usage).join(' | ')}`,
     '                   (default: FEED, else the bundled sample replayed as a demo)',
     '  --symbols A,B    only these symbols (default: SYMBOLS, else every symbol of the feed)',
     '  --timeframe TF   only this timeframe (default: TIMEFRAME)',

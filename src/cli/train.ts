@@ -9,10 +9,11 @@
  * `failed` (cancelled) and the command exits 130; a second Ctrl-C quits at once.
  */
 import type { Config } from '../config.ts';
-import { ConfigError, SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
+import { ConfigError } from '../errors.ts';
 import { readFeedSeries } from '../ingest/feed-series.ts';
 import { parseFeedSpec } from '../ingest/feed-spec.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
 import type { Logger } from '../log.ts';
 import { TrainingCancelledError } from '../model/errors.ts';
 import { runTrainingJob } from '../model/training-job.ts';

@@ -3,10 +3,10 @@
  * report (walk-forward.ts), and the result recorded in the configured store's ml_backtests.
  */
 import type { Config } from '../config.ts';
-import type { Candle } from '../ingest/candle.ts';
+import type { Candle } from '../domain/candle.ts';
 import type { Logger } from '../log.ts';
-import { runWalkForward } from '../model/walk-forward.ts';
-import type { WalkForwardPlan } from '../model/walk-forward-plan.ts';
+import { runWalkForward } from '../backtest/walk-forward.ts';
+import type { WalkForwardPlan } from '../backtest/walk-forward-plan.ts';
 import { openStore } from '../store/index.ts';
 import { openScratchStore } from '../store/scratch.ts';
 import type { Store } from '../store/store.ts';

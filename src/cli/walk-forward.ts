@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config.ts';
 import { jsonSafe, metricsJson } from '../model/report.ts';
-import type { FoldResult, WalkForwardProgress, WalkForwardResult } from '../model/walk-forward.ts';
+import type { FoldResult, WalkForwardProgress, WalkForwardResult } from '../backtest/walk-forward.ts';
 import type { BacktestResult } from '../signals/backtest.ts';
 import type { ModelMetrics } from '../store/types.ts';
 import { renderMetricsTable } from './metrics-table.ts';

@@ -3,7 +3,7 @@
  * wrong; retrying cannot help), the others are retryable or informational. Server error frames
  * keep the server's code (RESUME_GAP, UNKNOWN_SINCE, INVALID_SYMBOL, ...).
  */
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
 
 export type ClientErrorCode =
   | 'UNAUTHORIZED'

@@ -5,7 +5,7 @@
  *
  * predictionRowToSignal is the one mapping from an ml_predictions row to a Signal. It mirrors the
  * store's row → PredictionRecord (src/store/queries/predictions.ts toRecord) followed by
- * src/signals/signal.ts toSignal, including their defaults for nullable columns, so a signal
+ * src/domain/signal.ts toSignal, including their defaults for nullable columns, so a signal
  * read from Realtime equals the one the daemon published (tests/client/supabase-rows.test.ts
  * checks that against toSignal on rows written by the real store).
  */

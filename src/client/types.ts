@@ -3,13 +3,13 @@
  * "Websocket stream") and the client's API. The Signal type is the daemon's own (type-only import,
  * no engine code is loaded), so the two cannot drift apart.
  */
-import type { Signal } from '../signals/signal.ts';
+import type { Signal } from '../domain/signal.ts';
 import type { SignalClientError } from './errors.ts';
 
-// The wire shape is declared once, beside the code that builds it (src/signals/signal.ts); these
+// The wire shape is declared once, beside the code that builds it (src/domain/signal.ts); these
 // are type-only imports, so the client still loads no engine code.
 export type { Signal };
-export type { Direction } from '../store/types.ts';
+export type { Direction } from '../domain/prediction.ts';
 
 /** A `model` message: a model trained, activated or rolled back (`event` says which). */
 export interface ModelUpdate {

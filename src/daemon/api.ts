@@ -15,22 +15,22 @@
  * Everything the computation reads from shared state is read synchronously before the one await
  * (the model's predict), so a tick landing meanwhile cannot mix two candles into one answer.
  */
+import type { BarrierParams } from '../domain/barrier.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { PredictionRecord } from '../domain/prediction.ts';
+import { toSignal, type Signal } from '../domain/signal.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
 import { IndicatorSet } from '../features/indicator-set.ts';
 import { SymbolFeatureState } from '../features/symbol-state.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Clock } from '../ingest/clock.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
 import type { Logger } from '../log.ts';
 import { validateCandle } from '../ingest/validate.ts';
 import { probabilitiesAt } from '../model/classes.ts';
 import { InvalidCandlesError, NotReadyError, UnknownSymbolError } from '../serve/errors.ts';
 import type { ApiCandle } from '../serve/types.ts';
-import type { BarrierParams } from '../signals/barrier.ts';
 import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities } from '../signals/policy.ts';
-import { toSignal, type Signal } from '../signals/signal.ts';
 import type { OutboxWriter } from '../store/outbox/index.ts';
-import type { PredictionRecord } from '../store/types.ts';
 import type { ServingModel } from './models.ts';
 
 export interface PipelineView {

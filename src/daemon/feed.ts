@@ -4,14 +4,15 @@
  * symbols. A user-given feed never imports the sample.
  */
 import type { Config } from '../config.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
 import { IndicatorSet } from '../features/indicator-set.ts';
 import { DEFAULT_WINDOW } from '../features/symbol-state.ts';
-import type { Clock } from '../ingest/clock.ts';
+import { feedKindOf } from '../ingest/feed-registry.ts';
 import { createSource, parseFeedSpec } from '../ingest/feed-spec.ts';
 import { replayFileInfo } from '../ingest/replay-file.ts';
 import type { CandleSource } from '../ingest/source.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { prepareSample, type SamplePlan } from './sample.ts';
@@ -58,6 +59,7 @@ export async function openFeed(r: FeedRequest): Promise<FeedChoice> {
   }
 
   const spec = parseFeedSpec(r.feed);
+  const kind = feedKindOf(spec);
   const defaultSpeed = r.once ? 0 : undefined;
   let symbols: string[] | undefined;
   if (spec.kind === 'replay') {
@@ -66,14 +68,14 @@ export async function openFeed(r: FeedRequest): Promise<FeedChoice> {
     if (missing.length > 0) throw new ConfigError(`replay feed has no file for symbol(s) ${missing.join(', ')}`);
     symbols = inFeed.filter(wanted);
     if (symbols.length === 0) throw new ConfigError(nothingOwned(r, 'the replay feed'));
-  } else if (spec.kind === 'binance') {
+  } else if (kind.live) {
     symbols = r.symbols?.filter((s) => ownsSymbol(r.shard, s));
     if (symbols && symbols.length === 0) throw new ConfigError(nothingOwned(r, 'SYMBOLS'));
   }
   // Synthetic symbols are generated (SYN0/USD, ...): the tick loop drops those of other shards.
-  const binance = spec.kind === 'binance' ? await liveResume(r.store, symbols ?? [], r.timeframe ?? '5m') : undefined;
-  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock, binance });
-  const speed = spec.kind === 'binance' ? null : (spec.speed ?? defaultSpeed ?? 0);
+  const live = kind.live ? await liveResume(r.store, symbols ?? [], r.timeframe ?? '5m') : undefined;
+  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock, live });
+  const speed = kind.live || !('speed' in spec) ? null : (spec.speed ?? defaultSpeed ?? 0);
   return { source, sample: null, fast: speed === 0, speed };
 }
 

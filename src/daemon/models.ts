@@ -11,6 +11,7 @@
  * (it passed the promotion gate), the model is loaded from the store and installed. A job that does
  * not pass the gate leaves the current model (or the rule consensus) serving, and says why.
  */
+import type { Timeframe } from '../domain/timeframe.ts';
 import { setServingModel } from './metrics.ts';
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
@@ -19,7 +20,6 @@ import type { Logger } from '../log.ts';
 import type { WindowPredictor } from '../model/batcher.ts';
 import { TrainingCancelledError } from '../model/errors.ts';
 import { runTrainingJob } from '../model/training-job.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
 import type { Store } from '../store/store.ts';
 import type { EngineModel } from '../signals/engine.ts';
 import type { Selection } from '../signals/policy.ts';

@@ -22,8 +22,8 @@
  * finish; finishing an already-finished request changes nothing (finishRetrain is idempotent).
  */
 import { Counter } from 'prom-client';
+import type { Clock } from '../domain/clock.ts';
 import { describeError } from '../errors.ts';
-import type { Clock } from '../ingest/clock.ts';
 import type { Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
 import type { Store } from '../store/store.ts';

@@ -12,12 +12,12 @@
  *   candles it already saw anyway), so a second start after a complete demo has nothing new to show
  *   and says so at once instead of pacing through old candles.
  */
+import type { Candle } from '../domain/candle.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 import { readReplayFile, replayFileInfo } from '../ingest/replay-file.ts';
 import { ReplaySource } from '../ingest/replay.ts';
 import { RejectionReporter } from '../ingest/rejections.ts';
-import type { Candle } from '../ingest/candle.ts';
 import { parseFeedSpec, DEFAULT_FEED_SPEC } from '../ingest/feed-spec.ts';
-import { timeframeMs, type Timeframe } from '../ingest/timeframe.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 

@@ -6,14 +6,14 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BarrierParams } from '../domain/barrier.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import type { Clock } from '../ingest/clock.ts';
 import type { CandleSource, SeriesInfo } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
-import { createApiServer, storePorts, type ApiServer } from '../serve/index.ts';
+import { createApiServer, StreamHub, storePorts, type ApiServer } from '../serve/index.ts';
 import type { ApiOptions } from '../serve/types.ts';
-import type { BarrierParams } from '../signals/barrier.ts';
 import type { SignalEngine } from '../signals/engine.ts';
 import type { Outbox } from '../store/outbox/index.ts';
 import type { Store } from '../store/store.ts';
@@ -24,6 +24,8 @@ import { statusReader } from './status.ts';
 
 export interface PipelineServerDeps {
   store: Store;
+  /** The stream hub the daemon created (createStreamHub), its first sink. */
+  hub: StreamHub;
   engine: SignalEngine;
   slot: ModelSlot;
   outbox: Outbox;
@@ -62,6 +64,21 @@ function chartsModule(log: Logger): string | undefined {
   }
 }
 
+/**
+ * The websocket stream's hub, made before anything publishes (the model loaded at start announces
+ * itself) and served later by createPipelineServer. Resumes read stored signals from `store`.
+ */
+export function createStreamHub(d: { store: Store; symbols: () => readonly string[]; clock: Clock; log: Logger; options?: Partial<ApiOptions> }): StreamHub {
+  return new StreamHub({
+    history: storePorts(d.store).signals,
+    registry,
+    logger: d.log,
+    clock: d.clock,
+    knownSymbols: d.symbols,
+    options: d.options?.stream,
+  });
+}
+
 export function createPipelineServer(d: PipelineServerDeps): ApiServer {
   const { store, engine, slot, outbox, source } = d;
   const timeframes = new Map(d.series.map((s) => [s.symbol, s.timeframe]));
@@ -80,6 +97,7 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
   });
   return createApiServer({
     ...storePorts(store),
+    hub: d.hub,
     predict: (symbol, candles) => api.predict(symbol, candles),
     indicators: (symbol) => api.indicators(symbol),
     driftCheck: d.driftCheck,

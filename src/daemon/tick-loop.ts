@@ -3,7 +3,7 @@
  *
  *   source ──sink(batch)──► bounded queue ──► run(): up to K ticks ──► engine.process
  *                                                    │
- *                  for each tick, in order:          ├─► 1. hub: signals, then outcomes (subscribers first)
+ *                  for each tick, in order:          ├─► 1. sinks: signals, then outcomes (subscribers first)
  *                                                    └─► 2. outbox: predictions, outcomes, samples, candles
  *
  * - Backpressure: the sink returns at once while the queue has room and waits only when it is full;
@@ -23,19 +23,20 @@
  *   (the daemon then exits non-zero; STYLE.md "crash on bugs").
  */
 import { randomUUID } from 'node:crypto';
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { Direction, PredictionRecord } from '../domain/prediction.ts';
+import { toSignal } from '../domain/signal.ts';
 import type { CandleBatch, CandleSink } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import type { TickOutput } from '../signals/engine.ts';
-import { toSignal, type Signal } from '../signals/signal.ts';
+import { outcomeEvent, signalEvents } from '../signals/sinks/events.ts';
+import type { SinkEvent } from '../signals/sinks/sink.ts';
 import type { OutboxWriter } from '../store/outbox/index.ts';
-import type { Direction, PredictionRecord } from '../store/types.ts';
 import { candlesIngested, signalsTotal, tickErrors, tickLatency, tickQueueDepth, ticksTotal } from './metrics.ts';
 
-/** Where signals and outcomes go first: the websocket hub. */
+/** Where a tick's signals and outcomes go first: the sink fan-out (signals/sinks/fanout.ts). */
 export interface TickPublisher {
-  publishSignals(signals: readonly Signal[]): void;
-  publishOutcome(data: Record<string, unknown>): void;
+  publish(events: readonly SinkEvent[]): void;
 }
 
 export interface TickEngine {
@@ -44,7 +45,7 @@ export interface TickEngine {
 
 export interface TickLoopOptions {
   engine: TickEngine;
-  publisher: TickPublisher;
+  sinks: TickPublisher;
   writer: OutboxWriter;
   log: Logger;
   /** Ticks handed to one engine.process call at most (K). */
@@ -244,8 +245,7 @@ export class TickLoop {
       for (let i = 0; i < outputs.length; i++) {
         const out = outputs[i]!;
         // 1. Subscribers first.
-        if (out.signals.length > 0) this.opts.publisher.publishSignals(out.signals.map(toSignal));
-        for (const r of out.resolved) this.opts.publisher.publishOutcome(r.message);
+        this.opts.sinks.publish([...signalEvents(out.signals.map(toSignal)), ...out.resolved.map((r) => outcomeEvent(r.message))]);
         tickLatency.observe((performance.now() - items[i]!.arrived) / 1000);
         this.describe(out);
         this.opts.onTick?.(out);

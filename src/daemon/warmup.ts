@@ -11,7 +11,7 @@
  * - restoreOpenSignals: signals without an outcome (store.openPredictions) go back into the outcome
  *   tracker and are walked over the candles stored after them.
  */
-import type { Candle } from '../ingest/candle.ts';
+import type { Candle } from '../domain/candle.ts';
 import type { SeriesInfo } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import type { RestoreResult } from '../signals/tracker.ts';

@@ -7,7 +7,7 @@
  * from memory, so it holds across restarts and across instances that take over the leadership.
  */
 import { Counter, Gauge } from 'prom-client';
-import type { Clock } from '../ingest/clock.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
 import type { Store } from '../store/store.ts';

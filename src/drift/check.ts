@@ -29,8 +29,8 @@
  * recent vectors, or fewer than half the features testable: constant in the window or in the
  * reference), else 'drift' or 'ok'. Neither of the first two ever raises an alarm.
  */
-import { INDICATOR_COLUMNS } from '../features/columns.ts';
-import type { Direction } from '../store/types.ts';
+import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
+import type { Direction } from '../domain/prediction.ts';
 import { performanceDrift, type OutcomeSample, type PerformanceDrift } from './performance.ts';
 import type { ModelReference } from './reference.ts';
 import {

@@ -9,7 +9,7 @@
  * new model version arrive, the window is reset: the old model's vectors say nothing about the new
  * one. The model's reference is read from the store once per version.
  */
-import type { Clock } from '../ingest/clock.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../log.ts';
 import type { TickOutput } from '../signals/engine.ts';
 import { RULES_MODEL_VERSION } from '../signals/policy.ts';

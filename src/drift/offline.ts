@@ -5,7 +5,7 @@
  * and the model's stored predictions and outcomes over the same stretch. HOLD correctness is not
  * stored, so offline outcomes judge trades only.
  */
-import { INDICATOR_COLUMNS } from '../features/columns.ts';
+import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
 import { buildFeatureMatrix } from '../features/matrix.ts';
 import type { Store } from '../store/store.ts';
 import type { PredictionSample, RecentVectors } from './check.ts';

@@ -3,8 +3,8 @@
  * resolved outcomes of one model version, filled from the tick loop. Preallocated typed arrays, so
  * observing a tick allocates nothing; a snapshot copies them out in arrival order for the check.
  */
-import { INDICATOR_COLUMNS } from '../features/columns.ts';
-import type { Direction } from '../store/types.ts';
+import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
+import type { Direction } from '../domain/prediction.ts';
 import type { PredictionSample, RecentVectors } from './check.ts';
 import type { OutcomeSample } from './performance.ts';
 

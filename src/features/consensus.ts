@@ -34,10 +34,9 @@
  * probabilities: the chosen direction gets `confidence`; the other two share 1 − confidence in
  * proportion to their affinities (BUY max(c, 0), SELL max(−c, 0), HOLD 1 − |c|).
  */
-import type { IndicatorColumn, IndicatorValues } from './columns.ts';
-import { INDICATOR_COLUMNS } from './columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn, type IndicatorValues } from '../domain/indicators.ts';
+import type { Direction } from '../domain/prediction.ts';
 import type { Bar } from './indicators/indicator.ts';
-import type { Direction } from '../store/types.ts';
 import type { IndicatorWeights } from './weights.ts';
 
 export interface ConsensusOptions {

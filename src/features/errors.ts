@@ -1,4 +1,4 @@
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
 
 /**
  * A candle reached an indicator set out of time order. Ingest rejects such candles at the edge, so

@@ -3,7 +3,12 @@
  * pipeline the model reads, the weights, the rule consensus and the technical summary.
  * Depends on nothing outside the engine (no ws, pg, PGlite or supabase-js).
  */
-export { INDICATOR_COLUMNS, isIndicatorColumn, type IndicatorColumn, type IndicatorValues } from './columns.ts';
+export {
+  INDICATOR_COLUMNS,
+  isIndicatorColumn,
+  type IndicatorColumn,
+  type IndicatorValues,
+} from '../domain/indicators.ts';
 export { IndicatorSet, rawToValues, valuesToRaw } from './indicator-set.ts';
 export type { Bar, StreamingIndicator } from './indicators/indicator.ts';
 export { COLUMN_DEFINITIONS, type ColumnDefinition, type ColumnStream } from './indicators/registry.ts';

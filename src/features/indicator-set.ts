@@ -6,7 +6,7 @@
  * up) that the caller may keep. A gap in a replay just means the next candle is the next one that
  * exists: indicators continue over the candles they are given.
  */
-import { INDICATOR_COLUMNS, type IndicatorValues } from './columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../domain/indicators.ts';
 import { CandleOrderError } from './errors.ts';
 import { Adx } from './indicators/adx.ts';
 import { Atr } from './indicators/atr.ts';

@@ -3,7 +3,7 @@
  * backtests: the same IndicatorSet and transforms as the live path, laid out as row-major N×17
  * arrays so windows can be encoded with FeaturePipeline.encodeRows.
  */
-import { INDICATOR_COLUMNS } from './columns.ts';
+import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
 import { IndicatorSet } from './indicator-set.ts';
 import type { Bar } from './indicators/indicator.ts';
 import { transformRaw } from './transforms.ts';

@@ -9,7 +9,7 @@
  * Training and live inference both call `encodeRow`, on the same Float32 transformed rows.
  */
 import { z } from 'zod';
-import { INDICATOR_COLUMNS, type IndicatorColumn } from './columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn } from '../domain/indicators.ts';
 import { FeatureSpecError } from './errors.ts';
 import { Scaler, type ScalerJson } from './scaler.ts';
 import { featureIndices, selectFeatures } from './transforms.ts';

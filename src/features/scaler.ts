@@ -3,7 +3,7 @@
  * (as JSON in its metadata), so live inference uses exactly the training statistics.
  */
 import { z } from 'zod';
-import { INDICATOR_COLUMNS, type IndicatorColumn } from './columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn } from '../domain/indicators.ts';
 import { FeatureSpecError } from './errors.ts';
 import { selectFeatures } from './transforms.ts';
 

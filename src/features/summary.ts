@@ -13,7 +13,7 @@
  * - volume: this candle's volume / volume_ma: < 0.5 `low`, > 1.5 `high`, else `normal`.
  * - session: by the candle's UTC open hour: [0, 8) asia, [8, 13) europe, [13, 21) us, [21, 24) late_us.
  */
-import type { IndicatorValues } from './columns.ts';
+import type { IndicatorValues } from '../domain/indicators.ts';
 import type { Bar } from './indicators/indicator.ts';
 
 export type Trend = 'up' | 'down' | 'sideways';

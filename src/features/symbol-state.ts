@@ -8,7 +8,7 @@
  * feature selection and weights are applied by `window(pipeline)`, so swapping in a model with other
  * features or statistics needs no re-warm-up.
  */
-import { INDICATOR_COLUMNS, type IndicatorValues } from './columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../domain/indicators.ts';
 import { consensus, type ConsensusOptions, type ConsensusResult } from './consensus.ts';
 import { IndicatorSet } from './indicator-set.ts';
 import { EmaCore } from './indicators/ema.ts';

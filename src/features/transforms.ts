@@ -17,7 +17,12 @@
  * A raw value that is null/NaN (warming up) transforms to NaN. After the transform, a FeaturePipeline
  * (pipeline.ts) selects the model's columns, z-scores them and multiplies by the weight snapshot.
  */
-import { INDICATOR_COLUMNS, isIndicatorColumn, type IndicatorColumn, type IndicatorValues } from './columns.ts';
+import {
+  INDICATOR_COLUMNS,
+  isIndicatorColumn,
+  type IndicatorColumn,
+  type IndicatorValues,
+} from '../domain/indicators.ts';
 import { FeatureSpecError } from './errors.ts';
 import type { Bar } from './indicators/indicator.ts';
 

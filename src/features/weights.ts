@@ -3,8 +3,12 @@
  * consensus and the feature pipeline use, and moving weights toward a model's permutation
  * importance by a bounded step after training (DESIGN.md "Indicators").
  */
-import { INDICATOR_COLUMNS, isIndicatorColumn, type IndicatorColumn } from './columns.ts';
-import type { IndicatorWeight } from '../store/types.ts';
+import {
+  INDICATOR_COLUMNS,
+  isIndicatorColumn,
+  type IndicatorColumn,
+  type IndicatorWeight,
+} from '../domain/indicators.ts';
 
 export type IndicatorWeights = Record<IndicatorColumn, number>;
 

@@ -2,13 +2,13 @@
  * A finite feed read whole: the candle series of a replay or synthetic spec, filtered by SYMBOLS and
  * TIMEFRAME. What `train` and `backtest` read; the daemon streams instead.
  */
+import type { Candle } from '../domain/candle.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Candle } from './candle.ts';
 import { parseFeedSpec } from './feed-spec.ts';
 import { readReplayFile } from './replay-file.ts';
 import { syntheticSeries } from './synthetic.ts';
-import type { Timeframe } from './timeframe.ts';
 
 export interface FeedFilter {
   symbols?: readonly string[] | undefined;

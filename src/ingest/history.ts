@@ -9,12 +9,12 @@
  * Retention: candles older than retentionMs before the newest candle seen are pruned periodically
  * (relative to data time, so replaying 2018 data does not prune what it just wrote).
  */
+import type { Candle } from '../domain/candle.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { Logger } from '../log.ts';
 import { rootLogger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import type { Candle } from './candle.ts';
 import { historyDropped, historyWriteFailures, historyWritten } from './metrics.ts';
-import type { Timeframe } from './timeframe.ts';
 
 export type CandleHistoryStore = Pick<Store, 'upsertCandles' | 'readCandles' | 'pruneCandles'>;
 

@@ -2,8 +2,8 @@
  * k-way merge of time-ordered candle series into ticks: a binary heap over the head of each series,
  * so merging k files of n candles costs O(n log k) and never concatenates and re-sorts everything.
  */
-import type { Candle } from './candle.ts';
-import { timeframeMs } from './timeframe.ts';
+import type { Candle } from '../domain/candle.ts';
+import { timeframeMs } from '../domain/timeframe.ts';
 
 export interface Tick {
   closeTime: number;

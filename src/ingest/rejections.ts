@@ -4,8 +4,8 @@
  * offending values, and the number of repeats suppressed since the previous line, so a flood of bad
  * frames costs a counter increment each, not a log line each.
  */
+import { systemClock, type Clock } from '../domain/clock.ts';
 import type { Logger } from '../log.ts';
-import { systemClock, type Clock } from './clock.ts';
 import { candlesRejected } from './metrics.ts';
 import type { CandleRejection, RejectReason } from './validate.ts';
 

@@ -9,13 +9,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { Candle } from '../domain/candle.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
+import { TIMEFRAMES, isTimeframe, type Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
 import { rootLogger, type Logger } from '../log.ts';
-import type { Candle } from './candle.ts';
-import { systemClock, type Clock } from './clock.ts';
 import { RejectionReporter } from './rejections.ts';
 import { SeriesTracker } from './series.ts';
-import { TIMEFRAMES, isTimeframe, type Timeframe } from './timeframe.ts';
 import { validateCandle } from './validate.ts';
 
 export interface ReplayFileInfo {

@@ -3,16 +3,16 @@
  * as fast as possible (speed 0) or with the time between candles compressed `speed`-fold.
  * Missing steps stay gaps: nothing is invented, and each gap is logged once.
  */
+import type { Candle } from '../domain/candle.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 import { rootLogger, type Logger } from '../log.ts';
-import type { Candle } from './candle.ts';
-import { systemClock, type Clock } from './clock.ts';
 import { mergeTicks } from './merge.ts';
 import { candleGaps, candlesDelivered } from './metrics.ts';
 import { RejectionReporter } from './rejections.ts';
 import { readReplayFile, replayFileInfo } from './replay-file.ts';
 import { SeriesTracker } from './series.ts';
 import { BaseSource, type CandleSink, type SeriesInfo } from './source.ts';
-import { timeframeMs, type Timeframe } from './timeframe.ts';
 import { sleep, yieldToEventLoop } from './timing.ts';
 
 export interface ReplayOptions {

@@ -3,8 +3,8 @@
  * (symbol, timeframe). Sources check before delivering and commit after, so the pipeline sees each
  * series strictly increasing in time, with no duplicate, and knows where the gaps are.
  */
-import type { Candle } from './candle.ts';
-import { timeframeMs, type Timeframe } from './timeframe.ts';
+import type { Candle } from '../domain/candle.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 
 export type SeriesVerdict =
   | { kind: 'first' }

@@ -6,26 +6,27 @@
  * - The sink receives `CandleBatch`es: the candles of several symbols that closed at the same
  *   instant (a "tick"), so the daemon can micro-batch indicators and inference across symbols.
  *   A replay delivers one batch per close instant across all merged files; synthetic one per step;
- *   binance one per open time, emitted when every subscribed symbol has reported or a short linger
+ *   a live feed one per open time, emitted when every subscribed symbol has reported or a short linger
  *   has passed (a straggler then arrives in a later batch of its own).
  * - Within a series (symbol, timeframe) candles arrive strictly increasing in open time, never
  *   duplicated. Live feeds fill gaps before the next candle of the series; a replay leaves the gaps
  *   of its files as they are.
  * - The source awaits the sink before the next batch: that is the backpressure. A live feed buffers
- *   frames meanwhile in a bounded queue (see binance/source.ts for the policy at the bound).
+ *   frames meanwhile in a bounded queue (see live/source.ts for the policy at the bound).
  * - A sink that throws is a bug in the consumer: the source goes `failed` and `finished` rejects.
  *
  * Lifecycle: start(sink) once; stop() is idempotent (a memoised promise). `finished` resolves when a
  * finite feed has delivered everything (status `ended`) or the source was stopped; it rejects when
  * the source failed.
  */
+import type { Candle } from '../domain/candle.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { Logger } from '../log.ts';
-import { SignalbaseError } from '../errors.ts';
-import type { Candle } from './candle.ts';
-import type { Timeframe } from './timeframe.ts';
 
 export type SourceStatus = 'idle' | 'connecting' | 'streaming' | 'backfilling' | 'reconnecting' | 'ended' | 'stopped' | 'failed';
-export type SourceKind = 'replay' | 'synthetic' | 'binance';
+/** The feed scheme that made the source: `replay`, `synthetic`, or a live venue's name (`binance`). */
+export type SourceKind = string;
 
 /** Candles that closed at the same instant. */
 export interface CandleBatch {

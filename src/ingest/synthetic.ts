@@ -9,12 +9,12 @@
  * close; wicks and volume are drawn around the body. A forced shift (shiftAt) multiplies sigma by
  * shiftVol and adds shiftDrift sigma of drift from that candle index on, for drift detection tests.
  */
+import type { Candle } from '../domain/candle.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 import { rootLogger, type Logger } from '../log.ts';
-import type { Candle } from './candle.ts';
 import { candlesDelivered } from './metrics.ts';
 import { hash32, mulberry32, normals } from './prng.ts';
 import { BaseSource, type CandleSink, type SeriesInfo } from './source.ts';
-import { timeframeMs, type Timeframe } from './timeframe.ts';
 import { sleep, yieldToEventLoop } from './timing.ts';
 import { checkRules } from './validate.ts';
 

@@ -17,8 +17,8 @@
  * Sequence rules (duplicate, out_of_order) need the series' history: see series.ts.
  */
 import { z } from 'zod';
-import type { Candle } from './candle.ts';
-import { TIMEFRAMES, timeframeMs, type Timeframe } from './timeframe.ts';
+import type { Candle } from '../domain/candle.ts';
+import { TIMEFRAMES, timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 
 export const REJECT_REASONS = [
   'bad_shape',

@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import type { BarrierParams } from '../domain/barrier.ts';
 import type { ArtifactRecord, ModelMetrics } from '../store/types.ts';
-import type { BarrierParams } from '../signals/barrier.ts';
 import { ArtifactError } from './errors.ts';
 import { modelShape, weightsSha256 } from './lstm.ts';
 

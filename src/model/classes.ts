@@ -2,7 +2,7 @@
  * The model's output order: softmax index 0 = BUY, 1 = SELL, 2 = HOLD. Labels are stored as these
  * indices (Uint8Array); every conversion goes through here.
  */
-import type { Direction } from '../store/types.ts';
+import type { Direction } from '../domain/prediction.ts';
 
 export const CLASSES = ['BUY', 'SELL', 'HOLD'] as const satisfies readonly Direction[];
 export const NUM_CLASSES = 3;

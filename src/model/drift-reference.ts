@@ -9,7 +9,7 @@
  *   largest probability), with the same 11 quantile edges (prediction drift PSI).
  * Values are rounded to 7 significant digits (they come from float32 rows).
  */
-import { INDICATOR_COLUMNS } from '../features/columns.ts';
+import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
 import { CLASSES, NUM_CLASSES, argmaxAt } from './classes.ts';
 import type { TrainingSet } from './training-set.ts';
 import { trainingRows } from './training-set.ts';

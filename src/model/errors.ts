@@ -6,7 +6,7 @@
  *   TRAINING_CANCELLED (TrainingCancelledError), TRAINING_FAILED (TrainingError)
  *   INFERENCE_QUEUE_FULL, INFERENCE_BAD_INPUT, INFERENCE_NO_MODEL, INFERENCE_STOPPED (InferenceError)
  */
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
 
 export type DatasetErrorCode = 'DATASET_TOO_SMALL' | 'DATASET_SINGLE_CLASS' | 'DATASET_NAN' | 'DATASET_SHAPE';
 

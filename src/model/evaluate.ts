@@ -7,7 +7,7 @@
  *   recall_c    = TP_c / actual_c    (0 when c never occurs)
  *   F1_c        = 2 p r / (p + r)    (0 when p + r = 0); f1Macro = mean of the three F1_c.
  * Trading: every BUY or SELL prediction is one trade opened on that sample's candle and closed by
- * the barrier walk (signals/barrier.ts); its return r_i is that walk's net P/L in percent. HOLD
+ * the barrier walk (domain/barrier.ts); its return r_i is that walk's net P/L in percent. HOLD
  * opens nothing. Trades are independent (one per signal, as the daemon records them) and taken in
  * sample order (time order). Per-trade figures, nothing annualised:
  *   winRate            fraction of trades with r_i > 0 (0..1)
@@ -22,8 +22,9 @@
  * is 0 is +Infinity for a positive numerator (e.g. no losing trade), 0 for a zero numerator;
  * sharpe is 0 with fewer than two trades.
  */
-import type { Direction, ModelMetrics } from '../store/types.ts';
-import type { TripleBarrierLabel } from '../signals/barrier.ts';
+import type { TripleBarrierLabel } from '../domain/barrier.ts';
+import type { Direction } from '../domain/prediction.ts';
+import type { ModelMetrics } from '../store/types.ts';
 import { BUY, CLASSES, classIndex, HOLD, SELL } from './classes.ts';
 
 export interface EvaluationInput {
@@ -58,7 +59,7 @@ function ratio(a: number, b: number): number {
   return a > 0 ? Infinity : a < 0 ? -Infinity : 0;
 }
 
-/** The rows of `labels` as an evaluation input (labels from signals/barrier.ts). */
+/** The rows of `labels` as an evaluation input (labels from domain/barrier.ts). */
 export function evaluationInput(labels: readonly TripleBarrierLabel[], predicted: readonly Direction[]): EvaluationInput {
   return {
     actual: labels.map((l) => l.label),

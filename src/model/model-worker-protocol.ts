@@ -2,7 +2,7 @@
  * The messages between trainer.ts (parent) and train-worker.ts (the training / model worker); see
  * train-worker.ts for the protocol. Apart so the parent can import them without running the worker.
  */
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
 import type { ArtifactBlob, ArtifactMetadata } from './artifact.ts';
 import type { TrainInput, TrainProgress, TrainResult } from './train-loop.ts';
 

@@ -17,8 +17,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.ts';
-import { SignalbaseError } from '../errors.ts';
-import type { IndicatorColumn } from '../features/columns.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { IndicatorColumn } from '../domain/indicators.ts';
 import { FeaturePipeline } from '../features/pipeline.ts';
 import { selectFeatures } from '../features/transforms.ts';
 import type { Logger } from '../log.ts';

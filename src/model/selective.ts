@@ -14,15 +14,34 @@
  * Models trained before selection existed have no `selection` and keep the policy's
  * MODEL_THRESHOLDS, as before.
  */
-import type { Direction } from '../store/types.ts';
-import { chooseDirection, selectionThresholds, type Selection } from '../signals/policy.ts';
-import { applyTemperature, fitTemperature } from './calibration.ts';
+import type { Direction } from '../domain/prediction.ts';
+import { applyTemperature, fitTemperature, temperatureRow } from './calibration.ts';
+import { chooseDirection, MODEL_THRESHOLDS, type PolicyThresholds } from './direction-rule.ts';
 import { NUM_CLASSES, probabilitiesAt } from './classes.ts';
 import { tradeReturns } from './evaluate.ts';
 import { MIN_GATE_TRADES } from './gate.ts';
 
 export const THRESHOLD_GRID: readonly number[] = [0, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
-export type { Selection };
+/** A model's selective rule (fitSelection fits it; it travels in the artifact metadata). */
+export interface Selection {
+  /** Temperature applied to the softmax before anything else (1: none). */
+  temperature: number;
+  /** Calibrated probability a BUY/SELL needs; 0: plain argmax. */
+  threshold: number;
+}
+
+/** The policy thresholds of a selection: its threshold as the confidence floor, no margin rule. */
+export function selectionThresholds(s: Selection): PolicyThresholds {
+  return { minConfidence: s.threshold, minMargin: 0, strongConfidence: MODEL_THRESHOLDS.strongConfidence };
+}
+
+/** Probabilities at the selection's temperature. */
+export function calibrated(p: Record<Direction, number>, s: Selection): Record<Direction, number> {
+  if (s.temperature === 1) return p;
+  const [BUY, SELL, HOLD] = temperatureRow([p.BUY, p.SELL, p.HOLD], s.temperature);
+  return { BUY, SELL, HOLD };
+}
+
 
 export interface ThresholdRow {
   threshold: number;

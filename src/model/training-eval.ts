@@ -7,15 +7,16 @@
  * candles. A sample whose window does not fit that model's T (a longer window than the set's)
  * counts as HOLD for it: no trade, which only makes that model look more cautious.
  */
+import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
+import type { Direction } from '../domain/prediction.ts';
 import type { FeaturePipeline } from '../features/pipeline.ts';
 import { rawToValues } from '../features/indicator-set.ts';
 import { consensus } from '../features/consensus.ts';
-import { INDICATOR_COLUMNS } from '../features/columns.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import type { Direction, ModelMetrics } from '../store/types.ts';
+import type { ModelMetrics } from '../store/types.ts';
 import { pipelineFromMetadata, readModelVersion } from './registry.ts';
 import type { TrainingRun } from './trainer.ts';
 import type { WindowPredictor } from './batcher.ts';

@@ -23,7 +23,9 @@
  * another weights hash; `updateWeights: false` leaves them alone (reproducibility experiments).
  */
 import type { Config } from '../config.ts';
-import { SignalbaseError, describeError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
+import { describeError } from '../errors.ts';
 import { stepWeightsTowardImportance, weightsFromRecords, type WeightUpdate } from '../features/weights.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
@@ -46,7 +48,6 @@ import type { ActiveComparison } from './training-eval.ts';
 import { buildTrainingSet, type SeriesCandles } from './training-set.ts';
 import { readTrainingSeries } from './training-source.ts';
 import { modelVersion, newRunId } from './versions.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
 
 /**
  * The job's network size and schedule (over train-loop.ts's DEFAULT_HYPER). Measured on this shared

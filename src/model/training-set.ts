@@ -20,16 +20,16 @@
  * another model's pipeline), the raw values and candle close/volume (for the rule consensus
  * baseline), and each sample's barrier P/L for a BUY and a SELL (for the trading simulation).
  */
-import { INDICATOR_COLUMNS } from '../features/columns.ts';
+import { checkParams, tripleBarrierLabels, type BarrierParams } from '../domain/barrier.ts';
+import type { Candle } from '../domain/candle.ts';
+import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 import { IndicatorSet } from '../features/indicator-set.ts';
 import { buildFeatureMatrix } from '../features/matrix.ts';
 import { FeaturePipeline } from '../features/pipeline.ts';
 import { Scaler } from '../features/scaler.ts';
 import { selectFeatures } from '../features/transforms.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import type { Candle } from '../ingest/candle.ts';
-import { timeframeMs, type Timeframe } from '../ingest/timeframe.ts';
-import { checkParams, tripleBarrierLabels, type BarrierParams } from '../signals/barrier.ts';
 import { classIndex } from './classes.ts';
 import { validateDataset, type WindowDataset } from './dataset.ts';
 import { DatasetError } from './errors.ts';

@@ -3,7 +3,7 @@
  * only some symbols), oldest first, in symbol order so the same store always gives the same set.
  * The timeframe is the one asked for, else the one with the most stored candles.
  */
-import type { Timeframe } from '../ingest/timeframe.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { Store } from '../store/store.ts';
 import { DatasetError } from './errors.ts';
 import type { SeriesCandles } from './training-set.ts';

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
 import { discardRemainder } from './body.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
@@ -59,7 +59,12 @@ function parseUrl(raw: string | undefined): URL {
   }
 }
 
-export function createApiServer(deps: ApiDeps): ApiServer {
+/**
+ * `hub`: the stream hub to serve (the daemon creates it first, as its first sink); without one the
+ * server makes its own. Either way the server attaches clients to it and stops it on stop()
+ * (StreamHub.stop is idempotent).
+ */
+export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer {
   const opts: ApiOptions = { ...DEFAULT_API_OPTIONS, ...deps.options, stream: { ...deps.options?.stream } };
   const clock = deps.clock ?? { now: () => Date.now() };
   const log = deps.logger.child({ module: 'api' });
@@ -71,14 +76,16 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     maxEntries: opts.keyCacheMaxEntries,
   });
   const auth = new Authenticator(keys, new HourlyRateLimiter({ clock, maxKeys: opts.rateLimitMaxKeys }));
-  const hub = new StreamHub({
-    history: deps.signals,
-    registry: deps.registry,
-    logger: deps.logger,
-    clock,
-    ...(deps.knownSymbols ? { knownSymbols: () => deps.knownSymbols!() } : {}),
-    options: opts.stream,
-  });
+  const hub =
+    deps.hub ??
+    new StreamHub({
+      history: deps.signals,
+      registry: deps.registry,
+      logger: deps.logger,
+      clock,
+      ...(deps.knownSymbols ? { knownSymbols: () => deps.knownSymbols!() } : {}),
+      options: opts.stream,
+    });
   const routes = [
     ...buildRoutes(deps, opts),
     ...(deps.dashboardViews ? dashboardRoutes(deps, deps.dashboardViews, { subscribers: () => hub.clientCount }) : []),

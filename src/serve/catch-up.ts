@@ -38,8 +38,8 @@
  *  Known limit: a signal published late, behind a cursor a resuming client already passed, reaches
  *  live clients but is not replayed to that resume.
  */
-import { compareCursors, cursorOf, toSignal } from '../signals/signal.ts';
-import type { PredictionCursor } from '../store/types.ts';
+import { compareCursors, cursorOf, type PredictionCursor } from '../domain/prediction.ts';
+import { toSignal } from '../domain/signal.ts';
 import { isAfter, type RingEntry, type SignalRing, type StreamPosition } from './signal-ring.ts';
 import type { StreamClient } from './stream-client.ts';
 import type { SignalHistory } from './types.ts';

@@ -3,10 +3,11 @@
  * turned into snake_case JSON, like the Signal. Times are ISO 8601 strings, except a candle's
  * `time`, which is epoch seconds (what charting libraries take), beside its ISO `open_time`.
  */
+import type { Candle } from '../domain/candle.ts';
+import type { PredictionRecord, PredictionType } from '../domain/prediction.ts';
+import { toSignal, type Signal } from '../domain/signal.ts';
+import type { DriftRecord, ModelMetrics, ModelRecord, RetrainRequest } from '../store/types.ts';
 import { selectionFromMetadata } from '../model/selective.ts';
-import type { Candle } from '../ingest/candle.ts';
-import { toSignal, type Signal } from '../signals/signal.ts';
-import type { DriftRecord, ModelMetrics, ModelRecord, PredictionRecord, PredictionType, RetrainRequest } from '../store/types.ts';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 

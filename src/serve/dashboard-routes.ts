@@ -17,7 +17,7 @@
  * Shapes: serve/dashboard-json.ts.
  */
 import { readFile } from 'node:fs/promises';
-import type { Timeframe } from '../ingest/timeframe.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { Store } from '../store/store.ts';
 import { driftJson, candleJson, modelJson, retrainJson, signalJson } from './dashboard-json.ts';
 import { ApiError } from './errors.ts';

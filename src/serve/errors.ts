@@ -5,7 +5,8 @@
  * The daemon signals predict failures with its own typed errors; their `code` decides the status
  * (UnknownSymbolError, NotReadyError and InvalidCandlesError below are ready-made ones).
  */
-import { SignalbaseError, StoreError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import { StoreError } from '../errors.ts';
 
 export class ApiError extends SignalbaseError {
   readonly status: number;

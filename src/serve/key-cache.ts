@@ -9,8 +9,9 @@
  * single store call. A failing store is not cached: the caller answers 503 and the next request retries.
  */
 import { createHash } from 'node:crypto';
+import type { Clock } from '../domain/clock.ts';
 import type { ApiKeyValidation } from '../store/types.ts';
-import type { Clock, KeyValidator } from './types.ts';
+import type { KeyValidator } from './types.ts';
 
 export interface KeyCacheOptions {
   validTtlMs: number;

@@ -10,7 +10,7 @@
  * (its count restarts at zero). Idle keys are the ones evicted first, and an evicted key that was
  * still counting is at worst given a fresh hour, never refused wrongly.
  */
-import type { Clock } from './types.ts';
+import type { Clock } from '../domain/clock.ts';
 
 export interface RateDecision {
   allowed: boolean;

@@ -5,10 +5,9 @@
  * stored candle: read forward from there, and widen the window (×4) until it holds N signals or
  * reaches back past the first stored candle. Typically one or two reads of about N rows.
  */
-import { timeframeMs, type Timeframe } from '../ingest/timeframe.ts';
+import { cursorOf, type PredictionRecord } from '../domain/prediction.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 import type { Store } from '../store/store.ts';
-import type { PredictionRecord } from '../store/types.ts';
-import { cursorOf } from '../signals/signal.ts';
 
 export type RecentSignalsStore = Pick<Store, 'readPredictions' | 'listCandleSeries'>;
 

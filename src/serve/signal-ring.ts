@@ -3,9 +3,8 @@
  * serialised once for every client. It answers "which signals come after this position" for a
  * resuming client, and covers the signals the outbox has not written to the store yet.
  */
-import { compareCursors } from '../signals/signal.ts';
-import type { Signal } from '../signals/signal.ts';
-import type { PredictionCursor } from '../store/types.ts';
+import { compareCursors, type PredictionCursor } from '../domain/prediction.ts';
+import type { Signal } from '../domain/signal.ts';
 
 export interface RingEntry {
   cursor: PredictionCursor;

@@ -8,16 +8,16 @@
  */
 import type { Registry } from 'prom-client';
 import type { RawData, WebSocket } from 'ws';
+import type { Clock } from '../domain/clock.ts';
+import { compareCursors, type PredictionCursor } from '../domain/prediction.ts';
+import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../log.ts';
-import { compareCursors } from '../signals/signal.ts';
-import type { Signal } from '../signals/signal.ts';
-import type { PredictionCursor } from '../store/types.ts';
 import { resume, type CatchUpContext } from './catch-up.ts';
 import { serveMetrics, type ServeMetrics } from './metrics.ts';
 import { parseClientMessage } from './client-messages.ts';
 import { SignalRing, signalCursor, type RingEntry } from './signal-ring.ts';
 import { StreamClient, type DropReason } from './stream-client.ts';
-import type { Clock, SignalHistory, StreamOptions } from './types.ts';
+import type { SignalHistory, StreamOptions } from './types.ts';
 
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   ringSize: 10_000,

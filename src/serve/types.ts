@@ -5,18 +5,15 @@
  */
 import type { ScorecardQuery, ScorecardRow } from '../store/queries/quality.ts';
 import type { Registry } from 'prom-client';
-import type { Candle } from '../ingest/candle.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { PredictionRecord } from '../domain/prediction.ts';
+import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../log.ts';
-import type { Signal } from '../signals/signal.ts';
-import type { ApiKeyValidation, PredictionQuery, PredictionRecord } from '../store/types.ts';
+import type { ApiKeyValidation, PredictionQuery } from '../store/types.ts';
 import type { DashboardViews } from './dashboard-routes.ts';
 
 type MaybePromise<T> = T | Promise<T>;
-
-/** Time as a dependency (epoch milliseconds), so rate windows and key TTLs can be tested. */
-export interface Clock {
-  now(): number;
-}
 
 /** The store's validateApiKey. */
 export interface KeyValidator {

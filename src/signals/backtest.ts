@@ -8,15 +8,15 @@
  * the rules emitted while a model's window was still filling, and candles too close to the end to
  * be labelled, are counted but not scored.
  */
+import { tripleBarrierAt, type BarrierParams, type PriceArrays } from '../domain/barrier.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Direction, Outcome } from '../domain/prediction.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Clock } from '../ingest/clock.ts';
 import { mergeTicks } from '../ingest/merge.ts';
 import type { CandleBatch } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { evaluateAlwaysHold, evaluatePredictions, type Evaluation } from '../model/evaluate.ts';
-import type { Direction, Outcome } from '../store/types.ts';
-import { tripleBarrierAt, type BarrierParams, type PriceArrays } from './barrier.ts';
 import { SignalEngine, type EngineModel, type TickOutput } from './engine.ts';
 import { RULES_MODEL_VERSION } from './policy.ts';
 

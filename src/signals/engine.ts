@@ -16,22 +16,21 @@
  *
  * A model swap (`setModel`) takes effect at the next call to `process`: a tick never mixes models.
  */
-import type { IndicatorValues } from '../features/columns.ts';
+import type { BarrierParams } from '../domain/barrier.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { IndicatorValues } from '../domain/indicators.ts';
+import { compareCursors, cursorOf, type PredictionRecord, type PredictionType } from '../domain/prediction.ts';
 import type { ConsensusResult } from '../features/consensus.ts';
 import type { FeaturePipeline } from '../features/pipeline.ts';
 import { SymbolFeatureState } from '../features/symbol-state.ts';
 import type { TechnicalSummary } from '../features/summary.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Clock } from '../ingest/clock.ts';
 import type { CandleBatch } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { InferenceBatcher, type WindowPredictor } from '../model/batcher.ts';
 import { probabilitiesAt } from '../model/classes.ts';
-import type { PredictionRecord, PredictionType } from '../store/types.ts';
-import type { BarrierParams } from './barrier.ts';
 import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities, type Selection } from './policy.ts';
-import { compareCursors, cursorOf } from './signal.ts';
 import { OutcomeTracker, type ResolvedSignal } from './tracker.ts';
 
 /** A model ready to serve: its version, the pipeline that encodes its input, and its predictor. */
@@ -59,7 +58,7 @@ export interface EngineOptions {
 export interface TickOutput {
   closeTime: number;
   candles: readonly Candle[];
-  /** In stream order (signal.ts compareCursors). */
+  /** In stream order (domain/prediction.ts compareCursors). */
   signals: PredictionRecord[];
   resolved: ResolvedSignal[];
 }

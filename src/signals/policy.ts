@@ -23,113 +23,37 @@
  * Recommendation: STRONG_BUY / STRONG_SELL when confidence >= `strongConfidence` (0.70), else BUY /
  *   SELL; HOLD for HOLD.
  * Stop loss / take profit: `barrierLevels` at the candle's close with ATR(14), the very numbers the
- *   outcome tracker and the label builder use (signals/barrier.ts); null for HOLD.
+ *   outcome tracker and the label builder use (domain/barrier.ts); null for HOLD.
  * signal_weight, position_multiplier, risk_score: signals/sizing.ts.
  * Id: deterministic from (symbol, timeframe, candle_time, model_version) (signals/prediction-id.ts).
  * Symbol and timeframe are the candle's own.
  */
-import type { IndicatorValues } from '../features/columns.ts';
+import { barrierLevels, checkParams, type BarrierParams } from '../domain/barrier.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { IndicatorValues } from '../domain/indicators.ts';
+import type { Direction, PredictionRecord, PredictionType, Recommendation } from '../domain/prediction.ts';
 import { consensus as ruleConsensus, type ConsensusResult } from '../features/consensus.ts';
 import type { TechnicalSummary } from '../features/summary.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
-import { SignalbaseError } from '../errors.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Clock } from '../ingest/clock.ts';
-import type { Direction, PredictionRecord, PredictionType, Recommendation } from '../store/types.ts';
-import { temperatureRow } from '../model/calibration.ts';
-import { barrierLevels, checkParams, type BarrierParams } from './barrier.ts';
+import { chooseDirection, MODEL_THRESHOLDS, normaliseProbabilities, RULES_THRESHOLDS, PolicyInputError, type PolicyThresholds } from '../model/direction-rule.ts';
+import { calibrated, selectionThresholds, type Selection } from '../model/selective.ts';
 import { predictionId } from './prediction-id.ts';
 import { assessRisk, positionMultiplier, signalWeight } from './sizing.ts';
 
 export const RULES_MODEL_VERSION = 'rules';
 
-export interface PolicyThresholds {
-  /** A BUY/SELL whose probability is below this becomes HOLD. */
-  minConfidence: number;
-  /** A BUY/SELL leading the runner-up class by less than this becomes HOLD. */
-  minMargin: number;
-  /** BUY/SELL at or above this confidence is recommended STRONG_BUY / STRONG_SELL. */
-  strongConfidence: number;
-}
-
-export const MODEL_THRESHOLDS: Readonly<PolicyThresholds> = Object.freeze({ minConfidence: 0.45, minMargin: 0.1, strongConfidence: 0.7 });
-export const RULES_THRESHOLDS: Readonly<PolicyThresholds> = Object.freeze({ minConfidence: 0, minMargin: 0, strongConfidence: 0.7 });
-
-/** A model's selective rule (model/selective.ts fits it; it travels in the artifact metadata). */
-export interface Selection {
-  /** Temperature applied to the softmax before anything else (1: none). */
-  temperature: number;
-  /** Calibrated probability a BUY/SELL needs; 0: plain argmax. */
-  threshold: number;
-}
-
-/** The policy thresholds of a selection: its threshold as the confidence floor, no margin rule. */
-export function selectionThresholds(s: Selection): PolicyThresholds {
-  return { minConfidence: s.threshold, minMargin: 0, strongConfidence: MODEL_THRESHOLDS.strongConfidence };
-}
-
-/** Probabilities at the selection's temperature. */
-export function calibrated(p: Record<Direction, number>, s: Selection): Record<Direction, number> {
-  if (s.temperature === 1) return p;
-  const [BUY, SELL, HOLD] = temperatureRow([p.BUY, p.SELL, p.HOLD], s.temperature);
-  return { BUY, SELL, HOLD };
-}
-
-/** The policy refuses inputs that would publish a meaningless signal. */
-export class PolicyInputError extends SignalbaseError {
-  constructor(message: string, context: Record<string, unknown>) {
-    super('POLICY_INPUT_INVALID', message, { context });
-  }
-}
-
-export type DemotionReason = 'tie' | 'low_confidence' | 'low_margin' | 'no_atr';
-
-export interface DirectionChoice {
-  direction: Direction;
-  confidence: number;
-  /** The normalised probabilities (sum 1). */
-  probabilities: Record<Direction, number>;
-  /** The argmax before the gate. */
-  argmax: Direction;
-  /** Why a BUY/SELL argmax became HOLD; null when it was not demoted. */
-  demoted: DemotionReason | null;
-}
-
-const DIRECTIONS: readonly Direction[] = ['BUY', 'SELL', 'HOLD'];
-
-export function normaliseProbabilities(p: Record<Direction, number>): Record<Direction, number> {
-  const values = DIRECTIONS.map((d) => p[d]);
-  if (!values.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-    throw new PolicyInputError(`probabilities must be finite and non-negative, got ${JSON.stringify(p)}`, { probabilities: p });
-  }
-  const sum = values[0]! + values[1]! + values[2]!;
-  if (!(sum > 0)) throw new PolicyInputError('probabilities sum to 0', { probabilities: p });
-  return { BUY: p.BUY / sum, SELL: p.SELL / sum, HOLD: p.HOLD / sum };
-}
-
-/** Direction and confidence from class probabilities (rules in the header). */
-export function chooseDirection(raw: Record<Direction, number>, t: PolicyThresholds, atrAvailable: boolean): DirectionChoice {
-  const p = normaliseProbabilities(raw);
-  let argmax: Direction;
-  let demoted: DemotionReason | null = null;
-  if (p.BUY === p.SELL && p.BUY >= p.HOLD) {
-    argmax = 'HOLD';
-    demoted = 'tie';
-  } else {
-    const lead: Direction = p.BUY > p.SELL ? 'BUY' : 'SELL';
-    argmax = p[lead] >= p.HOLD ? lead : 'HOLD';
-  }
-  let direction = argmax;
-  if (argmax !== 'HOLD') {
-    const other = argmax === 'BUY' ? p.SELL : p.BUY;
-    const runnerUp = Math.max(other, p.HOLD);
-    if (p[argmax] < t.minConfidence) demoted = 'low_confidence';
-    else if (p[argmax] - runnerUp < t.minMargin) demoted = 'low_margin';
-    else if (!atrAvailable) demoted = 'no_atr';
-    if (demoted) direction = 'HOLD';
-  }
-  return { direction, confidence: p[direction], probabilities: p, argmax, demoted };
-}
+export {
+  chooseDirection,
+  MODEL_THRESHOLDS,
+  normaliseProbabilities,
+  PolicyInputError,
+  RULES_THRESHOLDS,
+  type DemotionReason,
+  type DirectionChoice,
+  type PolicyThresholds,
+} from '../model/direction-rule.ts';
+export { calibrated, selectionThresholds, type Selection } from '../model/selective.ts';
 
 export function recommendationFor(direction: Direction, confidence: number, strongConfidence: number): Recommendation {
   if (direction === 'HOLD') return 'HOLD';

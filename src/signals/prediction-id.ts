@@ -8,7 +8,7 @@
  * nibble 5, variant bits 10. The namespace below is fixed for signalbase; changing it changes every id.
  */
 import { createHash } from 'node:crypto';
-import type { Timeframe } from '../ingest/timeframe.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 
 /** signalbase's namespace for prediction ids (a random v4 UUID chosen once; never change it). */
 export const PREDICTION_ID_NAMESPACE = '4f0c2b8e-7a51-4d6e-9c3a-1b5e8f2d6a90';

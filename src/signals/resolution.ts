@@ -17,8 +17,9 @@
  *   the entry (how far the market moved while we stayed out); performance_score is 1 when the HOLD
  *   was right (holdWasCorrect's rule), 0 when not, null when it could not be judged (no ATR).
  */
-import { timeframeMs } from '../ingest/timeframe.ts';
-import type { Outcome, OutcomeRecord, PredictionRecord, TrainingSampleRecord } from '../store/types.ts';
+import type { Outcome, OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
+import { timeframeMs } from '../domain/timeframe.ts';
+import type { TrainingSampleRecord } from '../store/types.ts';
 
 /** The `data` of a websocket `{"type":"outcome"}` message. Field names follow the Signal's snake_case. */
 export interface OutcomeMessage {

@@ -16,8 +16,8 @@
  *   regime risk = low 0, normal 0.5, high 1. HOLD signals get the same score for the hypothetical
  *   stop, so the number always describes the market the signal was made in.
  */
+import type { Direction } from '../domain/prediction.ts';
 import type { Level } from '../features/summary.ts';
-import type { Direction } from '../store/types.ts';
 
 /** The stop distance (percent of entry) at which the stop-risk component is 0.5. */
 export const RISK_NORM_STOP_PCT = 1;

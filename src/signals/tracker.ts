@@ -21,11 +21,18 @@
  *
  * The tracker holds no timers or connections, so it has no start/stop: it is plain state.
  */
-import type { Candle } from '../ingest/candle.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
+import {
+  checkParams,
+  labelOf,
+  stepTrade,
+  type BarrierParams,
+  type BarrierResult,
+  type OpenTrade,
+} from '../domain/barrier.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { PredictionRecord } from '../domain/prediction.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import { rootLogger, type Logger } from '../log.ts';
-import type { PredictionRecord } from '../store/types.ts';
-import { checkParams, labelOf, stepTrade, type BarrierParams, type BarrierResult, type OpenTrade } from './barrier.ts';
 import { trackerCandlesDropped, trackerOpenSignals, trackerRejected, trackerResolved } from './metrics.ts';
 import { buildResolution, type Resolution, type ResolvedSignal } from './resolution.ts';
 import { holdSides, tradeFromPrediction } from './watch.ts';

@@ -7,8 +7,8 @@
  * policy) when present, else the configured ones. Levels missing or on the wrong side of the entry
  * fall back to ATR at entry (technical_indicators.atr_value); with neither, the trade is unusable.
  */
-import type { PredictionRecord } from '../store/types.ts';
-import { openTrade, type BarrierParams, type OpenTrade, type TradeDirection } from './barrier.ts';
+import { openTrade, type BarrierParams, type OpenTrade, type TradeDirection } from '../domain/barrier.ts';
+import type { PredictionRecord } from '../domain/prediction.ts';
 
 const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 

@@ -5,7 +5,6 @@
  * calls them over a connection, SupabaseStore through PostgREST.
  */
 import type { Config } from '../config.ts';
-import { SupabaseStorageArtifactStore, withArtifactStore } from '../model/artifact-store.ts';
 import { StoreError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { PgLeadership, SoleLeadership, type Leadership } from './leadership.ts';
@@ -14,11 +13,12 @@ import { PgSqlClient } from './pg-client.ts';
 import { PgliteWorkerClient } from './pglite-worker-client.ts';
 import type { SqlClient } from './sql-client.ts';
 import { SqlStore } from './sql-store.ts';
-import type { Store } from './store.ts';
-import { openSupabaseStore } from './supabase-store.ts';
+import type { ArtifactStore, Store } from './store.ts';
+import { SupabaseStorageArtifactStore } from './supabase/storage.ts';
+import { openSupabaseStore } from './supabase/store.ts';
 
 export { SqlStore } from './sql-store.ts';
-export { SupabaseStore, openSupabaseStore } from './supabase-store.ts';
+export { SupabaseStore, openSupabaseStore } from './supabase/store.ts';
 export { checkServerVersion, loadMigrations, migrate, migrationStatus, MIGRATIONS_DIR } from './migrate.ts';
 export type { MigrateOptions, MigrateResult, MigrationStatus } from './migrate.ts';
 export type { Store, StoreInfo, LeaderLease, CandleRangeQuery } from './store.ts';
@@ -51,16 +51,13 @@ export async function openSqlClient(config: Config, log: Logger, opts: { poolSiz
 
 /**
  * The configured store. With Supabase configured (even beside DATABASE_URL), model artifacts go to
- * Supabase Storage instead of the ml_model_artifacts table (src/model/artifact-store.ts).
+ * Supabase Storage instead of the ml_model_artifacts table (store/supabase/storage.ts): the adapter
+ * is handed that ArtifactStore.
  */
 export async function openStore(config: Config, log: Logger, opts: OpenStoreOptions = {}): Promise<Store> {
-  const store = await openConfiguredStore(config, log, opts);
-  if (!config.supabase) return store;
-  const artifacts = new SupabaseStorageArtifactStore({ ...config.supabase, log: log.child({ module: 'artifacts' }) });
-  return withArtifactStore(store, artifacts);
-}
-
-async function openConfiguredStore(config: Config, log: Logger, opts: OpenStoreOptions): Promise<Store> {
+  const artifacts: ArtifactStore | undefined = config.supabase
+    ? new SupabaseStorageArtifactStore({ ...config.supabase, log: log.child({ module: 'artifacts' }) })
+    : undefined;
   if (config.store.kind === 'supabase') {
     // REST cannot run DDL: `migrate` here means "the schema must already be current".
     return openSupabaseStore({
@@ -68,6 +65,7 @@ async function openConfiguredStore(config: Config, log: Logger, opts: OpenStoreO
       serviceRoleKey: config.store.serviceRoleKey,
       schema: config.schema,
       log: log.child({ module: 'store' }),
+      artifacts,
     });
   }
   const client = await openSqlClient(config, log, { poolSize: opts.poolSize });
@@ -96,7 +94,7 @@ async function openConfiguredStore(config: Config, log: Logger, opts: OpenStoreO
       config.store.kind === 'postgres'
         ? new PgLeadership({ url: config.store.url, location: client.location, schema, log: log.child({ module: 'leader' }) })
         : new SoleLeadership();
-    return new SqlStore(client, { schema, leadership, serverVersion });
+    return new SqlStore(client, { schema, leadership, serverVersion, artifacts });
   } catch (err) {
     await client.close().catch(() => undefined);
     throw err;

@@ -3,7 +3,8 @@
  * retryable flag, so the outbox retries what can succeed later and stops on what cannot.
  * Messages name the host and port, never the password.
  */
-import { SignalbaseError, StoreError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import { StoreError } from '../errors.ts';
 
 export type StoreErrorCode =
   | 'STORE_UNREACHABLE'

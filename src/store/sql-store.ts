@@ -4,7 +4,9 @@
  * and non-trivial reads call the SQL functions of sql/20261122001000_store_rpc.sql (through
  * SqlRpc), the same ones the Supabase REST store calls; trivial reads are plain SELECTs.
  */
-import type { Candle } from '../ingest/candle.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { IndicatorWeight } from '../domain/indicators.ts';
+import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import type { Leadership } from './leadership.ts';
 import * as apiKeys from './queries/api-keys.ts';
 import * as candles from './queries/candles.ts';
@@ -20,7 +22,7 @@ import * as samples from './queries/samples.ts';
 import * as weights from './queries/weights.ts';
 import { SqlRpc } from './rpc.ts';
 import type { SqlClient } from './sql-client.ts';
-import type { CandleRangeQuery, LeaderLease, Store, StoreInfo } from './store.ts';
+import type { ArtifactStore, CandleRangeQuery, LeaderLease, Store, StoreInfo } from './store.ts';
 import type {
   ApiKeyInfo,
   ApiKeyValidation,
@@ -29,15 +31,12 @@ import type {
   CreatedApiKey,
   DriftRecord,
   GenerationLogRecord,
-  IndicatorWeight,
   ModelPatch,
   ModelRecord,
   NewApiKey,
   NewModel,
-  OutcomeRecord,
   PerformanceRecord,
   PredictionQuery,
-  PredictionRecord,
   RetrainRequest,
   RetrainSource,
   TrainingSampleRecord,
@@ -47,6 +46,8 @@ export interface SqlStoreOptions {
   schema: string;
   leadership: Leadership;
   serverVersion: string | null;
+  /** Where model artifacts go instead of the ml_model_artifacts table (openStore: Supabase Storage). */
+  artifacts?: ArtifactStore;
 }
 
 export class SqlStore implements Store {
@@ -55,12 +56,14 @@ export class SqlStore implements Store {
   readonly client: SqlClient;
   private readonly ctx: Ctx;
   private readonly leadership: Leadership;
+  private readonly artifacts: ArtifactStore | null;
   private closing: Promise<void> | null = null;
 
   constructor(client: SqlClient, opts: SqlStoreOptions) {
     this.client = client;
     this.ctx = { db: client, n: namesFor(opts.schema), rpc: new SqlRpc(client, opts.schema) };
     this.leadership = opts.leadership;
+    this.artifacts = opts.artifacts ?? null;
     this.info = {
       kind: client.kind,
       location: client.location,
@@ -141,10 +144,10 @@ export class SqlStore implements Store {
     return models.activateModel(this.ctx, version);
   }
   putArtifacts(rows: readonly ArtifactRecord[]): Promise<void> {
-    return models.putArtifacts(this.ctx, rows);
+    return this.artifacts ? this.artifacts.put(rows) : models.putArtifacts(this.ctx, rows);
   }
   getArtifacts(version: string): Promise<ArtifactRecord[]> {
-    return models.getArtifacts(this.ctx, version);
+    return this.artifacts ? this.artifacts.get(version) : models.getArtifacts(this.ctx, version);
   }
 
   getWeights(): Promise<IndicatorWeight[]> {

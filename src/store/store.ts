@@ -5,9 +5,11 @@
  * Every multi-row write is one round trip and idempotent on its natural key, so a write replayed
  * by the outbox after a crash never duplicates a row.
  */
+import type { Candle } from '../domain/candle.ts';
+import type { IndicatorWeight } from '../domain/indicators.ts';
+import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
 import type {
   ApiKeyInfo,
   ApiKeyValidation,
@@ -16,15 +18,12 @@ import type {
   CreatedApiKey,
   DriftRecord,
   GenerationLogRecord,
-  IndicatorWeight,
   ModelPatch,
   ModelRecord,
   NewApiKey,
   NewModel,
-  OutcomeRecord,
   PerformanceRecord,
   PredictionQuery,
-  PredictionRecord,
   RetrainRequest,
   RetrainSource,
   TrainingSampleRecord,
@@ -56,6 +55,17 @@ export interface StoreInfo {
   serverVersion: string | null;
   /** Whether advisory-lock leadership is real (false: single-leader fallback). */
   supportsLeadership: boolean;
+}
+
+/**
+ * Where model artifacts live when not in the ml_model_artifacts table (Supabase Storage:
+ * store/supabase/storage.ts). An adapter given one answers putArtifacts/getArtifacts with it.
+ */
+export interface ArtifactStore {
+  /** Replaces the version's artifacts (a replay stores the same bytes again). */
+  put(rows: readonly ArtifactRecord[]): Promise<void>;
+  /** The version's artifacts by name; [] when it has none. */
+  get(version: string): Promise<ArtifactRecord[]>;
 }
 
 export interface Store {

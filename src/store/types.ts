@@ -2,63 +2,9 @@
  * Domain records the Store reads and writes. Times are epoch milliseconds in the engine and
  * `timestamptz` in SQL; adapters convert at the edge. Numeric columns come back as JS numbers.
  */
-import type { IndicatorValues } from '../features/columns.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
-
-export type Direction = 'BUY' | 'SELL' | 'HOLD';
-export type Recommendation = 'STRONG_BUY' | 'BUY' | 'HOLD' | 'SELL' | 'STRONG_SELL';
-export type Outcome = 'TP_HIT' | 'SL_HIT' | 'EXPIRED' | 'NO_TRADE';
-export type PredictionType = 'SIGNAL' | 'API' | 'BACKTEST';
-
-/** One stored signal. `id` is chosen by the daemon so subscribers and the store share it. */
-export interface PredictionRecord {
-  id: string;
-  symbol: string;
-  timeframe: Timeframe;
-  candleTime: number;
-  modelVersion: string;
-  predictionType: PredictionType;
-  predictedDirection: Direction;
-  confidenceScore: number;
-  probabilities: Record<Direction, number>;
-  recommendation: Recommendation;
-  signalWeight: number;
-  positionMultiplier: number;
-  entryPrice: number;
-  stopLoss: number | null;
-  takeProfit: number | null;
-  riskScore: number;
-  technicalIndicators: IndicatorValues;
-  inputFeatures: Record<string, unknown>;
-  marketConditions?: Record<string, unknown> | null;
-  riskAssessment?: Record<string, unknown> | null;
-  /** Wall-clock duration of computing this prediction, milliseconds (never a timestamp). */
-  processingTimeMs: number;
-  createdAt: number;
-  actualOutcome?: Outcome | null;
-  actualProfitLoss?: number | null;
-  /** Price the trade closed at (take profit, stop loss or the horizon's close), once resolved. */
-  exitPrice?: number | null;
-  outcomeTime?: number | null;
-}
-
-/** The result of walking a signal forward through later candles (signals/barrier.ts). */
-export interface OutcomeRecord {
-  predictionId: string;
-  outcome: Outcome;
-  exitPrice: number;
-  profitLossPct: number;
-  outcomeTime: number;
-}
-
-/** Ordering key of the signal stream: (candleTime, symbol, timeframe, modelVersion, id). */
-export interface PredictionCursor {
-  candleTime: number;
-  symbol: string;
-  timeframe: string;
-  modelVersion: string;
-  id: string;
-}
+import type { IndicatorValues } from '../domain/indicators.ts';
+import type { Direction, Outcome, PredictionCursor } from '../domain/prediction.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 
 export interface PredictionQuery {
   /** Only rows strictly after this cursor in stream order. */
@@ -167,18 +113,6 @@ export interface ArtifactRecord {
   contentType: string;
   bytes: Uint8Array;
   sha256: string;
-}
-
-export interface IndicatorWeight {
-  name: string;
-  currentWeight: number;
-  defaultWeight: number;
-  category: string;
-  minWeight: number;
-  maxWeight: number;
-  importanceRank: number | null;
-  updateCount: number;
-  lastUpdated: number;
 }
 
 export interface PerformanceRecord {

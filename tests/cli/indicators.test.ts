@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS, type IndicatorColumn } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn } from '../../src/domain/indicators.ts';
 import { REL_TOL, floorFor, loadBars, loadTalibFixture } from '../features/candles.ts';
 
 const run = promisify(execFile);

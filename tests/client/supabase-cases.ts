@@ -7,9 +7,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSignalClient, type ModelUpdate, type Signal, type SignalClient, type StatusEvent, type WeightUpdate } from '../../src/client/index.ts';
 import type { SignalClientError } from '../../src/client/errors.ts';
-import { toSignal } from '../../src/signals/signal.ts';
+import type { PredictionRecord } from '../../src/domain/prediction.ts';
+import { toSignal } from '../../src/domain/signal.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
-import type { DriftRecord, PredictionRecord } from '../../src/store/types.ts';
+import type { DriftRecord } from '../../src/store/types.ts';
 import { realtimeFor, type ChangeFeed, type FakeRealtime } from '../helpers/fake-realtime.ts';
 import { prediction } from '../store/fixtures.ts';
 

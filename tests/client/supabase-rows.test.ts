@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRowError, driftRowToUpdate, modelRowToUpdate, pgTimestampToIso, predictionRowToSignal, weightRowToUpdate } from '../../src/client/supabase-rows.ts';
-import { toSignal } from '../../src/signals/signal.ts';
+import { toSignal } from '../../src/domain/signal.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import { memoryStore } from '../helpers/pg.ts';
 import { prediction } from '../store/fixtures.ts';

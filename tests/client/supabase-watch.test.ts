@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Signal } from '../../src/client/index.ts';
-import { toSignal } from '../../src/signals/signal.ts';
+import { toSignal } from '../../src/domain/signal.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import { realtimeFor } from '../helpers/fake-realtime.ts';
 import { memoryStore } from '../helpers/pg.ts';

@@ -9,9 +9,9 @@
  */
 import { cpSync } from 'node:fs';
 import { loadConfig } from '../../src/config.ts';
+import type { PredictionRecord } from '../../src/domain/prediction.ts';
 import { createLogger } from '../../src/log.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import type { PredictionRecord } from '../../src/store/types.ts';
 import { allPredictions, replayDir, tempDir } from '../helpers/daemon.ts';
 
 export { allPredictions, comparable, expectSamePrediction, freePort, metricValue, removeDir, replayDir, spawnDaemon, tempDir, type DaemonChild } from '../helpers/daemon.ts';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { Daemon } from '../../src/daemon.ts';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import { FeaturePipeline } from '../../src/features/pipeline.ts';
 import { Scaler } from '../../src/features/scaler.ts';

@@ -9,10 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import type { Signal } from '../../src/domain/signal.ts';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';
 import { predictionId } from '../../src/signals/prediction-id.ts';
-import type { Signal } from '../../src/signals/signal.ts';
 import { freePort, keyedReplaySetup, openStoreAt, removeDir, spawnDaemon, storedState, type DaemonChild } from './helpers.ts';
 
 const FILES = ['LTC_BTC-5m.json', 'XLM_BTC-5m.json'];

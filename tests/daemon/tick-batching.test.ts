@@ -37,7 +37,7 @@ async function run(maxTicksPerBatch: number): Promise<{ calls: number[]; closeTi
     insertGenerationLog: () => undefined,
   };
   let fatal: unknown;
-  const loop = new TickLoop({ engine, publisher: { publishSignals: () => undefined, publishOutcome: () => undefined }, writer, log, maxTicksPerBatch, onFatal: (e) => (fatal = e) });
+  const loop = new TickLoop({ engine, sinks: { publish: () => undefined }, writer, log, maxTicksPerBatch, onFatal: (e) => (fatal = e) });
   const source = new SyntheticSource({ ...SYNTHETIC_DEFAULTS, symbols: 2, candles: TICKS }, { speed: 0, log });
   loop.start();
   await source.start(loop.sink);

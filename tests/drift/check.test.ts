@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { checkDrift, type RecentVectors } from '../../src/drift/check.ts';
 import type { OutcomeSample } from '../../src/drift/performance.ts';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
 import { liveWorld, trainingReference, windowAt } from './helpers.ts';
 
 const COLS = INDICATOR_COLUMNS.length;

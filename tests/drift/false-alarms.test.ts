@@ -5,8 +5,8 @@
  * is what makes the difference).
  */
 import { describe, expect, it } from 'vitest';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { checkDrift } from '../../src/drift/check.ts';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
 import { ksPValueAsymptotic, ksStatistic, psiOverEdges, sortedFinite } from '../../src/drift/stats.ts';
 import { liveWorld, trainingReference, windowAt } from './helpers.ts';
 

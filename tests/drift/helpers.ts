@@ -4,7 +4,7 @@
  * windows from another seed of the same regime, optionally shifted, laid out as the daemon's ring
  * holds them (tick order, symbols interleaved).
  */
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { buildFeatureMatrix, type FeatureMatrix } from '../../src/features/matrix.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
 import { SYNTHETIC_DEFAULTS, syntheticSeries, type SyntheticParams } from '../../src/ingest/synthetic.ts';

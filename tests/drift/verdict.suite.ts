@@ -5,10 +5,10 @@
  * server Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/domain/clock.ts';
 import { actOnCheck } from '../../src/drift/action.ts';
 import { checkDrift, type DriftResult } from '../../src/drift/check.ts';
 import type { OutcomeSample } from '../../src/drift/performance.ts';
-import { systemClock } from '../../src/ingest/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Leadership } from '../../src/store/leadership.ts';
 import { migrate } from '../../src/store/migrate.ts';

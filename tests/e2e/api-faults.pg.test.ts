@@ -6,15 +6,15 @@
  *  - malformed JSON: 400; a body over 1 MiB on /v1/predict: 413 (declared or streamed);
  *  - a stream key on POST /v1/retrain: 403;
  *  - a client receives k signals, disconnects, reconnects with since=<last id> and gets the rest:
- *    the union is exactly the stored predictions in stream order (signal.ts compareCursors);
+ *    the union is exactly the stored predictions in stream order (domain/prediction.ts compareCursors);
  *  - none of it disturbs the pipeline: the subscriber receives all 2 × (N - 49) signals once, in
  *    order, the daemon exits 0, and the store holds exactly them and every candle.
  *
  * The tests share the one daemon and run in file order; the last one waits for the replay's end.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Signal } from '../../src/domain/signal.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
-import type { Signal } from '../../src/signals/signal.ts';
 import { removeDir, replayDir, tempDir } from '../helpers/daemon.ts';
 import { createTestSchema, serverPostgres, type TestSchema } from '../helpers/pg.ts';
 import { expectCandlesComplete, pgStore, startDaemon, storedState, subscribe, upgradeStatus, type RunningDaemon, type Subscriber } from './helpers.ts';

@@ -6,10 +6,10 @@
 import { expect, vi } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.ts';
+import type { PredictionRecord } from '../../src/domain/prediction.ts';
+import type { Signal } from '../../src/domain/signal.ts';
 import { createLogger } from '../../src/log.ts';
-import type { Signal } from '../../src/signals/signal.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import type { PredictionRecord } from '../../src/store/types.ts';
 import { allPredictions, freePort, spawnDaemon, type DaemonChild } from '../helpers/daemon.ts';
 
 const silent = createLogger({ level: 'silent', pretty: false });

@@ -11,8 +11,9 @@
  *    candle with no gap.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { compareCursors } from '../../src/domain/prediction.ts';
+import { type Signal } from '../../src/domain/signal.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
-import { compareCursors, type Signal } from '../../src/signals/signal.ts';
 import { removeDir, replayDir, tempDir } from '../helpers/daemon.ts';
 import { createTestSchema, serverPostgres, type TestSchema } from '../helpers/pg.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { IndicatorColumn } from '../../src/features/columns.ts';
+import type { IndicatorColumn } from '../../src/domain/indicators.ts';
 import type { Bar } from '../../src/features/indicators/indicator.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/domain/indicators.ts';
 import { consensus, indicatorVotes } from '../../src/features/consensus.ts';
 import { marketSession, technicalSummary } from '../../src/features/summary.ts';
 import { uniformWeights, type IndicatorWeights } from '../../src/features/weights.ts';

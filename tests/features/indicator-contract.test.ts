@@ -9,7 +9,7 @@
  * TA-Lib 0.6.0-dev's C code (npm talib@2.0.5); see tests/fixtures/talib/README.md.
  */
 import { describe, expect, it } from 'vitest';
-import type { IndicatorColumn } from '../../src/features/columns.ts';
+import type { IndicatorColumn } from '../../src/domain/indicators.ts';
 import { COLUMN_DEFINITIONS, type ColumnDefinition } from '../../src/features/indicators/registry.ts';
 import type { Bar } from '../../src/features/indicators/indicator.ts';
 import { floorFor, loadBars, loadTalibFixture, REL_TOL } from './candles.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS, type IndicatorColumn } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn } from '../../src/domain/indicators.ts';
 import { CandleOrderError } from '../../src/features/errors.ts';
 import { IndicatorSet, rawToValues, valuesToRaw } from '../../src/features/indicator-set.ts';
 import { COLUMN_DEFINITIONS } from '../../src/features/indicators/registry.ts';

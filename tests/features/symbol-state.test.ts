@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS, type IndicatorColumn } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn } from '../../src/domain/indicators.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import { buildFeatureMatrix } from '../../src/features/matrix.ts';
 import { FeaturePipeline } from '../../src/features/pipeline.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS, type IndicatorColumn, type IndicatorValues } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn, type IndicatorValues } from '../../src/domain/indicators.ts';
 import { FeatureSpecError } from '../../src/features/errors.ts';
 import { FeaturePipeline } from '../../src/features/pipeline.ts';
 import { Scaler } from '../../src/features/scaler.ts';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorWeight } from '../../src/domain/indicators.ts';
 import { stepWeightsTowardImportance, weightsFromRecords } from '../../src/features/weights.ts';
-import type { IndicatorWeight } from '../../src/store/types.ts';
 
 function row(name: string, currentWeight: number, minWeight = 0.1, maxWeight = 2): IndicatorWeight {
   return { name, currentWeight, defaultWeight: 1, category: 'trend', minWeight, maxWeight, importanceRank: null, updateCount: 0, lastUpdated: 0 };

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import type { PredictionRecord } from '../../src/domain/prediction.ts';
 import type { Store } from '../../src/store/index.ts';
-import type { PredictionRecord } from '../../src/store/types.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/signalbase.js');

@@ -14,9 +14,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Candle } from '../../src/ingest/candle.ts';
-import type { Clock } from '../../src/ingest/clock.ts';
-import { timeframeMs, type Timeframe } from '../../src/ingest/timeframe.ts';
+import type { Candle } from '../../src/domain/candle.ts';
+import type { Clock } from '../../src/domain/clock.ts';
+import { timeframeMs, type Timeframe } from '../../src/domain/timeframe.ts';
 
 export interface FakeExchangeOptions {
   /** Ground truth per symbol ('LTC/BTC'); every series must have a candle at each open time. */

@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, expect, it } from 'vitest';
+import type { Candle } from '../../src/domain/candle.ts';
 import { BinanceSource } from '../../src/ingest/binance/source.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
 import type { RejectReason } from '../../src/ingest/validate.ts';
 import { FakeExchange } from '../helpers/fake-exchange.ts';
 import { Received, WAIT, fastOptions, groundTruth } from './binance-helpers.ts';

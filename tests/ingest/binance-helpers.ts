@@ -1,8 +1,8 @@
 /** Shared setup of the Binance feed tests: ground truth from real candles, fast timings, a recording sink. */
 import pino from 'pino';
 import { expect, vi } from 'vitest';
+import type { Candle } from '../../src/domain/candle.ts';
 import type { BinanceOptions } from '../../src/ingest/binance/source.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
 import type { CandleBatch } from '../../src/ingest/source.ts';
 import type { FakeExchange } from '../helpers/fake-exchange.ts';
 import { sampleRows } from './sample.ts';

@@ -1,6 +1,6 @@
 /** Small pieces the feeds rely on: backoff, the bounded queue, series ordering and the tick merge. */
 import { describe, expect, it } from 'vitest';
-import type { Candle } from '../../src/ingest/candle.ts';
+import type { Candle } from '../../src/domain/candle.ts';
 import { mergeTicks } from '../../src/ingest/merge.ts';
 import { BoundedQueue } from '../../src/ingest/queue.ts';
 import { SeriesTracker } from '../../src/ingest/series.ts';

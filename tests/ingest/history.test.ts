@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Candle } from '../../src/ingest/candle.ts';
+import type { Candle } from '../../src/domain/candle.ts';
 import { CandleHistory, type CandleHistoryStore } from '../../src/ingest/history.ts';
 import { historyDropped } from '../../src/ingest/metrics.ts';
 import { openStore } from '../../src/store/index.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { Candle } from '../../src/ingest/candle.ts';
+import type { Candle } from '../../src/domain/candle.ts';
 import { candleGaps } from '../../src/ingest/metrics.ts';
 import { ReplaySource } from '../../src/ingest/replay.ts';
 import { readReplayFile, replayFileInfo } from '../../src/ingest/replay-file.ts';

@@ -1,7 +1,7 @@
 /** Tick grouping of live candles (binance/tick-assembler.ts) on a hand-driven clock. */
 import { describe, expect, it } from 'vitest';
-import { TickAssembler } from '../../src/ingest/binance/tick-assembler.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
+import type { Candle } from '../../src/domain/candle.ts';
+import { TickAssembler } from '../../src/ingest/live/tick-assembler.ts';
 
 const T0 = Date.UTC(2018, 0, 10, 5, 0);
 const TF = 300_000;

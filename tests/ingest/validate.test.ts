@@ -7,9 +7,9 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Candle } from '../../src/ingest/candle.ts';
+import type { Candle } from '../../src/domain/candle.ts';
+import { TIMEFRAMES, timeframeMs, type Timeframe } from '../../src/domain/timeframe.ts';
 import { RejectionReporter } from '../../src/ingest/rejections.ts';
-import { TIMEFRAMES, timeframeMs, type Timeframe } from '../../src/ingest/timeframe.ts';
 import {
   DEFAULT_FUTURE_TOLERANCE_MS,
   MAX_PRICE,

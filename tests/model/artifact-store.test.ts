@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { syntheticSeries } from '../../src/ingest/synthetic.ts';
-import { MODELS_BUCKET, SupabaseStorageArtifactStore } from '../../src/model/artifact-store.ts';
+import { MODELS_BUCKET, SupabaseStorageArtifactStore } from '../../src/store/supabase/storage.ts';
 import { initBackend } from '../../src/model/backend.ts';
 import { weightsSha256 } from '../../src/model/lstm.ts';
 import { loadModelVersion } from '../../src/model/registry.ts';

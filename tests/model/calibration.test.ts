@@ -3,6 +3,7 @@
  * over-confident on purpose (its logits doubled) whose fitted temperature comes back near 2, and the
  * selective rule as the live policy applies it.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { uniformWeights } from '../../src/features/weights.ts';
 import { SymbolFeatureState } from '../../src/features/symbol-state.ts';
@@ -10,7 +11,6 @@ import { applyTemperature, calibrationReport, fitTemperature } from '../../src/m
 import { fitSelection, selectionFromMetadata, selectivePredictions } from '../../src/model/selective.ts';
 import { mulberry32 } from '../../src/model/seed.ts';
 import { decideSignal, type PolicyInput } from '../../src/signals/policy.ts';
-import { loadBars } from '../features/candles.ts';
 
 /** n samples with random logits z; labels drawn from softmax(z); the model reports softmax(scale · z). */
 function scaledModel(n: number, scale: number, seed: number) {
@@ -92,7 +92,9 @@ describe('selective signals', () => {
 
   it('the live policy applies the temperature and the threshold; models without one behave as before', () => {
     const state = new SymbolFeatureState('LTC/BTC');
-    const bars = loadBars('LTC_BTC-5m.json').slice(0, 300);
+    // The bundled sample (data/sample), real LTC/BTC 5m candles, through the real indicators.
+    const rows = JSON.parse(readFileSync(new URL('../../data/sample/LTC_BTC-5m.json', import.meta.url), 'utf8')) as number[][];
+    const bars = rows.slice(0, 300).map(([openTime, open, high, low, close, volume]) => ({ openTime: openTime!, open: open!, high: high!, low: low!, close: close!, volume: volume! }));
     let values = state.update(bars[0]!);
     for (const b of bars.slice(1)) values = state.update(b);
     const input: PolicyInput = {

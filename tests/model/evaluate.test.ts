@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { tripleBarrierLabels, type TripleBarrierLabel } from '../../src/domain/barrier.ts';
+import type { Direction } from '../../src/domain/prediction.ts';
 import { evaluateAlwaysHold, evaluatePredictions, evaluationInput, tradingFigures } from '../../src/model/evaluate.ts';
-import { tripleBarrierLabels, type TripleBarrierLabel } from '../../src/signals/barrier.ts';
-import type { Direction } from '../../src/store/types.ts';
 
 // Hand-computed case (figures derived in the comments, definitions in src/model/evaluate.ts).
 const actual: Direction[] = ['BUY', 'SELL', 'HOLD', 'HOLD', 'BUY', 'SELL'];

@@ -4,7 +4,7 @@
  * trip through the store, and the FEATURES check when the active model is loaded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { syntheticSeries } from '../../src/ingest/synthetic.ts';
 import { sha256Hex } from '../../src/model/artifact.ts';
 import { initBackend } from '../../src/model/backend.ts';

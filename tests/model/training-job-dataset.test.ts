@@ -6,14 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { tripleBarrierAt } from '../../src/domain/barrier.ts';
+import type { Candle } from '../../src/domain/candle.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { buildFeatureMatrix } from '../../src/features/matrix.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
 import { classOf } from '../../src/model/classes.ts';
 import { DatasetError } from '../../src/model/errors.ts';
 import { buildTrainingSet, trainingRows, windowFits, type SeriesCandles } from '../../src/model/training-set.ts';
-import { tripleBarrierAt } from '../../src/signals/barrier.ts';
 
 const DATA = '/work/shared/data/candles/';
 const BARRIER = { tpAtrMult: 2, slAtrMult: 1.5, horizon: 24, feePct: 0.1 };

@@ -4,7 +4,7 @@
  * ml_model_artifacts and ml_indicator_weights, determinism, cancellation and bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
 import { syntheticSeries } from '../../src/ingest/synthetic.ts';
 import { initBackend } from '../../src/model/backend.ts';

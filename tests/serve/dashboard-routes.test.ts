@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bucketQuantile, RecentLatencyWindow } from '../../src/daemon/recent-latency.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
+import type { Candle } from '../../src/domain/candle.ts';
 import { createApiServer, type ApiServer } from '../../src/serve/api-server.ts';
 import { driftJson, type CandleJson, type ModelJson, type SignalJson } from '../../src/serve/dashboard-json.ts';
 import type { DaemonStatus } from '../../src/serve/dashboard-routes.ts';

@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { WebSocket } from 'ws';
-import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/features/columns.ts';
+import type { Clock } from '../../src/domain/clock.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/domain/indicators.ts';
+import { compareCursors, cursorOf, type PredictionRecord } from '../../src/domain/prediction.ts';
+import { toSignal, type Signal } from '../../src/domain/signal.ts';
 import { createApiServer, type ApiServer } from '../../src/serve/api-server.ts';
-import type { ApiDeps, Clock, KeyValidator, SignalHistory } from '../../src/serve/types.ts';
-import { compareCursors, cursorOf, toSignal, type Signal } from '../../src/signals/signal.ts';
-import type { ApiKeyType, ApiKeyValidation, PredictionQuery, PredictionRecord } from '../../src/store/types.ts';
+import type { ApiDeps, KeyValidator, SignalHistory } from '../../src/serve/types.ts';
+import type { ApiKeyType, ApiKeyValidation, PredictionQuery } from '../../src/store/types.ts';
 
 type Row = [number, number, number, number, number, number];
 

@@ -7,8 +7,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { toSignal } from '../../src/domain/signal.ts';
 import { InvalidCandlesError, NotReadyError, UnknownSymbolError } from '../../src/serve/errors.ts';
-import { toSignal } from '../../src/signals/signal.ts';
 import { connect, metric, record, signals, startServer, TestClock, upgradeStatus, type Harness } from './helpers.ts';
 
 let h: Harness | undefined;

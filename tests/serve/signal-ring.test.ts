@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareCursors } from '../../src/domain/prediction.ts';
 import { SignalRing, type RingEntry } from '../../src/serve/signal-ring.ts';
-import { compareCursors } from '../../src/signals/signal.ts';
 
 const entry = (t: number, symbol: string, id: string): RingEntry => ({
   cursor: { candleTime: t, symbol, timeframe: '5m', modelVersion: 'rules', id },

@@ -6,11 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import type { Candle } from '../../src/domain/candle.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { FeaturePipeline } from '../../src/features/pipeline.ts';
 import { Scaler } from '../../src/features/scaler.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';
 import { initBackend } from '../../src/model/backend.ts';

@@ -12,7 +12,7 @@ import {
   type BarrierResult,
   type OpenTrade,
   type PriceArrays,
-} from '../../src/signals/barrier.ts';
+} from '../../src/domain/barrier.ts';
 
 // Hand-computed cases: entry 100, ATR 2, tp 2.0 × ATR, sl 1.5 × ATR (DESIGN.md "Barriers" defaults)
 // → BUY take profit 104, stop 97; SELL take profit 96, stop 103.

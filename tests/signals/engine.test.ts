@@ -4,7 +4,7 @@
  * backtest), which is what lets the backtest claim to run the daemon's code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { FeaturePipeline } from '../../src/features/pipeline.ts';
 import { Scaler } from '../../src/features/scaler.ts';
 import { uniformWeights } from '../../src/features/weights.ts';

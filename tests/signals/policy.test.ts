@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { barrierLevels, type BarrierParams } from '../../src/domain/barrier.ts';
+import type { Candle } from '../../src/domain/candle.ts';
+import type { IndicatorValues } from '../../src/domain/indicators.ts';
+import type { Direction } from '../../src/domain/prediction.ts';
+import { toSignal } from '../../src/domain/signal.ts';
 import { consensus } from '../../src/features/consensus.ts';
-import type { IndicatorValues } from '../../src/features/columns.ts';
 import { SymbolFeatureState } from '../../src/features/symbol-state.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
-import { barrierLevels, type BarrierParams } from '../../src/signals/barrier.ts';
 import {
   chooseDirection,
   decideSignal,
@@ -19,8 +21,6 @@ import {
 } from '../../src/signals/policy.ts';
 import { predictionId, uuidV5 } from '../../src/signals/prediction-id.ts';
 import { assessRisk, positionMultiplier, signalWeight } from '../../src/signals/sizing.ts';
-import { toSignal } from '../../src/signals/signal.ts';
-import type { Direction } from '../../src/store/types.ts';
 import { loadBars } from '../features/candles.ts';
 
 const BARRIER: BarrierParams = { tpAtrMult: 2, slAtrMult: 1.5, horizon: 24, feePct: 0.1 };

@@ -4,9 +4,9 @@
  * up from what the store gives back, then one new candle. Compared with an engine that never stopped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Candle } from '../../src/domain/candle.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
 import { CandleHistory } from '../../src/ingest/history.ts';
 import { readReplayFile } from '../../src/ingest/replay-file.ts';
 import { createLogger } from '../../src/log.ts';

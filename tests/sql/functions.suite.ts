@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
 import { uniqueSchema } from '../helpers/pg.ts';

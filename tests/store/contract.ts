@@ -5,9 +5,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
+import { compareCursors, cursorOf } from '../../src/domain/prediction.ts';
 import { StoreError } from '../../src/errors.ts';
-import { compareCursors, cursorOf } from '../../src/signals/signal.ts';
 import type { SqlExecutor } from '../../src/store/sql-client.ts';
 import type { Store } from '../../src/store/store.ts';
 import { bigMetrics, prediction, sample, sampleCandles } from './fixtures.ts';

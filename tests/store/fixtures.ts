@@ -1,10 +1,11 @@
 /** Records for store tests, built on real candles from data/sample (Binance, January 2018). */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/features/columns.ts';
-import type { Candle } from '../../src/ingest/candle.ts';
-import type { Timeframe } from '../../src/ingest/timeframe.ts';
-import type { ModelMetrics, PredictionRecord, TrainingSampleRecord } from '../../src/store/types.ts';
+import type { Candle } from '../../src/domain/candle.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/domain/indicators.ts';
+import type { PredictionRecord } from '../../src/domain/prediction.ts';
+import type { Timeframe } from '../../src/domain/timeframe.ts';
+import type { ModelMetrics, TrainingSampleRecord } from '../../src/store/types.ts';
 
 type Row = [number, number, number, number, number, number];
 

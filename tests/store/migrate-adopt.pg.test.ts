@@ -19,7 +19,7 @@ import { StoreError } from '../../src/errors.ts';
 import { checksumOf, cliVersionOf, loadMigrations, migrate, migrationStatus, SUPABASE_CLI_TABLE, type MigrationFile } from '../../src/store/migrate.ts';
 import { PgSqlClient } from '../../src/store/pg-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
-import { openSupabaseStore } from '../../src/store/supabase-store.ts';
+import { openSupabaseStore } from '../../src/store/supabase/store.ts';
 import { startFakePostgrest, type FakePostgrest } from '../helpers/fake-postgrest.ts';
 import { createTestSchema, serverPostgres, silentLogger, uniqueSchema } from '../helpers/pg.ts';
 import { runCli } from './cli-run.ts';

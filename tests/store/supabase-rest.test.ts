@@ -6,8 +6,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.ts';
-import { classifyPostgrest } from '../../src/store/supabase-errors.ts';
-import { openSupabaseStore, type SupabaseStore, type SupabaseStoreOptions } from '../../src/store/supabase-store.ts';
+import { classifyPostgrest } from '../../src/store/supabase/errors.ts';
+import { openSupabaseStore, type SupabaseStore, type SupabaseStoreOptions } from '../../src/store/supabase/store.ts';
 import { silentLogger } from '../helpers/pg.ts';
 import { runCli } from './cli-run.ts';
 import { prediction, sampleCandles } from './fixtures.ts';

@@ -10,7 +10,7 @@ import { migrate } from '../../src/store/migrate.ts';
 import { PgSqlClient } from '../../src/store/pg-client.ts';
 import { PgliteSqlClient } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
-import type { SupabaseStore } from '../../src/store/supabase-store.ts';
+import type { SupabaseStore } from '../../src/store/supabase/store.ts';
 import { startFakePostgrest, type FakePostgrest } from '../helpers/fake-postgrest.ts';
 import { createFakeStorage, type FakeStorage } from '../helpers/fake-storage.ts';
 import { createTestSchema, silentLogger, testConfig } from '../helpers/pg.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, redactUrl } from '../../src/config.ts';
+import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { ConfigError, exitCodeFor } from '../../src/errors.ts';
-import { INDICATOR_COLUMNS } from '../../src/features/columns.ts';
 
 function configError(env: Record<string, string>): ConfigError {
   try {

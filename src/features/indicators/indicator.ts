@@ -1,4 +1,4 @@
-import type { Candle } from '../../ingest/candle.ts';
+import type { Candle } from '../../domain/candle.ts';
 
 /** The part of a closed candle an indicator reads. Every `Candle` is a `Bar`. */
 export type Bar = Pick<Candle, 'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume'>;

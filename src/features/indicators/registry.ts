@@ -3,7 +3,7 @@
  * reference values come from. The shared contract test iterates over this list; IndicatorSet builds
  * the same indicators with the same parameters (a test checks they agree).
  */
-import { INDICATOR_COLUMNS, type IndicatorColumn } from '../columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorColumn } from '../../domain/indicators.ts';
 import { Adx } from './adx.ts';
 import { Atr } from './atr.ts';
 import { Bollinger } from './bollinger.ts';
@@ -75,5 +75,5 @@ export const COLUMN_DEFINITIONS: readonly ColumnDefinition[] = [
 ];
 
 if (COLUMN_DEFINITIONS.map((d) => d.column).join() !== INDICATOR_COLUMNS.join()) {
-  throw new Error('indicator registry out of step with features/columns.ts');
+  throw new Error('indicator registry out of step with domain/indicators.ts');
 }

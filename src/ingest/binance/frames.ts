@@ -9,6 +9,7 @@
  * REST /api/v3/klines row: [openTime,"o","h","l","c","v",closeTime,...]
  */
 import { z } from 'zod';
+import type { ParsedFrame } from '../live/venue.ts';
 
 /** Binance's decimal strings ("0.01690701"); anything else (hex, "NaN", "") is not a price. */
 const decimal = z.union([z.string().max(64).regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/), z.number()]).transform(Number);
@@ -29,22 +30,6 @@ const klineSchema = z.object({
 
 const klineEventSchema = z.object({ e: z.literal('kline'), k: klineSchema });
 const combinedSchema = z.object({ stream: z.string().max(200), data: klineEventSchema });
-
-/** A kline from either the websocket or REST, before symbol mapping and the candle rules. */
-export interface WireKline {
-  exchangeSymbol: string;
-  interval: string;
-  openTime: number;
-  closeTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  closed: boolean;
-}
-
-export type ParsedFrame = { kind: 'kline'; kline: WireKline } | { kind: 'malformed'; message: string; values: unknown };
 
 function firstIssue(err: z.ZodError): string {
   const issue = err.issues[0];

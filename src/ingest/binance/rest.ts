@@ -2,7 +2,7 @@
  * The REST side of the exchange: closed klines for a time range, paged 1000 at a time, each page
  * retried with jittered, capped backoff when the failure can pass (network, 5xx, 429).
  */
-import { SignalbaseError } from '../../errors.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
 
 export class FeedRestError extends SignalbaseError {

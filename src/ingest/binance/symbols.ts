@@ -1,9 +1,8 @@
 /**
- * Binance names: `LTC/BTC` trades as `LTCBTC`, its 5m kline stream is `ltcbtc@kline_5m`. The map is
- * built from the configured symbol list, so an exchange symbol we did not subscribe to maps to nothing.
+ * Binance names: `LTC/BTC` trades as `LTCBTC`, its 5m kline stream is `ltcbtc@kline_5m`
+ * (live/symbols.ts maps them back).
  */
-import { ConfigError } from '../../errors.ts';
-import type { Timeframe } from '../timeframe.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
 
 export function exchangeSymbol(symbol: string): string {
   return symbol.replace('/', '').toUpperCase();
@@ -11,22 +10,4 @@ export function exchangeSymbol(symbol: string): string {
 
 export function klineStream(symbol: string, timeframe: Timeframe): string {
   return `${exchangeSymbol(symbol).toLowerCase()}@kline_${timeframe}`;
-}
-
-export class SymbolMap {
-  private readonly byExchange = new Map<string, string>();
-
-  constructor(readonly symbols: readonly string[]) {
-    for (const s of symbols) {
-      const ex = exchangeSymbol(s);
-      const other = this.byExchange.get(ex);
-      if (other && other !== s) throw new ConfigError(`symbols ${other} and ${s} are both ${ex} on Binance; list one of them`);
-      this.byExchange.set(ex, s);
-    }
-  }
-
-  /** `LTCBTC` → `LTC/BTC`, or undefined when not subscribed. */
-  fromExchange(ex: string): string | undefined {
-    return this.byExchange.get(ex.toUpperCase());
-  }
 }

@@ -7,7 +7,7 @@
  *
  * Event ids are stable: a receiver dedupes on `id` for the rare resend after a restart.
  */
-import type { Signal } from '../signal.ts';
+import type { Signal } from '../../domain/signal.ts';
 
 export type SinkEventType = 'signal' | 'outcome' | 'model' | 'drift' | 'alert';
 

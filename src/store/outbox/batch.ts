@@ -11,9 +11,9 @@
  *   not a SignalbaseError at all (a serialization bug on one row). The group is split in halves
  *   until the failing entry is alone; it goes to the dead-letter file and the rest proceeds.
  */
-import { SignalbaseError } from '../../errors.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
+import type { OutcomeRecord, PredictionRecord } from '../../domain/prediction.ts';
 import { sqlStateOf } from '../pg-errors.ts';
-import type { OutcomeRecord, PredictionRecord } from '../types.ts';
 import type { JournalEntry } from './journal.ts';
 import { outboxApplied, outboxWriteFailures } from './metrics.ts';
 import { APPLY_ORDER, applyRows, type OpRows, type OutboxOp, type OutboxStore } from './operations.ts';

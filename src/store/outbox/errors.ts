@@ -1,5 +1,5 @@
 /** Outbox failures that are not store failures: its own state and its journal on disk. */
-import { SignalbaseError } from '../../errors.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
 
 /** enqueue before start() or after stop(): a wiring bug in the caller. */
 export class OutboxStateError extends SignalbaseError {

@@ -10,9 +10,10 @@
  * (batches are acknowledged in order). Samples name their prediction by id only (no foreign key).
  * Within one operation the enqueue order is kept (a later candle correction wins).
  */
-import type { Candle } from '../../ingest/candle.ts';
+import type { Candle } from '../../domain/candle.ts';
+import type { OutcomeRecord, PredictionRecord } from '../../domain/prediction.ts';
 import type { Store } from '../store.ts';
-import type { GenerationLogRecord, OutcomeRecord, PredictionRecord, TrainingSampleRecord } from '../types.ts';
+import type { GenerationLogRecord, TrainingSampleRecord } from '../types.ts';
 
 export interface OpRows {
   upsertCandles: Candle;

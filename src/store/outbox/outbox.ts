@@ -18,12 +18,13 @@
  * - health(): for /readyz: degraded while it has been failing for longer than `degradedAfterMs`.
  */
 import { join } from 'node:path';
-import { SignalbaseError } from '../../errors.ts';
-import type { Clock } from '../../ingest/clock.ts';
+import type { Candle } from '../../domain/candle.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { SignalbaseError } from '../../domain/errors.ts';
+import type { OutcomeRecord, PredictionRecord } from '../../domain/prediction.ts';
 import { rootLogger, type Logger } from '../../log.ts';
 import { acquireLockFile, type HeldLock } from '../lock-file.ts';
-import type { GenerationLogRecord, OutcomeRecord, PredictionRecord, TrainingSampleRecord } from '../types.ts';
-import type { Candle } from '../../ingest/candle.ts';
+import type { GenerationLogRecord, TrainingSampleRecord } from '../types.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DeadLetters } from './dead-letter.ts';
 import { OutboxStateError } from './errors.ts';

@@ -1,6 +1,6 @@
 /** ml_candles: upserted in one statement per batch, read back oldest first. */
-import type { Candle } from '../../ingest/candle.ts';
-import type { Timeframe } from '../../ingest/timeframe.ts';
+import type { Candle } from '../../domain/candle.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
 import type { CandleRangeQuery } from '../store.ts';
 import type { CandleSeriesInfo } from '../types.ts';
 import { dedupeBy, toMs, tsFromMs, type Ctx, type RpcCtx } from './common.ts';

@@ -1,11 +1,19 @@
 /**
  * ml_predictions: the stored signals. One row per (symbol, timeframe, candle_time, model_version),
  * written in one statement per batch and never duplicated by a replay; read back in stream order
- * (candle_time, symbol, timeframe, model_version, id), the order of src/signals/signal.ts.
+ * (candle_time, symbol, timeframe, model_version, id), the order of src/domain/prediction.ts compareCursors.
  */
-import type { IndicatorValues } from '../../features/columns.ts';
-import type { Timeframe } from '../../ingest/timeframe.ts';
-import type { Direction, Outcome, OutcomeRecord, PredictionQuery, PredictionRecord, PredictionType, Recommendation } from '../types.ts';
+import type { IndicatorValues } from '../../domain/indicators.ts';
+import type {
+  Direction,
+  Outcome,
+  OutcomeRecord,
+  PredictionRecord,
+  PredictionType,
+  Recommendation,
+} from '../../domain/prediction.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
+import type { PredictionQuery } from '../types.ts';
 import { dedupeBy, isUuid, numOrNull, toMs, toMsOrNull, type Ctx, type RpcCtx } from './common.ts';
 
 export interface PredictionRow {

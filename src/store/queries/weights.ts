@@ -1,7 +1,7 @@
 /** ml_indicator_weights and ml_model_performance: what training reads and writes about indicators. */
-import { INDICATOR_COLUMNS } from '../../features/columns.ts';
+import { INDICATOR_COLUMNS, type IndicatorWeight } from '../../domain/indicators.ts';
 import { StoreError } from '../../errors.ts';
-import type { IndicatorWeight, PerformanceRecord } from '../types.ts';
+import type { PerformanceRecord } from '../types.ts';
 import { toMs, type Ctx, type RpcCtx } from './common.ts';
 import { metricColumns } from './models.ts';
 
@@ -17,7 +17,7 @@ export interface WeightRow {
   last_updated: Date | string;
 }
 
-/** In the order of src/features/columns.ts; any other indicator after them, by name. */
+/** In the order of src/domain/indicators.ts; any other indicator after them, by name. */
 export async function getWeights({ db, n }: Ctx): Promise<IndicatorWeight[]> {
   const { rows } = await db.query<WeightRow>(
     `SELECT ${WEIGHT_COLUMNS} FROM ${n.weights} ORDER BY array_position($1::text[], indicator_name) NULLS LAST, indicator_name`,

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Candle } from '../../../src/ingest/candle.ts';
+import type { Candle } from '../../../src/domain/candle.ts';
 import { Journal } from '../../../src/store/outbox/journal.ts';
 import { backoffDelay } from '../../../src/store/outbox/backoff.ts';
 import { silentLogger } from '../../helpers/pg.ts';

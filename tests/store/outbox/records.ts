@@ -1,6 +1,6 @@
 /** Deterministic records for outbox tests (ids from the natural key, as the policy makes them). */
+import type { OutcomeRecord, PredictionRecord } from '../../../src/domain/prediction.ts';
 import { predictionId } from '../../../src/signals/prediction-id.ts';
-import type { OutcomeRecord, PredictionRecord } from '../../../src/store/types.ts';
 import { prediction, sample } from '../fixtures.ts';
 
 export const T0 = Date.UTC(2018, 0, 20, 0, 0);

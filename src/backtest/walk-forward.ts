@@ -20,18 +20,19 @@
  * uses no wall clock; only durations differ between two runs.
  */
 import type { Config } from '../config.ts';
-import { describeError, SignalbaseError } from '../errors.ts';
+import { SignalbaseError } from '../domain/errors.ts';
+import { describeError } from '../errors.ts';
 import { weightsFromRecords } from '../features/weights.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Clock } from '../ingest/clock.ts';
-import { timeframeMs } from '../ingest/timeframe.ts';
+import type { Candle } from '../domain/candle.ts';
+import type { Clock } from '../domain/clock.ts';
+import { timeframeMs } from '../domain/timeframe.ts';
 import type { Logger } from '../log.ts';
 import { DriftMonitor } from '../drift/monitor.ts';
 import { evaluateSamples, runBacktest, type BacktestResult, type ScoredSamples } from '../signals/backtest.ts';
 import { RULES_MODEL_VERSION } from '../signals/policy.ts';
 import type { Store } from '../store/store.ts';
-import { loadModelVersion, type LoadedModel } from './registry.ts';
-import { runTrainingJob, type JobProgress, type TrainingJobOptions, type TrainingJobResult } from './training-job.ts';
+import { loadModelVersion, type LoadedModel } from '../model/registry.ts';
+import { runTrainingJob, type JobProgress, type TrainingJobOptions, type TrainingJobResult } from '../model/training-job.ts';
 import { planFolds, type Fold, type WalkForwardPlan } from './walk-forward-plan.ts';
 
 /** Candles before a test window that warm the indicators (EMA 50, ADX) and one model window up. */

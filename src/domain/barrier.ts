@@ -21,8 +21,8 @@
  *     maxProfitPct >= 0: best favourable move, maxLossPct <= 0: worst adverse move.
  * - Candles are consumed in array order; a gap in the data is not filled (as the indicators do).
  */
-import { SignalbaseError } from '../errors.ts';
-import type { Direction, Outcome } from '../store/types.ts';
+import { SignalbaseError } from './errors.ts';
+import type { Direction, Outcome } from './prediction.ts';
 
 export interface BarrierParams {
   tpAtrMult: number;

@@ -5,9 +5,9 @@
  * earlier pending ticks are emitted first, so batches stay in time order; a straggler arriving after
  * its tick was emitted gets a batch of its own.
  */
-import type { Candle } from '../candle.ts';
+import type { Candle } from '../../domain/candle.ts';
+import { timeframeMs } from '../../domain/timeframe.ts';
 import type { CandleBatch } from '../source.ts';
-import { timeframeMs } from '../timeframe.ts';
 
 interface Pending {
   openTime: number;

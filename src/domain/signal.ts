@@ -1,10 +1,10 @@
 /**
  * The Signal: the wire shape subscribers, the HTTP API and `signalbase watch` see (DESIGN.md "Signal").
- * The store keeps it as a PredictionRecord; these two functions are the only mapping between them.
+ * The store keeps it as a PredictionRecord; toSignal is the only mapping between them.
  */
-import type { IndicatorValues } from '../features/columns.ts';
-import type { Timeframe } from '../ingest/timeframe.ts';
-import type { Direction, PredictionCursor, PredictionRecord, Recommendation } from '../store/types.ts';
+import type { IndicatorValues } from './indicators.ts';
+import type { Timeframe } from './timeframe.ts';
+import type { Direction, PredictionRecord, Recommendation } from './prediction.ts';
 
 export interface Signal {
   id: string;
@@ -46,18 +46,4 @@ export function toSignal(p: PredictionRecord): Signal {
     technical_indicators: p.technicalIndicators,
     created_at: new Date(p.createdAt).toISOString(),
   };
-}
-
-/** Position of a signal in the stream: signals are totally ordered by this key. */
-export function cursorOf(s: Pick<PredictionRecord, 'candleTime' | 'symbol' | 'timeframe' | 'modelVersion' | 'id'>): PredictionCursor {
-  return { candleTime: s.candleTime, symbol: s.symbol, timeframe: s.timeframe, modelVersion: s.modelVersion, id: s.id };
-}
-
-/** Total order of the signal stream: candle time, then symbol, timeframe, model version, id. */
-export function compareCursors(a: PredictionCursor, b: PredictionCursor): number {
-  if (a.candleTime !== b.candleTime) return a.candleTime < b.candleTime ? -1 : 1;
-  for (const k of ['symbol', 'timeframe', 'modelVersion', 'id'] as const) {
-    if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
-  }
-  return 0;
 }

@@ -30,3 +30,16 @@ export type IndicatorValues = Record<IndicatorColumn, number | null>;
 export function isIndicatorColumn(name: string): name is IndicatorColumn {
   return (INDICATOR_COLUMNS as readonly string[]).includes(name);
 }
+
+/** One indicator's weight in the rule consensus, as the store keeps it (ml_indicator_weights). */
+export interface IndicatorWeight {
+  name: string;
+  currentWeight: number;
+  defaultWeight: number;
+  category: string;
+  minWeight: number;
+  maxWeight: number;
+  importanceRank: number | null;
+  updateCount: number;
+  lastUpdated: number;
+}

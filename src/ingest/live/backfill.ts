@@ -1,21 +1,18 @@
 /**
- * Gap backfill from the REST API: the closed, valid candles of one series over an open-time range,
+ * Gap backfill from the venue's REST API: the closed, valid candles of one series over an open-time range,
  * committed to the series tracker in order. A candle still forming (open time + timeframe after
  * now) is never taken, whatever the exchange returns. A range that keeps failing is logged and
  * left as a gap; the caller continues after it.
  */
+import type { Candle } from '../../domain/candle.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
 import type { Logger } from '../../log.ts';
-import type { Candle } from '../candle.ts';
-import type { Clock } from '../clock.ts';
 import { backfillFailures, candleGaps } from '../metrics.ts';
 import type { RejectionReporter } from '../rejections.ts';
 import type { SeriesTracker } from '../series.ts';
-import { timeframeMs, type Timeframe } from '../timeframe.ts';
-import type { BackoffOptions } from '../timing.ts';
-import { parseRestRow } from './frames.ts';
 import type { KlineValidator } from './kline-candle.ts';
-import { fetchKlineRange } from './rest.ts';
-import { exchangeSymbol } from './symbols.ts';
+import type { LiveVenue, ParsedFrame } from './venue.ts';
 
 export interface GapRange {
   symbol: string;
@@ -25,18 +22,15 @@ export interface GapRange {
 }
 
 export interface BackfillDeps {
-  restBase: string;
+  venue: LiveVenue;
   timeframe: Timeframe;
   clock: Clock;
   tracker: SeriesTracker;
   reporter: RejectionReporter;
   validator: KlineValidator;
   log: Logger;
-  attempts: number;
-  backoff: BackoffOptions;
   /** Longest range fetched; older missing candles stay a gap. */
   maxCandles: number;
-  fetchImpl?: typeof fetch;
 }
 
 export async function backfillRange(d: BackfillDeps, r: GapRange, signal: AbortSignal): Promise<Candle[]> {
@@ -47,16 +41,16 @@ export async function backfillRange(d: BackfillDeps, r: GapRange, signal: AbortS
     d.log.warn({ symbol: r.symbol, from: new Date(r.from).toISOString(), max: d.maxCandles }, 'gap longer than maxBackfillCandles: its oldest part stays a gap');
   }
   const out: Candle[] = [];
-  const ex = exchangeSymbol(r.symbol);
-  const onRows = async (rows: unknown[]) => {
+  const source = d.venue.name;
+  const onRows = async (rows: ParsedFrame[]) => {
     const now = d.clock.now();
-    for (const row of rows) {
-      const parsed = parseRestRow(row, ex, d.timeframe);
+    for (const parsed of rows) {
+      if (parsed.kind === 'ignore') continue;
       if (parsed.kind === 'malformed') {
         d.reporter.count('bad_shape', r.symbol, parsed.message, parsed.values);
         continue;
       }
-      // Binance returns the candle still forming as its last row; and pages may run past the range.
+      // A venue may return the candle still forming as its last row; and pages may run past the range.
       if (parsed.kline.openTime + tf > now || parsed.kline.openTime > r.to) continue;
       const check = d.validator.toCandle(parsed.kline);
       if (!check.ok) {
@@ -65,24 +59,19 @@ export async function backfillRange(d: BackfillDeps, r: GapRange, signal: AbortS
       }
       const verdict = d.tracker.check(check.candle);
       if (verdict.kind === 'duplicate' || verdict.kind === 'out_of_order') continue; // overlaps what we have
-      if (verdict.kind === 'gap') candleGaps.inc({ source: 'binance', resolution: 'exchange_missing' });
+      if (verdict.kind === 'gap') candleGaps.inc({ source, resolution: 'exchange_missing' });
       d.tracker.commit(check.candle);
       out.push(check.candle);
     }
   };
   try {
-    await fetchKlineRange(
+    await d.venue.fetchRange(
       {
-        restBase: d.restBase,
-        exchangeSymbol: ex,
-        interval: d.timeframe,
-        intervalMs: tf,
+        exchangeSymbol: d.venue.exchangeSymbol(r.symbol),
+        timeframe: d.timeframe,
         from,
         to: r.to,
         signal,
-        attempts: d.attempts,
-        backoff: d.backoff,
-        fetchImpl: d.fetchImpl,
         onRetry: (err, attempt) => {
           backfillFailures.inc();
           d.log.warn({ err, attempt, symbol: r.symbol }, 'backfill request failed; retrying');

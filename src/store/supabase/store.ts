@@ -9,42 +9,33 @@
  *   each call is its own transaction), deduplicated on the natural key first, so the result is the
  *   one SqlStore gives for the whole batch. Reads page by MAX_ROWS_PER_READ, Supabase's default
  *   max_rows: PostgREST silently truncates a longer answer.
- * - Failures become StoreErrors (supabase-errors.ts); retryable ones are retried with capped,
- *   jittered exponential backoff. A failure that may have reached the database (no answer, 502) is
- *   retried only for idempotent calls.
- * - Leadership: PostgREST cannot hold a session advisory lock, so a lease row instead
- *   (ml_leader_leases through sb_try_lease): one instance leads; another takes over once the lease
- *   has expired (LEASE_TTL_MS after the leader stopped renewing).
+ * - Transport and retries: client.ts; leadership by lease row: lease.ts; model artifacts: the
+ *   ArtifactStore it is given (Supabase Storage, storage.ts), else the ml_model_artifacts table.
  * - Migrations: REST cannot run DDL. At open the applied migrations are compared with sql/; a
  *   schema that is behind is refused with what to run. Applied means in ml_schema_migrations or, by
  *   version, in the Supabase CLI's record (`supabase db push`), both read by sb_applied_migrations().
  */
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js';
-import WebSocket from 'ws';
-import { StoreError } from '../errors.ts';
-import type { Candle } from '../ingest/candle.ts';
-import type { Logger } from '../log.ts';
-import type { Leadership } from './leadership.ts';
-import { assertMigratable, compareMigrations, loadMigrations, type MigrationFile } from './migrate.ts';
-import * as apiKeys from './queries/api-keys.ts';
-import * as candles from './queries/candles.ts';
-import { dedupeBy, isUuid, type RpcCtx } from './queries/common.ts';
-import * as drift from './queries/drift.ts';
-import * as logs from './queries/logs.ts';
-import * as quality from './queries/quality.ts';
-import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
-import * as models from './queries/models.ts';
-import * as predictions from './queries/predictions.ts';
-import * as retrain from './queries/retrain.ts';
-import * as samples from './queries/samples.ts';
-import * as weights from './queries/weights.ts';
-import type { Rpc, RpcArgs, RpcName } from './rpc.ts';
-import type { Row } from './sql-client.ts';
-import type { CandleRangeQuery, LeaderLease, Store, StoreInfo } from './store.ts';
-import { toSupabaseStoreError, type PostgrestFailure } from './supabase-errors.ts';
+import type { Candle } from '../../domain/candle.ts';
+import type { IndicatorWeight } from '../../domain/indicators.ts';
+import type { OutcomeRecord, PredictionRecord } from '../../domain/prediction.ts';
+import { StoreError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { Leadership } from '../leadership.ts';
+import { assertMigratable, compareMigrations, loadMigrations, type MigrationFile } from '../migrate.ts';
+import * as apiKeys from '../queries/api-keys.ts';
+import * as candles from '../queries/candles.ts';
+import { dedupeBy, isUuid, type RpcCtx } from '../queries/common.ts';
+import * as drift from '../queries/drift.ts';
+import * as logs from '../queries/logs.ts';
+import * as quality from '../queries/quality.ts';
+import type { NewBacktest, ScorecardQuery, ScorecardRow } from '../queries/quality.ts';
+import * as models from '../queries/models.ts';
+import * as predictions from '../queries/predictions.ts';
+import * as retrain from '../queries/retrain.ts';
+import * as samples from '../queries/samples.ts';
+import * as weights from '../queries/weights.ts';
+import type { Row } from '../sql-client.ts';
+import type { ArtifactStore, CandleRangeQuery, LeaderLease, Store, StoreInfo } from '../store.ts';
 import type {
   ApiKeyInfo,
   ApiKeyValidation,
@@ -53,34 +44,23 @@ import type {
   CreatedApiKey,
   DriftRecord,
   GenerationLogRecord,
-  IndicatorWeight,
   ModelPatch,
   ModelRecord,
   NewApiKey,
   NewModel,
-  OutcomeRecord,
   PerformanceRecord,
   PredictionQuery,
-  PredictionRecord,
   RetrainRequest,
   RetrainSource,
   TrainingSampleRecord,
-} from './types.ts';
+} from '../types.ts';
+import { DEFAULT_RETRY, serviceRoleClient, SupabaseRest, type RetryPolicy } from './client.ts';
+import { LEASE_TTL_MS, LeaseLeadership } from './lease.ts';
 
 /** Rows per write call: a 500-signal batch is ~1 MB of JSON, well under any proxy's body limit. */
 export const MAX_ROWS_PER_CALL = 500;
 /** Rows per read: Supabase's default PostgREST max_rows; a longer answer would be cut silently. */
 export const MAX_ROWS_PER_READ = 1000;
-export const LEASE_TTL_MS = 30_000;
-
-export interface RetryPolicy {
-  /** Tries in all, the first included. */
-  attempts: number;
-  baseMs: number;
-  maxMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 5_000 };
 
 export interface SupabaseStoreOptions {
   url: string;
@@ -96,131 +76,32 @@ export interface SupabaseStoreOptions {
   requestTimeoutMs?: number;
   /** Tests: the sql/ files to compare with (defaults to the repository's). */
   migrations?: MigrationFile[];
-}
-
-/** Calls that change something each time they run: not retried when the first try may have run. */
-const NOT_IDEMPOTENT = new Set<RpcName>([
-  'sb_create_model',
-  'sb_insert_drift',
-  'sb_enqueue_retrain',
-  'sb_claim_retrain',
-  'create_ml_api_key',
-  'validate_ml_api_key',
-]);
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** The delay before retry number `n` (0-based): base * 2^n, capped, with the upper half jittered. */
-export function backoffMs(n: number, p: RetryPolicy): number {
-  const cap = Math.min(p.maxMs, p.baseMs * 2 ** n);
-  return cap / 2 + Math.random() * (cap / 2);
-}
-
-/** What every supabase-js call resolves to (it never throws: failures come back as `error`). */
-interface PostgrestResult<T> {
-  data: T | null;
-  error: PostgrestFailure['error'] | null;
-  status: number;
-}
-
-/** The generic query builder, typed just as far as this module uses it. */
-interface Query extends PromiseLike<PostgrestResult<unknown>> {
-  eq(col: string, v: unknown): Query;
-  gt(col: string, v: unknown): Query;
-  gte(col: string, v: unknown): Query;
-  lt(col: string, v: unknown): Query;
-  lte(col: string, v: unknown): Query;
-  order(col: string, o: { ascending: boolean }): Query;
-  limit(n: number): Query;
-  range(from: number, to: number): Query;
-  retry(enabled: boolean): Query;
+  /** Where model artifacts go instead of the ml_model_artifacts table (openStore: Supabase Storage). */
+  artifacts?: ArtifactStore;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/**
- * A supabase-js client for the service-role key, as a server uses it: no session to keep or
- * refresh. Shared with the Storage artifact store (src/model/artifact-store.ts).
- */
-export function serviceRoleClient(url: string, serviceRoleKey: string, db?: { schema: string; timeout: number }): SupabaseClient<any, any, string> { // eslint-disable-line @typescript-eslint/no-explicit-any -- the schema is chosen at run time
-  return createClient(url, serviceRoleKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    ...(db ? { db } : {}),
-    // Never connected (REST and Storage only), but supabase-js builds a Realtime client at
-    // creation and Node 20 has no global WebSocket.
-    realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
-  });
-}
-
 export class SupabaseStore implements Store {
   readonly info: StoreInfo;
-  private readonly client: SupabaseClient<any, any, string>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the schema is chosen at run time
+  private readonly rest: SupabaseRest;
   private readonly host: string;
-  private readonly retryPolicy: RetryPolicy;
   private readonly maxRowsPerCall: number;
-  private readonly maxRowsPerRead: number;
   private readonly ctx: RpcCtx;
   private readonly leadership: Leadership;
+  private readonly artifacts: ArtifactStore | null;
   private closing: Promise<void> | null = null;
 
   /** Use openSupabaseStore: it checks the schema and the connection first. */
   constructor(opts: SupabaseStoreOptions) {
     this.host = new URL(opts.url).host;
-    this.retryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
     this.maxRowsPerCall = opts.maxRowsPerCall ?? MAX_ROWS_PER_CALL;
-    this.maxRowsPerRead = opts.maxRowsPerRead ?? MAX_ROWS_PER_READ;
-    this.client = serviceRoleClient(opts.url, opts.serviceRoleKey, { schema: opts.schema, timeout: opts.requestTimeoutMs ?? 30_000 });
-    const rpc: Rpc = { value: (fn, args) => this.rpcValue(fn, args), rows: (fn, args) => this.rpcRows(fn, args) };
-    this.ctx = { rpc };
-    this.leadership = new LeaseLeadership(rpc, opts.leaseTtlMs ?? LEASE_TTL_MS, opts.log);
+    const client = serviceRoleClient(opts.url, opts.serviceRoleKey, { schema: opts.schema, timeout: opts.requestTimeoutMs ?? 30_000 });
+    this.rest = new SupabaseRest(client, this.host, { ...DEFAULT_RETRY, ...opts.retry }, opts.maxRowsPerRead ?? MAX_ROWS_PER_READ);
+    this.ctx = { rpc: this.rest.rpc };
+    this.leadership = new LeaseLeadership(this.rest.rpc, opts.leaseTtlMs ?? LEASE_TTL_MS, opts.log);
+    this.artifacts = opts.artifacts ?? null;
     this.info = { kind: 'supabase', location: this.host, schema: opts.schema, serverVersion: null, supportsLeadership: true };
-  }
-
-  // --- transport -------------------------------------------------------------------------------
-
-  /** Runs one supabase-js call, retrying what is retryable; throws the mapped StoreError. */
-  private async request<T>(what: string, idempotent: boolean, call: () => PromiseLike<PostgrestResult<T>>): Promise<T | null> {
-    for (let attempt = 0; ; attempt++) {
-      const res = await call();
-      if (!res.error) return res.data;
-      const err = toSupabaseStoreError({ status: res.status, error: res.error }, what, this.host);
-      const mayRetry = err.retryable && (idempotent || err.context.ambiguous !== true);
-      if (!mayRetry || attempt + 1 >= this.retryPolicy.attempts) throw err;
-      await sleep(backoffMs(attempt, this.retryPolicy));
-    }
-  }
-
-  /** POST /rest/v1/rpc/<fn>; retried after an ambiguous failure only when the call is idempotent. */
-  private callRpc(fn: RpcName, args: RpcArgs): Promise<unknown> {
-    return this.request(`rpc/${fn}`, !NOT_IDEMPOTENT.has(fn), () => this.client.rpc(fn, args).retry(false));
-  }
-
-  private async rpcValue<T>(fn: RpcName, args: RpcArgs = {}): Promise<T> {
-    return ((await this.callRpc(fn, args)) ?? undefined) as T;
-  }
-
-  private async rpcRows<R = Row>(fn: RpcName, args: RpcArgs = {}): Promise<R[]> {
-    const data = await this.callRpc(fn, args);
-    if (data === null || data === undefined) return [];
-    return (Array.isArray(data) ? data : [data]) as R[];
-  }
-
-  /** GET /rest/v1/<table>?select=<columns>&<filters>; at most maxRowsPerRead rows per call. */
-  private async select<R = Row>(table: string, columns: string, build: (q: Query) => Query = (q) => q): Promise<R[]> {
-    const data = await this.request(table, true, () => build(this.client.from(table).select(columns) as unknown as Query).retry(false));
-    return (data ?? []) as R[];
-  }
-
-  /** Every row of an ordered select, page by page (offset), for the lists that have no cursor. */
-  private async selectAll<R = Row>(table: string, columns: string, build: (q: Query) => Query, limit = Number.POSITIVE_INFINITY): Promise<R[]> {
-    const out: R[] = [];
-    while (out.length < limit) {
-      const want = Math.min(this.maxRowsPerRead, limit - out.length);
-      const page = await this.select<R>(table, columns, (q) => build(q).range(out.length, out.length + want - 1));
-      out.push(...page);
-      if (page.length < want) break;
-    }
-    return out;
   }
 
   /** Runs `write` on slices of at most maxRowsPerCall rows, in order; sums what each returned. */
@@ -238,7 +119,7 @@ export class SupabaseStore implements Store {
 
   /** The database's server_version, through the cheapest RPC there is. */
   serverVersion(): Promise<string> {
-    return this.rpcValue<string>('sb_ping');
+    return this.rest.rpcValue<string>('sb_ping');
   }
 
   /** Releases leases; supabase-js holds no connection to close. Idempotent. */
@@ -267,11 +148,11 @@ export class SupabaseStore implements Store {
   /** Both records of applied migrations; before sb_applied_migrations existed, signalbase's only. */
   private async appliedMigrations(): Promise<{ source: string; version: string; name: string; checksum: string | null }[]> {
     try {
-      return await this.rpcRows('sb_applied_migrations');
+      return await this.rest.rpcRows('sb_applied_migrations');
     } catch (err) {
       if (!(err instanceof StoreError && err.code === 'SCHEMA_NOT_MIGRATED')) throw err;
       // A schema from before 20261122001100: what pends is then named from the table.
-      const rows = await this.select<{ name: string; checksum: string }>('ml_schema_migrations', 'name,checksum');
+      const rows = await this.rest.select<{ name: string; checksum: string }>('ml_schema_migrations', 'name,checksum');
       return rows.map((r) => ({ source: 'signalbase', version: '', name: r.name, checksum: r.checksum }));
     }
   }
@@ -289,8 +170,8 @@ export class SupabaseStore implements Store {
     // Pages walk away from the start (oldest first, or newest first with `latest`) by open time.
     let cursor: number | undefined;
     while (out.length < limit) {
-      const want = Math.min(this.maxRowsPerRead, limit - out.length);
-      const page = await this.select<candles.CandleRow>('ml_candles', cols, (b) => {
+      const want = Math.min(this.rest.maxRowsPerRead, limit - out.length);
+      const page = await this.rest.select<candles.CandleRow>('ml_candles', cols, (b) => {
         let s = b.eq('symbol', q.symbol).eq('timeframe', q.timeframe);
         if (q.from !== undefined) s = s.gte('open_time', iso(q.from));
         if (q.to !== undefined) s = s.lte('open_time', iso(q.to));
@@ -330,8 +211,8 @@ export class SupabaseStore implements Store {
     const out: PredictionRecord[] = [];
     let after = q.after;
     while (out.length < limit) {
-      const want = Math.min(this.maxRowsPerRead, limit - out.length);
-      const rows = await this.rpcRows<predictions.PredictionRow>('sb_read_predictions', {
+      const want = Math.min(this.rest.maxRowsPerRead, limit - out.length);
+      const rows = await this.rest.rpcRows<predictions.PredictionRow>('sb_read_predictions', {
         p_query: predictions.predictionQueryArgs({ ...q, after, limit: want, openOnly }),
       });
       const page = rows.map(predictions.toRecord);
@@ -349,7 +230,7 @@ export class SupabaseStore implements Store {
 
   async getPrediction(id: string): Promise<PredictionRecord | null> {
     if (!isUuid(id)) return null;
-    const rows = await this.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id));
+    const rows = await this.rest.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id));
     return rows[0] ? predictions.toRecord(rows[0]) : null;
   }
 
@@ -376,33 +257,33 @@ export class SupabaseStore implements Store {
     return models.updateModel(this.ctx, version, patch);
   }
   async getModel(version: string): Promise<ModelRecord | null> {
-    const rows = await this.select<models.ModelRow>('ml_models', '*', (q) => q.eq('model_version', version));
+    const rows = await this.rest.select<models.ModelRow>('ml_models', '*', (q) => q.eq('model_version', version));
     return rows[0] ? models.toModel(rows[0]) : null;
   }
   async listModels(): Promise<ModelRecord[]> {
-    const rows = await this.selectAll<models.ModelRow>('ml_models', '*', (q) =>
+    const rows = await this.rest.selectAll<models.ModelRow>('ml_models', '*', (q) =>
       q.order('created_at', { ascending: false }).order('model_version', { ascending: false }),
     );
     return rows.map(models.toModel);
   }
   async activeModel(): Promise<ModelRecord | null> {
-    const rows = await this.select<models.ModelRow>('ml_models', '*', (q) => q.eq('is_active', true));
+    const rows = await this.rest.select<models.ModelRow>('ml_models', '*', (q) => q.eq('is_active', true));
     return rows[0] ? models.toModel(rows[0]) : null;
   }
   activateModel(version: string): Promise<ModelRecord> {
     return models.activateModel(this.ctx, version);
   }
   putArtifacts(rows: readonly ArtifactRecord[]): Promise<void> {
-    return models.putArtifacts(this.ctx, rows);
+    return this.artifacts ? this.artifacts.put(rows) : models.putArtifacts(this.ctx, rows);
   }
   getArtifacts(version: string): Promise<ArtifactRecord[]> {
-    return models.getArtifactsRpc(this.ctx, version);
+    return this.artifacts ? this.artifacts.get(version) : models.getArtifactsRpc(this.ctx, version);
   }
 
   // --- weights, performance, drift ---------------------------------------------------------------
 
   async getWeights(): Promise<IndicatorWeight[]> {
-    const rows = await this.select<weights.WeightRow>('ml_indicator_weights', weights.WEIGHT_COLUMNS);
+    const rows = await this.rest.select<weights.WeightRow>('ml_indicator_weights', weights.WEIGHT_COLUMNS);
     return weights.sortWeights(rows.map(weights.toWeight));
   }
   async setWeights(w: Record<string, number>): Promise<IndicatorWeight[]> {
@@ -417,7 +298,7 @@ export class SupabaseStore implements Store {
     return drift.insertDrift(this.ctx, row);
   }
   async listDrift(limit: number): Promise<(DriftRecord & { id: string; createdAt: number })[]> {
-    const rows = await this.selectAll<Row>(
+    const rows = await this.rest.selectAll<Row>(
       'ml_model_drift',
       '*',
       (q) => q.order('drift_date', { ascending: false }).order('created_at', { ascending: false }),
@@ -442,11 +323,11 @@ export class SupabaseStore implements Store {
   }
   async getRetrain(id: string): Promise<RetrainRequest | null> {
     if (!isUuid(id)) return null;
-    const rows = await this.select<Row>('ml_retrain_requests', '*', (q) => q.eq('id', id));
+    const rows = await this.rest.select<Row>('ml_retrain_requests', '*', (q) => q.eq('id', id));
     return rows[0] ? retrain.toRequest(rows[0]) : null;
   }
   async listRetrains(limit: number): Promise<RetrainRequest[]> {
-    const rows = await this.selectAll<Row>('ml_retrain_requests', '*', (q) => q.order('seq', { ascending: false }), Math.max(0, Math.floor(limit)));
+    const rows = await this.rest.selectAll<Row>('ml_retrain_requests', '*', (q) => q.order('seq', { ascending: false }), Math.max(0, Math.floor(limit)));
     return rows.map(retrain.toRequest);
   }
 
@@ -462,7 +343,7 @@ export class SupabaseStore implements Store {
     return apiKeys.revokeApiKey(this.ctx, id);
   }
   async listApiKeys(): Promise<ApiKeyInfo[]> {
-    const rows = await this.selectAll<Row>('ml_api_keys', apiKeys.API_KEY_COLUMNS, (q) =>
+    const rows = await this.rest.selectAll<Row>('ml_api_keys', apiKeys.API_KEY_COLUMNS, (q) =>
       q.order('created_at', { ascending: true }).order('id', { ascending: true }),
     );
     return rows.map(apiKeys.toApiKeyInfo);
@@ -485,79 +366,6 @@ export class SupabaseStore implements Store {
 
   tryAcquireLeadership(name: string): Promise<LeaderLease | null> {
     return this.leadership.tryAcquire(name);
-  }
-}
-
-/**
- * Leadership by lease row: sb_try_lease claims `name` for this instance (or renews it) for ttlMs.
- * The holder renews every third of the TTL; the lease counts as lost as soon as a renewal is
- * refused or fails, or when no renewal succeeded for the TTL minus a margin (so this instance stops
- * leading before another one can take over).
- */
-export class LeaseLeadership implements Leadership {
-  /** This instance, as the lease rows name it. */
-  readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly held = new Map<string, () => Promise<void>>();
-
-  constructor(
-    private readonly rpc: Rpc,
-    private readonly ttlMs: number,
-    private readonly log: Logger,
-  ) {}
-
-  private claim(name: string): Promise<boolean> {
-    return this.rpc.value<boolean>('sb_try_lease', { p_name: name, p_holder: this.holder, p_ttl_ms: Math.round(this.ttlMs) });
-  }
-
-  async tryAcquire(name: string): Promise<LeaderLease | null> {
-    // Like a second advisory-lock session: this instance already leads `name`, a second lease is refused.
-    if (this.held.has(name)) return null;
-    if (!(await this.claim(name))) return null;
-
-    let resolveLost!: () => void;
-    const lost = new Promise<void>((r) => (resolveLost = r));
-    let ended = false;
-    const end = (why: string | null) => {
-      if (ended) return;
-      ended = true;
-      clearInterval(renew);
-      clearTimeout(watchdog);
-      this.held.delete(name);
-      if (why) this.log.warn({ name, holder: this.holder }, `leadership lost: ${why}`);
-      resolveLost();
-    };
-    const margin = Math.min(this.ttlMs / 5, 2_000);
-    const arm = () => setTimeout(() => end('no lease renewal succeeded in time'), this.ttlMs - margin);
-    let watchdog = arm();
-    watchdog.unref();
-    const renew = setInterval(() => {
-      this.claim(name).then(
-        (ok) => {
-          if (ended) return;
-          if (!ok) return end('another instance holds the lease');
-          clearTimeout(watchdog);
-          watchdog = arm();
-          watchdog.unref();
-        },
-        (err: unknown) => end(`renewing the lease failed: ${(err as Error).message}`),
-      );
-    }, this.ttlMs / 3);
-    renew.unref();
-
-    let releasing: Promise<void> | null = null;
-    const release = (): Promise<void> => {
-      releasing ??= (async () => {
-        end(null);
-        await this.rpc.value<boolean>('sb_release_lease', { p_name: name, p_holder: this.holder }).catch(() => undefined);
-      })();
-      return releasing;
-    };
-    this.held.set(name, release);
-    return { lost, release };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.held.values()].map((release) => release()));
   }
 }
 

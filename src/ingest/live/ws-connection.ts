@@ -1,30 +1,20 @@
 /**
- * One websocket connection to the combined stream endpoint: open with a timeout, SUBSCRIBE with
- * acknowledgement, heartbeat (ping; no frame or pong within one interval means the connection is
- * stale and is terminated), and a `closed` promise saying why it ended. Reconnecting is the
- * caller's job (binance/source.ts): a connection is used once.
+ * One websocket connection of a live feed (a LiveSession, venue.ts): open with a timeout, subscribe
+ * with acknowledgement (the venue's protocol says how its frames and acks look), heartbeat (ping;
+ * no frame or pong within one interval means the connection is stale and is terminated), and a
+ * `closed` promise saying why it ended. Reconnecting is the caller's job (source.ts): a connection
+ * is used once.
  */
 import WebSocket from 'ws';
-import { SignalbaseError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { parseMethodResponse } from './frames.ts';
+import { FeedConnectError, FeedSubscribeError, type CloseCause, type IncomingFrame, type LiveSession } from './venue.ts';
 
-export type CloseCause = 'remote_close' | 'stale' | 'error' | 'local';
-
-/** A decoded frame, or the raw text when it was not JSON. */
-export type IncomingFrame = { ok: true; value: unknown } | { ok: false; text: string; error: string };
-
-export class FeedConnectError extends SignalbaseError {
-  constructor(message: string, cause?: unknown) {
-    super('FEED_CONNECT_FAILED', message, { retryable: true, cause });
-  }
-}
-
-/** The exchange answered a SUBSCRIBE with an error, or not at all. Retryable: try on a new connection. */
-export class FeedSubscribeError extends SignalbaseError {
-  constructor(message: string, context: Record<string, unknown> = {}) {
-    super('FEED_SUBSCRIBE_FAILED', message, { retryable: true, context });
-  }
+/** How one venue subscribes over a websocket, and how it acknowledges. */
+export interface SubscribeProtocol {
+  /** The frames that subscribe to `streams`, sent one after the other, each with the id its ack carries. */
+  subscribeFrames(streams: readonly string[], nextId: () => number): { id: number; text: string }[];
+  /** An answer to one of our frames (`error` set when refused), or undefined for any other frame. */
+  parseAck(value: unknown): { id: unknown; error?: { message: string; raw: unknown } } | undefined;
 }
 
 export interface ConnectionOptions {
@@ -34,14 +24,12 @@ export interface ConnectionOptions {
   subscribeTimeoutMs: number;
   /** Largest frame accepted; a bigger one closes the connection (ws's maxPayload). */
   maxFrameBytes?: number;
+  protocol: SubscribeProtocol;
   onFrame: (frame: IncomingFrame) => void;
   log: Logger;
 }
 
-/** Binance accepts up to 1024 streams per connection and bounds the params of one message. */
-const STREAMS_PER_MESSAGE = 200;
-
-export class StreamConnection {
+export class StreamConnection implements LiveSession {
   readonly closed: Promise<{ cause: CloseCause; detail: string }>;
   private readonly ws: WebSocket;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -103,11 +91,9 @@ export class StreamConnection {
     });
   }
 
-  /** Subscribes to `streams`, message by message; rejects with FeedSubscribeError on refusal or timeout. */
+  /** Subscribes to `streams`, frame by frame; rejects with FeedSubscribeError on refusal or timeout. */
   async subscribe(streams: readonly string[]): Promise<void> {
-    for (let i = 0; i < streams.length; i += STREAMS_PER_MESSAGE) {
-      const params = streams.slice(i, i + STREAMS_PER_MESSAGE);
-      const id = this.nextId++;
+    for (const { id, text } of this.opts.protocol.subscribeFrames(streams, () => this.nextId++)) {
       const acked = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.pending.delete(id);
@@ -119,7 +105,7 @@ export class StreamConnection {
         });
       });
       try {
-        this.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params, id }));
+        this.ws.send(text);
       } catch (err) {
         this.pending.get(id)?.reject(new FeedSubscribeError(`cannot send SUBSCRIBE: ${(err as Error).message}`));
         this.pending.delete(id);
@@ -149,12 +135,12 @@ export class StreamConnection {
       this.opts.onFrame({ ok: false, text, error: (err as Error).message });
       return;
     }
-    const response = parseMethodResponse(value);
-    if (response) {
-      const p = typeof response.id === 'number' ? this.pending.get(response.id) : undefined;
+    const ack = this.opts.protocol.parseAck(value);
+    if (ack) {
+      const p = typeof ack.id === 'number' ? this.pending.get(ack.id) : undefined;
       if (!p) return; // an answer to nothing we asked: ignore
-      this.pending.delete(response.id as number);
-      if (response.error) p.reject(new FeedSubscribeError(`exchange refused SUBSCRIBE: ${response.error.msg ?? JSON.stringify(response.error)}`, { error: response.error }));
+      this.pending.delete(ack.id as number);
+      if (ack.error) p.reject(new FeedSubscribeError(`exchange refused SUBSCRIBE: ${ack.error.message}`, { error: ack.error.raw }));
       else p.resolve();
       return;
     }

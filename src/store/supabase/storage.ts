@@ -8,34 +8,15 @@
  *   weights.bin, metadata.json, and manifest.json (names, content types, sha256) written LAST, so a
  *   half-finished upload is invisible and a download can be verified byte for byte.
  *
- * openStore (src/store/index.ts) puts the configured one behind Store.putArtifacts/getArtifacts
- * (withArtifactStore), so the registry, training and drift code keep calling the Store.
+ * openStore (src/store/index.ts) hands the configured one to the store adapter (its `artifacts`
+ * option), so the registry, training and drift code keep calling Store.putArtifacts/getArtifacts.
  */
 import { createHash } from 'node:crypto';
-import { StoreError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
-import { backoffMs, DEFAULT_RETRY, serviceRoleClient, type RetryPolicy } from '../store/supabase-store.ts';
-import type { ArtifactRecord } from '../store/types.ts';
-
-export interface ArtifactStore {
-  /** Replaces the version's artifacts (a replay stores the same bytes again). */
-  put(rows: readonly ArtifactRecord[]): Promise<void>;
-  /** The version's artifacts by name; [] when it has none. */
-  get(version: string): Promise<ArtifactRecord[]>;
-}
-
-/** The Store with its artifact methods answered by `artifacts`; every other member is the store's. */
-export function withArtifactStore<S extends Store>(store: S, artifacts: ArtifactStore): S {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'putArtifacts') return (rows: readonly ArtifactRecord[]) => artifacts.put(rows);
-      if (prop === 'getArtifacts') return (version: string) => artifacts.get(version);
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
+import { StoreError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { ArtifactStore } from '../store.ts';
+import type { ArtifactRecord } from '../types.ts';
+import { backoffMs, DEFAULT_RETRY, serviceRoleClient, type RetryPolicy } from './client.ts';
 
 export const MODELS_BUCKET = 'ml-models';
 const MANIFEST = 'manifest.json';

@@ -1,12 +1,12 @@
 /**
- * From a wire kline (websocket or REST) to a validated Candle: symbol mapping, interval and
+ * From a venue's kline (stream frame or REST row) to a validated Candle: symbol mapping, interval and
  * close-time consistency, then the candle rules of validate.ts against the feed's clock.
  */
-import type { Clock } from '../clock.ts';
-import { timeframeMs, type Timeframe } from '../timeframe.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
 import { checkRules, type CandleCheck } from '../validate.ts';
-import type { WireKline } from './frames.ts';
 import type { SymbolMap } from './symbols.ts';
+import type { WireKline } from './venue.ts';
 
 export class KlineValidator {
   private readonly tf: number;

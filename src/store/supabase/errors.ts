@@ -13,7 +13,7 @@
  * Fatal: every other 4xx (23*** constraints, 42*** undefined/privilege, PGRST1xx bad request,
  * PGRST3xx JWT), and the remaining 5xx (a bug in SQL: retrying would fail the same way).
  */
-import { StoreError } from '../errors.ts';
+import { StoreError } from '../../errors.ts';
 
 /** What supabase-js returns for a failed call. */
 export interface PostgrestFailure {

@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkForwardJson } from '../../src/cli/walk-forward.ts';
 import { syntheticSeries } from '../../src/ingest/synthetic.ts';
 import { initBackend } from '../../src/model/backend.ts';
-import { runWalkForward, type WalkForwardResult } from '../../src/model/walk-forward.ts';
-import { parseWalkForward, planFolds } from '../../src/model/walk-forward-plan.ts';
+import { runWalkForward, type WalkForwardResult } from '../../src/backtest/walk-forward.ts';
+import { parseWalkForward, planFolds } from '../../src/backtest/walk-forward-plan.ts';
 import { openScratchStore } from '../../src/store/scratch.ts';
 import { silentLogger, testConfig } from '../helpers/pg.ts';
-import { SMALL_TRAINING } from './synthetic.ts';
+import { SMALL_TRAINING } from '../model/synthetic.ts';
 
 const config = testConfig({ TFJS_BACKEND: 'wasm' });
 const log = silentLogger();

@@ -1,0 +1,79 @@
+/**
+ * What a feed scheme (`--feed` / `FEED`, DESIGN.md "Feeds") is to the rest of the program: a parser
+ * for its spec, a factory for its source, and doctor's check. The schemes are listed in
+ * feed-registry.ts; a new one is its file plus one line there.
+ */
+import type { Clock } from '../domain/clock.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
+import { ConfigError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { LiveOptions } from './live/source.ts';
+import type { CandleSource } from './source.ts';
+
+export interface SourceDeps {
+  /** SYMBOLS / --symbols: required for live feeds; filters a replay's files. */
+  symbols?: readonly string[];
+  /** TIMEFRAME / --timeframe: a live feed's interval (default 5m), a synthetic default, a replay filter. */
+  timeframe?: Timeframe;
+  /** Replay and synthetic speed when the spec gives none (0 with --once). */
+  defaultSpeed?: number;
+  log?: Logger;
+  clock?: Clock;
+  /** Extra options of a live feed (backoff, heartbeat, resume points...). */
+  live?: Partial<Omit<LiveOptions, 'symbols' | 'timeframe' | 'log' | 'clock'>>;
+}
+
+/** doctor's one line about the feed. */
+export interface FeedCheck {
+  ok: boolean;
+  detail: string;
+}
+
+export interface FeedCheckContext {
+  symbols: readonly string[] | undefined;
+  timeframe: Timeframe | undefined;
+  /** The bundled sample (FEED unset). */
+  sample: boolean;
+  timeoutMs: number;
+}
+
+export interface FeedKind<S extends { kind: string }> {
+  readonly scheme: S['kind'];
+  /** Its line of the usage text, e.g. `binance:WS_BASE[,rest=REST_BASE]`. */
+  readonly usage: string;
+  /**
+   * A live feed continues from the store (each symbol's newest candle is its resume point), needs
+   * SYMBOLS, and has no speed.
+   */
+  readonly live: boolean;
+  /** `rest` is what follows `scheme:`; a bad spec throws feedSpecError. */
+  parse(spec: string, rest: string, opts: { cwd: string }): S;
+  create(spec: S, deps: SourceDeps): Promise<CandleSource> | CandleSource;
+  check(spec: S, ctx: FeedCheckContext): Promise<FeedCheck> | FeedCheck;
+}
+
+export function feedSpecError(spec: string, why: string): ConfigError {
+  return new ConfigError(`feed '${spec}': ${why}`, { feed: spec });
+}
+
+export function parseNumber(spec: string, key: string, v: string, check: (n: number) => boolean, what: string): number {
+  const n = v.trim() === '' ? Number.NaN : Number(v);
+  if (!Number.isFinite(n) || !check(n)) throw feedSpecError(spec, `${key}=${v} must be ${what}`);
+  return n;
+}
+
+export const parseSpeed = (spec: string, v: string): number => parseNumber(spec, 'speed', v, (n) => n >= 0, 'a number >= 0 (0 = as fast as possible)');
+
+export function isUrl(v: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** A live feed's SYMBOLS, or the ConfigError that says to set them. */
+export function liveSymbols(scheme: string, deps: SourceDeps): readonly string[] {
+  if (!deps.symbols || deps.symbols.length === 0) throw new ConfigError(`the ${scheme} feed needs symbols: set SYMBOLS or pass --symbols LTC/BTC,XLM/BTC`);
+  return deps.symbols;
+}

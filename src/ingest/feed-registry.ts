@@ -1,0 +1,33 @@
+/**
+ * Feed schemes: `scheme` -> its FeedKind (feed-kind.ts). A new exchange adapter is its folder
+ * (frames, symbols, REST, a LiveVenue and a FeedKind, on the live base ingest/live/) plus one line
+ * here; FeedSpec follows from the map.
+ */
+import { binanceFeed } from './binance/feed.ts';
+import type { FeedKind } from './feed-kind.ts';
+import { replayFeed } from './replay-feed.ts';
+import { syntheticFeed } from './synthetic-feed.ts';
+
+export const FEEDS = {
+  replay: replayFeed,
+  synthetic: syntheticFeed,
+  binance: binanceFeed,
+} as const;
+
+/** A parsed `--feed` / `FEED`: one of the schemes' specs. */
+export type FeedSpec = ReturnType<(typeof FEEDS)[keyof typeof FEEDS]['parse']>;
+
+/** The kind that parsed `spec`. */
+export function feedKindOf(spec: FeedSpec): FeedKind<FeedSpec> {
+  return FEEDS[spec.kind] as unknown as FeedKind<FeedSpec>;
+}
+
+export function feedKindFor(scheme: string): FeedKind<FeedSpec> | undefined {
+  return Object.hasOwn(FEEDS, scheme) ? (FEEDS[scheme as keyof typeof FEEDS] as unknown as FeedKind<FeedSpec>) : undefined;
+}
+
+/** `use replay:..., synthetic[:...] or binance:...`, for messages. */
+export function feedUsage(): string {
+  const u = Object.values(FEEDS).map((k) => k.usage);
+  return `use ${u.slice(0, -1).join(', ')} or ${u[u.length - 1]}`;
+}

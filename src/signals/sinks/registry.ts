@@ -1,0 +1,45 @@
+/**
+ * Sink kinds: `kind` (SINKS_FILE, DESIGN.md "Sinks") -> the factory that builds one from its entry.
+ * A new kind is its own file (it parses its own fields with zod) plus one line here. The websocket
+ * hub is not listed: the daemon always creates it, first (serve/hub-sink.ts).
+ */
+import type { Clock } from '../../domain/clock.ts';
+import { ConfigError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { SignalSink, SinkEventType } from './sink.ts';
+
+/** One entry of SINKS_FILE as read: the common fields, and the kind's own ones unparsed. */
+export interface SinkSpec {
+  name: string;
+  kind: string;
+  events?: SinkEventType[];
+  [field: string]: unknown;
+}
+
+/** What every sink may use: its logger, the clock, and where to journal its queue. */
+export interface SinkDeps {
+  log: Logger;
+  clock: Clock;
+  dataDir: string;
+}
+
+export type SinkFactory = (spec: SinkSpec, deps: SinkDeps) => SignalSink;
+
+export const SINK_KINDS: Readonly<Record<string, SinkFactory>> = {
+  // one line per kind, e.g. `webhook: createWebhookSink,`
+};
+
+/** The sinks a SINKS_FILE names, in its order. Throws ConfigError (exit 2) for an unknown kind. */
+export function createSinks(specs: readonly SinkSpec[], deps: SinkDeps, kinds: Readonly<Record<string, SinkFactory>> = SINK_KINDS): SignalSink[] {
+  return specs.map((spec) => {
+    const factory = Object.hasOwn(kinds, spec.kind) ? kinds[spec.kind] : undefined;
+    if (!factory) {
+      const known = Object.keys(kinds);
+      throw new ConfigError(`SINKS_FILE: sink "${spec.name}" has kind "${spec.kind}"; known kinds: ${known.length ? known.join(', ') : 'none yet'}`, {
+        sink: spec.name,
+        kind: spec.kind,
+      });
+    }
+    return factory(spec, deps);
+  });
+}
