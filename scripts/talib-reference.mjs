@@ -8,13 +8,14 @@
  *
  *   node scripts/talib-reference.mjs --talib /tmp/talib-gen/pkg/package [FILE.json ...]
  *
- * Without FILEs it uses LTC_BTC-5m.json, XLM_BTC-5m.json and XRP_ETH-5m.json from
- * ../shared/data/candles. Each output series has one entry per input candle, `null` before
+ * Without FILEs it uses LTC_BTC-5m.json, XLM_BTC-5m.json and XRP_ETH-5m.json from the repository
+ * (data/sample/, then tests/fixtures/candles/: byte-identical copies of the shared candle set the
+ * fixtures' `source` names, as their `source_sha256` shows). Each output series has one entry per input candle, `null` before
  * TA-Lib's first output (index `begIndex`), then TA-Lib's doubles as JSON numbers (shortest
  * round-trip representation, so the values are bit-exact after JSON.parse).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,10 +39,11 @@ const cVersion = /#define MAJOR "(\d+)"[\s\S]*#define MINOR "(\d+)"[\s\S]*#defin
 const taLibVersion = cVersion ? `${cVersion[1]}.${cVersion[2]}.${cVersion[3]}${cVersion[4] ? `-${cVersion[4]}` : ''}` : 'unknown';
 
 const outDir = resolve(flags.out ?? join(repo, 'tests/fixtures/talib'));
-const candleDir = resolve(repo, '../shared/data/candles');
+const candleDirs = [join(repo, 'data/sample'), join(repo, 'tests/fixtures/candles')];
+const inRepo = (f) => candleDirs.map((d) => join(d, f)).find((p) => existsSync(p)) ?? join(candleDirs[0], f);
 const files = positionals.length > 0
   ? positionals.map((p) => resolve(p))
-  : ['LTC_BTC-5m.json', 'XLM_BTC-5m.json', 'XRP_ETH-5m.json'].map((f) => join(candleDir, f));
+  : ['LTC_BTC-5m.json', 'XLM_BTC-5m.json', 'XRP_ETH-5m.json'].map(inRepo);
 
 const MA_SMA = 0;
 

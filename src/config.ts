@@ -58,6 +58,14 @@ const symbols = z
   .transform((v) => v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean))
   .refine((list) => list.every((s) => /^[A-Z0-9]+\/[A-Z0-9]+$/.test(s)), { message: 'must be symbols like LTC/BTC,XLM/BTC' });
 
+/** Comma-separated origins such as https://app.example.com (scheme, host and port; no path). */
+const origins = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), {
+    message: 'must be origins like https://app.example.com,http://localhost:3000 (no path, no trailing slash)',
+  });
+
 const envSchema = z.object({
   DATABASE_URL: opt(postgresUrl),
   SUPABASE_URL: opt(z.string().url({ message: 'must be the project URL, e.g. https://xyz.supabase.co' })),
@@ -86,9 +94,19 @@ const envSchema = z.object({
   // The daemon's trainings (retrain queue, first model): unset keeps the job's measured JOB_HYPER.
   TRAIN_EPOCHS: opt(z.coerce.number().int().min(1).max(1000)),
   TRAIN_UNITS: opt(z.coerce.number().int().min(1).max(1024)),
+  // Access limits (DESIGN.md "Access and integrity", README "Security").
+  STREAM_MAX_SOCKETS_PER_KEY: withDefault(z.coerce.number().int().min(1).max(100_000), 50),
+  SELF_SERVICE_MAX_RATE_LIMIT: withDefault(z.coerce.number().int().min(1).max(2_147_483_647), 10_000),
+  STREAM_ALLOWED_ORIGINS: opt(origins),
+  // The oanda: feed's v20 personal access token and account id (redacted in logs).
+  OANDA_TOKEN: opt(z.string().min(10, { message: 'is too short to be an OANDA v20 token' })),
+  OANDA_ACCOUNT: opt(z.string().regex(/^[0-9A-Za-z-]{3,40}$/, { message: 'must be a v20 account id like 101-004-1234567-001' })),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Every variable the schema knows (.env.example must list each: tests/config/env-example.test.ts). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof Env)[];
 
 export type StoreChoice =
   | { kind: 'postgres'; url: string }
@@ -118,6 +136,10 @@ export interface Config {
   candleRetentionMs: number;
   /** Over the training job's JOB_HYPER for the daemon's trainings; empty when unset. */
   trainHyper: { maxEpochs?: number; units?: number };
+  /** Websocket sockets one key may hold; the highest hourly limit of a self-service key; the stream's Origin allow-list (undefined: any). */
+  access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined };
+  /** What the live feeds that need an account are given (OANDA); never logged. */
+  feedCredentials: { oandaToken?: string; oandaAccount?: string };
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -166,6 +188,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.TRAIN_EPOCHS !== undefined ? { maxEpochs: e.TRAIN_EPOCHS } : {}),
       ...(e.TRAIN_UNITS !== undefined ? { units: e.TRAIN_UNITS } : {}),
     },
+    access: {
+      streamMaxSocketsPerKey: e.STREAM_MAX_SOCKETS_PER_KEY,
+      selfServiceMaxRateLimit: e.SELF_SERVICE_MAX_RATE_LIMIT,
+      streamAllowedOrigins: e.STREAM_ALLOWED_ORIGINS,
+    },
+    feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
   };
 }
 

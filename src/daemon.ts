@@ -40,8 +40,12 @@ import { SinkFanout } from './signals/sinks/fanout.ts';
 import type { SignalSink } from './signals/sinks/sink.ts';
 import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
+import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
+import { unflushedError } from './daemon/unflushed.ts';
+import { ActiveModelWatch } from './daemon/model-watch.ts';
 import { openFeed } from './daemon/feed.ts';
+import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
 import { startCandleRetention } from './daemon/retention.ts';
@@ -83,6 +87,8 @@ export interface DaemonOptions {
   leaderRetryMs?: number;
   /** How often the leader polls the retrain queue. Default retrain-worker.ts RETRAIN_POLL_MS. */
   retrainPollMs?: number;
+  /** How often every instance checks the store's active model (model-watch.ts). Default 5 s. */
+  modelPollMs?: number;
   /** The scheduled drift check (leader only). Default: says "not available yet" at debug. */
   driftCheck?: DriftCheckHook;
   api?: Partial<ApiOptions>;
@@ -122,6 +128,7 @@ export class Daemon {
 
   private storeRef: Store | null = null;
   private outbox: Outbox | null = null;
+  private modelWatch: ActiveModelWatch | null = null;
   private engineRef: SignalEngine | null = null;
   private slot: ModelSlot | null = null;
   private trainer: BackgroundTrainer | null = null;
@@ -214,9 +221,11 @@ export class Daemon {
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
+    makePrivate(config.dataDir); // journal, artifacts, keys: the operator's alone (any store)
     const store = (this.storeRef = await openStore(config, root, { migrate: true }));
     this.schemaCurrent = true;
     await ensureLocalStreamKey(store, config, root); // zero-config `signalbase watch` (embedded store only)
+    await syncAccessSettings(store, config, log); // SELF_SERVICE_MAX_RATE_LIMIT, enforced in SQL
 
     const outbox = (this.outbox = new Outbox({ store, dataDir: config.dataDir, log: root }));
     outbox.start();
@@ -226,7 +235,7 @@ export class Daemon {
 
     // The sinks come up before anything publishes: the model loaded below announces itself.
     const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
-    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: this.opts.api });
+    const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: accessOptions(config, this.opts.api) });
     const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? [])], root));
     await sinks.start();
 
@@ -234,6 +243,7 @@ export class Daemon {
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
     const slot = (this.slot = new ModelSlot(engine, root, (data) => sinks.publish([modelEvent(data)])));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
+    this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
     try {
       const active = await loadModel();
       if (active) slot.install(active, 'loaded');
@@ -253,6 +263,7 @@ export class Daemon {
       store,
       log: root,
       clock: this.clock,
+      credentials: config.feedCredentials,
     });
     const source = (this.source = feed.source);
     const owns = (s: string) => ownsSymbol(config.shard, s);
@@ -265,8 +276,10 @@ export class Daemon {
     if (warm.candles > 0) log.info(warm, `indicators warmed up from ${warm.candles.toLocaleString('en-US')} stored candles of ${warm.series} series`);
     const restored = await restoreOpenSignals(engine.tracker, store, this.series, root.child({ module: 'tracker' }));
     if (restored.resolved.length > 0) {
-      outbox.resolvePredictions(restored.resolved.map((r) => r.outcome));
-      outbox.insertTrainingSamples(restored.resolved.map((r) => r.sample));
+      outbox.writeGroup([
+        ['resolvePredictions', restored.resolved.map((r) => r.outcome)],
+        ['insertTrainingSamples', restored.resolved.map((r) => r.sample)],
+      ]);
     }
 
     const drift = (this.driftMonitor = new DriftMonitor({
@@ -304,12 +317,11 @@ export class Daemon {
       weights: () => this.weights!,
       phase: () => this.phaseNow,
       schemaCurrent: () => this.schemaCurrent,
-      barrier: config.barrier,
       windowSize: WINDOW,
       clock: this.clock,
       log: root,
       driftCheck: () => drift.check(),
-      options: { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api },
+      options: accessOptions(config, { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api }),
       leadership: () => this.leadership,
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
@@ -374,6 +386,7 @@ export class Daemon {
       log: this.root,
     });
     this.scheduler.start();
+    this.modelWatch?.start(); // a model activated by another instance or `models activate` reaches this one too
     retrainWorker.start();
     const demo = (this.opts.feed ?? this.config.feed) === undefined; // the bundled sample
     const firstModel = !this.opts.retrainNow && demo && slot.version === null && this.opts.trainer !== null;
@@ -472,11 +485,17 @@ export class Daemon {
     await step('the training', () => withDeadline(this.trainer?.stop(), Math.min(5_000, left() / 2)));
     await step('the retrain queue', () => withDeadline(worker, Math.min(2_000, left() / 3)));
     await step('the leadership', () => this.elector?.stop());
+    await step('the model watch', () => this.modelWatch?.stop());
     await step('the engine', () => this.engineRef?.stop());
     await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
+    if (this.opts.once && this.fatal === undefined && this.outbox) {
+      this.fatal = unflushedError(this.outbox); // --once succeeds only when the store took every write
+      if (this.fatal) this.log.fatal({ err: this.fatal }, describeError(this.fatal));
+    }
     await step('the store', () => this.storeRef?.close());
+    await step('the data directory', () => void makePrivate(this.config.dataDir));
     await step('the models', () => this.slot?.dispose());
     this.log.info('stopped');
   }

@@ -12,11 +12,11 @@ import { DEFAULT_FEED_SPEC, parseFeedSpec } from '../ingest/feed-spec.ts';
 
 const DEFAULT_TIMEOUT_MS = 3_000;
 
-export async function checkFeed(config: Pick<Config, 'feed' | 'symbols' | 'timeframe'>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FeedCheck> {
+export async function checkFeed(config: Pick<Config, 'feed' | 'symbols' | 'timeframe'> & Partial<Pick<Config, 'feedCredentials'>>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FeedCheck> {
   const spec = config.feed ?? DEFAULT_FEED_SPEC;
   try {
     const feed = parseFeedSpec(spec);
-    return await feedKindOf(feed).check(feed, { symbols: config.symbols, timeframe: config.timeframe, sample: config.feed === undefined, timeoutMs });
+    return await feedKindOf(feed).check(feed, { symbols: config.symbols, timeframe: config.timeframe, sample: config.feed === undefined, timeoutMs, credentials: config.feedCredentials });
   } catch (err) {
     return { ok: false, detail: describeError(err) };
   }

@@ -65,7 +65,7 @@ registerDoctorCheck({
   async run({ config }) {
     if (config.store.kind === 'embedded') {
       try {
-        mkdirSync(config.dataDir, { recursive: true });
+        mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
         accessSync(config.dataDir, constants.W_OK);
       } catch (err) {
         return { ok: false, detail: `SIGNALBASE_DATA_DIR ${config.dataDir} is not writable: ${describeError(err)}` };
@@ -154,6 +154,20 @@ registerDoctorCheck({
   async run({ config }) {
     const { checkFeed } = await import('./doctor-feed.ts');
     return checkFeed(config);
+  },
+});
+
+// The data directory is the operator's alone: nothing in it open to the group or others.
+registerDoctorCheck({
+  name: 'data-dir',
+  async run({ config }) {
+    const { loosePaths } = await import('../store/private-dir.ts');
+    const loose = loosePaths(config.dataDir);
+    if (loose.count === 0) return { ok: true, detail: `${config.dataDir}: directories 0700, files 0600 (owner only)` };
+    return {
+      ok: false,
+      detail: `${loose.count} path(s) under ${config.dataDir} are open to the group or others, e.g. ${loose.sample.join(', ')}; run chmod -R go-rwx ${config.dataDir} (the daemon tightens it at start)`,
+    };
   },
 });
 

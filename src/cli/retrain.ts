@@ -10,6 +10,7 @@
  * the same request through POST /v1/retrain. With Postgres every instance and this command share
  * the database, so the request goes straight into the table.
  */
+import { sleep } from '../domain/timing.ts';
 import { StoreError } from '../errors.ts';
 import { retrainJson } from '../serve/dashboard-json.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -68,7 +69,7 @@ const command: Command = {
       }
       ctx.log.info({ request: r.id }, `retrain request ${r.id} filed; waiting for the daemon's leader to serve it (Ctrl-C stops waiting, the request stays queued)`);
       while (!ENDED.has(r.status)) {
-        await new Promise((res) => setTimeout(res, WAIT_POLL_MS));
+        await sleep(WAIT_POLL_MS);
         r = (await store.getRetrain(r.id)) ?? r;
       }
       if (values.json) writeJson(ctx.out, toJson(r));

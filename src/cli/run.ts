@@ -4,6 +4,9 @@
  *
  * SIGINT / SIGTERM stop it gracefully (feed, ticks in flight, API with close code 1001, outbox flush,
  * store) and it exits 0; a second signal, or a shutdown that overruns its deadline, exits 1 at once.
+ * A copy of the first signal within a second does not count as the second: under `npm start` (whose
+ * script execs this process) npm forwards the SIGINT/SIGTERM a terminal or a supervisor already sent
+ * to the whole process group, so the daemon sees it twice.
  * With --once and a replay feed it exits 0 when the replay has ended and everything is flushed.
  * A fatal error (a bug in a tick, a failed feed) exits 1 after the same shutdown.
  */
@@ -16,6 +19,8 @@ import { parseFlags, type Command } from './command.ts';
 /** Whole-shutdown deadline; the process exits 1 if stopping takes this plus a grace. */
 const STOP_DEADLINE_MS = 10_000;
 const EXIT_GRACE_MS = 5_000;
+/** A signal this soon after the first is the same one delivered twice (group + npm's forwarding). */
+const DUPLICATE_SIGNAL_MS = 1_000;
 
 function parseSymbols(v: string | undefined): string[] | undefined {
   if (v === undefined) return undefined;
@@ -62,7 +67,13 @@ const command: Command = {
     });
 
     let signals = 0;
+    let firstSignalAt = 0;
     const onSignal = (name: NodeJS.Signals) => {
+      if (signals > 0 && performance.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) {
+        log.debug(`${name} again within ${DUPLICATE_SIGNAL_MS} ms: the same signal delivered twice, still stopping`);
+        return;
+      }
+      if (signals === 0) firstSignalAt = performance.now();
       signals += 1;
       if (signals > 1) {
         log.warn(`${name} again: exiting now without finishing the shutdown`);

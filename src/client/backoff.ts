@@ -1,7 +1,10 @@
 /**
  * Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with "equal jitter" (half the
- * step fixed, half random) so many clients dropped at once do not return in lock-step.
+ * step fixed, half random) so many clients dropped at once do not return in lock-step: the one
+ * backoff (domain/timing.ts), counting attempts for a connection.
  */
+import { backoffDelay } from '../domain/timing.ts';
+
 export interface Backoff {
   /** The delay before the next attempt; each call counts one attempt. */
   next(): number;
@@ -16,9 +19,9 @@ export function createBackoff(opts: { initialMs?: number; maxMs?: number } = {},
   let attempt = 0;
   return {
     next() {
-      const step = Math.min(max, initial * 2 ** Math.min(attempt, 30));
+      const delay = Math.round(backoffDelay(attempt, { baseMs: initial, capMs: max }, random));
       attempt += 1;
-      return Math.round(step / 2 + random() * (step / 2));
+      return delay;
     },
     reset() {
       attempt = 0;

@@ -246,6 +246,8 @@ export class SupabaseSignalClient implements SignalClient {
   }
 
   #deliverSignal(row: Row): void {
+    // A user's own API predictions reach it through RLS too; they are answers, not the signal feed.
+    if (row.prediction_type !== undefined && row.prediction_type !== 'SIGNAL') return;
     let signal: Signal;
     try {
       signal = predictionRowToSignal(row);

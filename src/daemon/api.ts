@@ -7,16 +7,22 @@
  *   that series (the model's window when a model serves and the window is full, else the rule
  *   consensus);
  * - with candles: the same computation over a temporary SymbolFeatureState fed the given candles
- *   (validated like any feed candle); fewer than the indicators' warm-up is a 400.
- * Either way it is written through the outbox with prediction_type 'API'. The store keeps one row
- * per (symbol, timeframe, candle_time, model_version): when the live loop already stored a signal
- * for that candle and model, the API's row is a no-op and the returned signal has the same id.
+ *   (validated like any feed candle); fewer than the indicators' warm-up is a 400, more than the
+ *   warm-up plus one model window a 413. Building that state yields to the event loop every
+ *   YIELD_EVERY candles, and a ComputeGate bounds how many run at once per key and in all, so
+ *   callers' candles never hold the live loop.
+ * Either way the call is written through the outbox as an API row: prediction_type 'API', an id of
+ * its own (random), the calling key and the user it was made for. It never takes a SIGNAL's key
+ * (DESIGN.md "Access and integrity": the live signal's insert always wins), never reaches the
+ * stream, the tracker or the training samples. Without candles the answer is the live state's
+ * signal, with the live signal's id; with candles it is the API row, with the API row's id.
  *
- * Everything the computation reads from shared state is read synchronously before the one await
- * (the model's predict), so a tick landing meanwhile cannot mix two candles into one answer.
+ * The signal itself is the engine's (SignalEngine.signalFor, signals/decision.ts): the same
+ * rules-or-model choice as a tick, the model's predict through the engine's bounded batcher, and
+ * everything read from shared state read synchronously before that one await, so a tick landing
+ * meanwhile cannot mix two candles into one answer.
  */
-import type { BarrierParams } from '../domain/barrier.ts';
-import type { Candle } from '../domain/candle.ts';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.ts';
 import type { PredictionRecord } from '../domain/prediction.ts';
 import { toSignal, type Signal } from '../domain/signal.ts';
@@ -26,12 +32,18 @@ import { IndicatorSet } from '../features/indicator-set.ts';
 import { SymbolFeatureState } from '../features/symbol-state.ts';
 import type { Logger } from '../log.ts';
 import { validateCandle } from '../ingest/validate.ts';
-import { probabilitiesAt } from '../model/classes.ts';
-import { InvalidCandlesError, NotReadyError, UnknownSymbolError } from '../serve/errors.ts';
-import type { ApiCandle } from '../serve/types.ts';
-import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities } from '../signals/policy.ts';
+import { ApiError, InvalidCandlesError, NotReadyError, UnknownSymbolError } from '../serve/errors.ts';
+import type { ApiCandle, PredictCaller } from '../serve/types.ts';
+import { RULES_MODEL_VERSION } from '../signals/policy.ts';
 import type { OutboxWriter } from '../store/outbox/index.ts';
+import { ComputeGate } from './compute-gate.ts';
 import type { ServingModel } from './models.ts';
+
+/** Caller candles are fed this many at a time between turns of the event loop. */
+const YIELD_EVERY = 32;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NO_CALLER: PredictCaller = { keyId: null, requestedBy: null };
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface PipelineView {
   /** The engine's state of a series, null when it has seen no candle of it. */
@@ -40,44 +52,69 @@ export interface PipelineView {
   timeframes: ReadonlyMap<string, Timeframe>;
   model(): ServingModel | null;
   weights(): IndicatorWeights;
+  /** The signal for a series' latest candle, by the engine's decision (SignalEngine.signalFor). */
+  signal(state: SymbolFeatureState, timeframe: Timeframe): Promise<PredictionRecord>;
 }
 
 export interface PipelineApiDeps {
   view: PipelineView;
   writer: () => OutboxWriter | null;
-  barrier: BarrierParams;
   clock: Clock;
   windowSize: number;
   log: Logger;
+  /** Bounds concurrent candle computations (default: 2 per key, 4 in all, 16 waiting per key). */
+  gate?: ComputeGate;
 }
 
 export class PipelineApi {
-  constructor(private readonly d: PipelineApiDeps) {}
+  private readonly gate: ComputeGate;
+
+  constructor(private readonly d: PipelineApiDeps) {
+    this.gate = d.gate ?? new ComputeGate({ perKey: 2, total: 4, queuePerKey: 16 });
+  }
+
+  /** Most candles a caller may send: the indicators' warm-up plus one model window. */
+  get maxCandles(): number {
+    return IndicatorSet.WARMUP_CANDLES + this.d.windowSize;
+  }
 
   knownSymbols(): string[] {
     return [...this.d.view.timeframes.keys()];
   }
 
-  async predict(symbol: string, candles?: ApiCandle[]): Promise<Signal> {
+  async predict(symbol: string, candles?: ApiCandle[], caller: PredictCaller = NO_CALLER): Promise<Signal> {
     const timeframe = this.d.view.timeframes.get(symbol);
     if (!timeframe) throw new UnknownSymbolError(symbol);
-    let state: SymbolFeatureState;
-    if (candles && candles.length > 0) {
-      state = this.stateFrom(symbol, timeframe, candles);
+    const given = candles && candles.length > 0 ? candles : null;
+    if (given && given.length > this.maxCandles) {
+      throw new ApiError(413, 'TOO_MANY_CANDLES', `${given.length} candles given; send at most ${this.maxCandles} (the indicators' warm-up of ${IndicatorSet.WARMUP_CANDLES} plus one model window of ${this.d.windowSize}), oldest first`, {
+        context: { given: given.length, max: this.maxCandles },
+      });
+    }
+    let record: PredictionRecord;
+    if (given) {
+      record = await this.gate.run(caller.keyId ?? 'anonymous', async () => this.d.view.signal(await this.stateFrom(symbol, timeframe, given), timeframe));
     } else {
       const live = this.d.view.series(symbol);
       if (!live?.lastCandle) throw new NotReadyError(`no candle of ${symbol} has arrived yet`, { symbol });
       if (!live.indicators.isReady) throw new NotReadyError(`${symbol}'s indicators are still warming up`, { symbol });
-      state = live;
+      record = await this.d.view.signal(live, timeframe);
     }
-    const record = await this.signalFrom(state, timeframe);
+    // The API row: its own id, so it can never take the live signal's row (by id or natural key).
+    const logged: PredictionRecord = {
+      ...record,
+      id: randomUUID(),
+      predictionType: 'API',
+      apiKeyId: caller.keyId !== null && UUID.test(caller.keyId) ? caller.keyId : null,
+      requestedBy: caller.requestedBy,
+    };
     try {
-      this.d.writer()?.insertPredictions([record]);
+      this.d.writer()?.insertPredictions([logged]);
     } catch (err) {
       // The answer stands even when it cannot be logged (the outbox is stopping).
       this.d.log.warn({ err, symbol }, 'API prediction computed but not logged to the store');
     }
-    return toSignal(record);
+    return toSignal(given ? logged : record);
   }
 
   indicators(symbol: string): Record<string, unknown> | null {
@@ -100,7 +137,7 @@ export class PipelineApi {
     };
   }
 
-  private stateFrom(symbol: string, timeframe: Timeframe, given: ApiCandle[]): SymbolFeatureState {
+  private async stateFrom(symbol: string, timeframe: Timeframe, given: ApiCandle[]): Promise<SymbolFeatureState> {
     const now = this.d.clock.now();
     const state = new SymbolFeatureState(symbol, { windowSize: this.d.windowSize });
     let last = Number.NEGATIVE_INFINITY;
@@ -110,6 +147,7 @@ export class PipelineApi {
       if (check.candle.openTime <= last) throw new InvalidCandlesError(`candles[${i}]: open times must increase strictly, oldest first`, { index: i });
       last = check.candle.openTime;
       state.update(check.candle);
+      if ((i + 1) % YIELD_EVERY === 0) await turn();
     }
     if (!state.indicators.isReady) {
       throw new InvalidCandlesError(`${given.length} candle(s) given; the indicators need at least ${IndicatorSet.WARMUP_CANDLES} (a model window ${IndicatorSet.WARMUP_CANDLES + this.d.windowSize - 1})`, {
@@ -118,36 +156,5 @@ export class PipelineApi {
       });
     }
     return state;
-  }
-
-  private async signalFrom(state: SymbolFeatureState, timeframe: Timeframe): Promise<PredictionRecord> {
-    const started = performance.now();
-    // Synchronous snapshot of everything shared (see the file comment).
-    const bar = state.lastCandle!;
-    const values = state.values!;
-    const weights = this.d.view.weights();
-    const consensus = state.consensus(weights)!;
-    const summary = state.summary();
-    const model = this.d.view.model();
-    const useModel = model !== null && state.isReady && model.predictor.timesteps === state.windowSize;
-    const window = useModel ? state.window(model.pipeline) : null;
-    const latest = useModel ? state.latestTransformed() : null;
-    const candle: Candle = { symbol: state.symbol, timeframe, ...bar };
-    const probabilities = useModel ? probabilitiesAt(await model.predictor.predict(window!, 1), 0) : rulesProbabilities(consensus);
-    return decideSignal({
-      candle,
-      indicators: values,
-      probabilities,
-      modelVersion: useModel ? model.version : RULES_MODEL_VERSION,
-      selection: useModel ? (model.selection ?? null) : null,
-      weights,
-      barrier: this.d.barrier,
-      clock: this.d.clock,
-      processingTimeMs: performance.now() - started,
-      predictionType: 'API',
-      consensus,
-      summary,
-      inputFeatures: useModel ? { features: model.pipeline.features, timesteps: state.windowSize, latest: Array.from(latest ?? []) } : { features: 'rules' },
-    });
   }
 }

@@ -29,6 +29,7 @@ export interface FeedRequest {
   store: Pick<Store, 'listCandleSeries' | 'upsertCandles'>;
   log: Logger;
   clock?: Clock;
+  credentials?: Config['feedCredentials'];
 }
 
 export interface FeedChoice {
@@ -74,7 +75,7 @@ export async function openFeed(r: FeedRequest): Promise<FeedChoice> {
   }
   // Synthetic symbols are generated (SYN0/USD, ...): the tick loop drops those of other shards.
   const live = kind.live ? await liveResume(r.store, symbols ?? [], r.timeframe ?? '5m') : undefined;
-  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock, live });
+  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock, live, credentials: r.credentials });
   const speed = kind.live || !('speed' in spec) ? null : (spec.speed ?? defaultSpeed ?? 0);
   return { source, sample: null, fast: speed === 0, speed };
 }

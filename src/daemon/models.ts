@@ -21,7 +21,7 @@ import type { WindowPredictor } from '../model/batcher.ts';
 import { TrainingCancelledError } from '../model/errors.ts';
 import { runTrainingJob } from '../model/training-job.ts';
 import type { Store } from '../store/store.ts';
-import type { EngineModel } from '../signals/engine.ts';
+import type { EngineModel } from '../signals/decision.ts';
 import type { Selection } from '../signals/policy.ts';
 
 /** A loaded model the engine can serve (registry.ts LoadedModel fits). */

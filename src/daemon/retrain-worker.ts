@@ -22,7 +22,7 @@
  * finish; finishing an already-finished request changes nothing (finishRetrain is idempotent).
  */
 import { Counter } from 'prom-client';
-import type { Clock } from '../domain/clock.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { registry } from '../metrics.ts';
@@ -88,7 +88,7 @@ export class RetrainWorker {
   constructor(private readonly opts: RetrainWorkerOptions) {
     this.log = opts.log.child({ module: 'retrain' });
     this.pollMs = opts.pollMs ?? RETRAIN_POLL_MS;
-    this.now = () => (opts.clock ?? { now: () => Date.now() }).now();
+    this.now = () => (opts.clock ?? systemClock).now();
   }
 
   get isLeading(): boolean {

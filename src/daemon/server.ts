@@ -6,7 +6,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BarrierParams } from '../domain/barrier.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
 import type { CandleSource, SeriesInfo } from '../ingest/source.ts';
@@ -36,7 +35,6 @@ export interface PipelineServerDeps {
   /** The daemon's phase, for readiness; API predictions are logged only while 'running'. */
   phase: () => string;
   schemaCurrent: () => boolean;
-  barrier: BarrierParams;
   windowSize: number;
   clock: Clock;
   log: Logger;
@@ -88,9 +86,9 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
       timeframes,
       model: () => slot.model,
       weights: d.weights,
+      signal: (state, timeframe) => engine.signalFor(state, timeframe, 'API'),
     },
     writer: () => (d.phase() === 'running' ? outbox : null),
-    barrier: d.barrier,
     clock: d.clock,
     windowSize: d.windowSize,
     log: d.log.child({ module: 'api' }),
@@ -98,7 +96,7 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
   return createApiServer({
     ...storePorts(store),
     hub: d.hub,
-    predict: (symbol, candles) => api.predict(symbol, candles),
+    predict: (symbol, candles, caller) => api.predict(symbol, candles, caller),
     indicators: (symbol) => api.indicators(symbol),
     driftCheck: d.driftCheck,
     readiness: () =>

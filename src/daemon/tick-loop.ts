@@ -11,12 +11,12 @@
  * - K (`maxTicksPerBatch`): 1 for live feeds (every tick is published as soon as it is computed);
  *   large for a fast replay, so inference is batched across time (engine.ts explains why the
  *   result is the same as tick by tick).
- * - Outbox order inside a tick: the candles are enqueued LAST. The journal is append-only, so if
- *   the process dies half-way through a tick, either the tick's candles are journaled (and then
- *   everything before them too), or they are not and the next start sees the candle as new and
- *   computes the same signals again (deterministic ids, idempotent writes). Candles first would
- *   let a crash store a candle whose signals are lost: at restart the engine skips candles it has
- *   already seen in the store.
+ * - Outbox: a tick's writes are ONE journal append (Outbox.writeGroup), all or nothing: if the
+ *   process dies or the disk fills during it, the next start finds none of the tick's entries and
+ *   computes the tick again (deterministic ids, idempotent writes). Separate appends would let a
+ *   crash keep a tick's outcomes without its training samples: at restart the prediction is found
+ *   resolved, so the recomputed tick never writes them.
+ *   Inside the group the candles still come last (a reader of the journal sees signals first).
  * - Errors: a typed retryable error (SignalbaseError with retryable = true, e.g. a full inference
  *   queue) is logged and counted, the ticks' candles are still stored, their signals are skipped.
  *   Anything else is a bug or a broken disk: `onFatal` is called and the loop stops taking ticks
@@ -31,7 +31,7 @@ import type { Logger } from '../log.ts';
 import type { TickOutput } from '../signals/engine.ts';
 import { outcomeEvent, signalEvents } from '../signals/sinks/events.ts';
 import type { SinkEvent } from '../signals/sinks/sink.ts';
-import type { OutboxWriter } from '../store/outbox/index.ts';
+import type { JournalPart, OutboxWriter } from '../store/outbox/index.ts';
 import { candlesIngested, signalsTotal, tickErrors, tickLatency, tickQueueDepth, ticksTotal } from './metrics.ts';
 
 /** Where a tick's signals and outcomes go first: the sink fan-out (signals/sinks/fanout.ts). */
@@ -249,14 +249,15 @@ export class TickLoop {
         tickLatency.observe((performance.now() - items[i]!.arrived) / 1000);
         this.describe(out);
         this.opts.onTick?.(out);
-        // 2. The store, through the outbox; candles last (see the file comment).
-        const w = this.opts.writer;
-        if (out.signals.length > 0) w.insertPredictions(out.signals);
+        // 2. The store, through the outbox: the tick's writes as one all-or-nothing append, candles last (see the file comment).
+        const parts: JournalPart[] = [];
+        if (out.signals.length > 0) parts.push(['insertPredictions', out.signals]);
         if (out.resolved.length > 0) {
-          w.resolvePredictions(out.resolved.map((r) => r.outcome));
-          w.insertTrainingSamples(out.resolved.map((r) => r.sample));
+          parts.push(['resolvePredictions', out.resolved.map((r) => r.outcome)]);
+          parts.push(['insertTrainingSamples', out.resolved.map((r) => r.sample)]);
         }
-        w.upsertCandles(out.candles);
+        parts.push(['upsertCandles', out.candles]);
+        this.opts.writer.writeGroup(parts);
         ticksTotal.inc();
         candlesIngested.inc(out.candles.length);
         for (const c of out.candles) if (c.openTime > this.newest) this.newest = c.openTime;

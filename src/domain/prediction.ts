@@ -41,6 +41,10 @@ export interface PredictionRecord {
   /** Price the trade closed at (take profit, stop loss or the horizon's close), once resolved. */
   exitPrice?: number | null;
   outcomeTime?: number | null;
+  /** API predictions: the user the call was made for (uuid), when the caller says. */
+  requestedBy?: string | null;
+  /** API predictions: the key that made the call. */
+  apiKeyId?: string | null;
 }
 
 /** The result of walking a signal forward through later candles (domain/barrier.ts). */

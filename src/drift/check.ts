@@ -77,7 +77,7 @@ export const DEFAULT_THRESHOLDS: DriftThresholds = {
   winRateDrop: 0.1,
 };
 
-/** Recent transformed feature rows (all 17 columns, columns.ts order), oldest first, with their series. */
+/** Recent transformed feature rows (all 17 columns, domain/indicators.ts order), oldest first, with their series. */
 export interface RecentVectors {
   rows: number;
   /** rows × 17. */

@@ -26,7 +26,7 @@ export {
   type ConsensusOptions,
   type ConsensusResult,
 } from './consensus.ts';
-export { technicalSummary, marketSession, type TechnicalSummary, type SummaryContext } from './summary.ts';
+export { technicalSummary, type TechnicalSummary, type SummaryContext } from './summary.ts';
 export {
   weightsFromRecords,
   uniformWeights,

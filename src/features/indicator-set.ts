@@ -1,7 +1,7 @@
 /**
  * All 17 indicators of one symbol (DESIGN.md "Indicators"), updated together on each closed candle.
  *
- * `push` is the zero-allocation path: it updates `raw` (columns.ts order, NaN while a column warms
+ * `push` is the zero-allocation path: it updates `raw` (domain/indicators.ts order, NaN while a column warms
  * up). `update` does the same and returns a fresh `IndicatorValues` snapshot (null while warming
  * up) that the caller may keep. A gap in a replay just means the next candle is the next one that
  * exists: indicators continue over the candles they are given.
@@ -24,7 +24,7 @@ import { Vwap } from './indicators/vwap.ts';
 
 const COLUMN_COUNT = INDICATOR_COLUMNS.length;
 
-/** Column positions in `raw`, fixed by columns.ts. */
+/** Column positions in `raw`, fixed by domain/indicators.ts. */
 const enum Col {
   Adx = 0,
   Rsi,
@@ -49,7 +49,7 @@ export class IndicatorSet {
   /** Candles needed before every column has a value (largest lookback + 1: EMA(50)). */
   static readonly WARMUP_CANDLES = 50;
 
-  /** Latest values in columns.ts order; NaN while a column warms up. Overwritten by each push. */
+  /** Latest values in domain/indicators.ts order; NaN while a column warms up. Overwritten by each push. */
   readonly raw = new Float64Array(COLUMN_COUNT).fill(NaN);
 
   private readonly adx = new Adx(14);
@@ -142,7 +142,7 @@ export class IndicatorSet {
 
 const orNull = (v: number): number | null => (v === v ? v : null);
 
-/** `raw` (columns.ts order, NaN = warming up) as an `IndicatorValues` object. */
+/** `raw` (domain/indicators.ts order, NaN = warming up) as an `IndicatorValues` object. */
 export function rawToValues(r: ArrayLike<number>): IndicatorValues {
   return {
     adx_value: orNull(r[Col.Adx]!),
@@ -165,7 +165,7 @@ export function rawToValues(r: ArrayLike<number>): IndicatorValues {
   };
 }
 
-/** An `IndicatorValues` object written into `out` in columns.ts order, null as NaN. */
+/** An `IndicatorValues` object written into `out` in domain/indicators.ts order, null as NaN. */
 export function valuesToRaw(values: IndicatorValues, out: Float64Array = new Float64Array(COLUMN_COUNT)): Float64Array {
   for (let i = 0; i < COLUMN_COUNT; i++) out[i] = values[INDICATOR_COLUMNS[i]!] ?? NaN;
   return out;

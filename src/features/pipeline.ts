@@ -1,6 +1,6 @@
 /**
  * What turns transformed indicator rows into model input, and travels with a model: the feature
- * subset (columns.ts order), the training-set scaler and the weight snapshot taken at training.
+ * subset (domain/indicators.ts order), the training-set scaler and the weight snapshot taken at training.
  * A weight changed later in ml_indicator_weights therefore reaches a model only through its next
  * training, never silently under a running one.
  *
@@ -51,7 +51,7 @@ export class FeaturePipeline {
   }
 
   /**
-   * Encode one transformed row (17 values in columns.ts order starting at `srcOffset`) into
+   * Encode one transformed row (17 values in domain/indicators.ts order starting at `srcOffset`) into
    * `out[outOffset .. outOffset + width)`.
    */
   encodeRow(src: ArrayLike<number>, srcOffset: number, out: Float32Array | Float64Array, outOffset: number): void {

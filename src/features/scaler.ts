@@ -46,7 +46,7 @@ export class Scaler {
 
   /**
    * Fit mean and population σ per feature (Welford's update: one pass, no cancellation).
-   * Each row holds the transformed values of `features`, in columns.ts order. Rows with a
+   * Each row holds the transformed values of `features`, in domain/indicators.ts order. Rows with a
    * non-finite value are skipped (they are warm-up rows); fitting on no usable row is an error.
    */
   static fit(features: readonly IndicatorColumn[], rows: Iterable<ArrayLike<number>>): Scaler {
@@ -85,7 +85,7 @@ export class Scaler {
     if (!parsed.success) throw new FeatureSpecError(`invalid scaler: ${parsed.error.issues[0]?.message ?? 'bad shape'}`);
     const { features, mean, std, count } = parsed.data;
     const cols = selectFeatures(features);
-    if (cols.join() !== features.join()) throw new FeatureSpecError('scaler features are not in columns.ts order');
+    if (cols.join() !== features.join()) throw new FeatureSpecError('scaler features are not in domain/indicators.ts order');
     if (mean.length !== cols.length || std.length !== cols.length) {
       throw new FeatureSpecError(`scaler has ${mean.length} means and ${std.length} σ for ${cols.length} features`);
     }

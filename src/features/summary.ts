@@ -11,16 +11,17 @@
  * - volatility: the 20-candle σ of log returns against its slow average (the caller's baseline):
  *   ratio < 0.7 `low`, > 1.5 `high`, else `normal` (also while no baseline exists).
  * - volume: this candle's volume / volume_ma: < 0.5 `low`, > 1.5 `high`, else `normal`.
- * - session: by the candle's UTC open hour: [0, 8) asia, [8, 13) europe, [13, 21) us, [21, 24) late_us.
+ * - session: the market session of the candle's open time (domain/market-session.ts): a forex
+ *   centre, an overlap or `closed` for forex pairs, `24h` for crypto.
  */
 import type { IndicatorValues } from '../domain/indicators.ts';
+import { marketKindOf, marketSession, type MarketKind, type MarketSession } from '../domain/market-session.ts';
 import type { Bar } from './indicators/indicator.ts';
 
 export type Trend = 'up' | 'down' | 'sideways';
 export type TrendStrength = 'weak' | 'moderate' | 'strong';
 export type Momentum = 'overbought' | 'oversold' | 'bullish' | 'bearish' | 'neutral';
 export type Level = 'low' | 'normal' | 'high';
-export type MarketSession = 'asia' | 'europe' | 'us' | 'late_us';
 
 export interface TechnicalSummary {
   trend: Trend;
@@ -36,11 +37,10 @@ export interface TechnicalSummary {
 export interface SummaryContext {
   /** Slow average of `volatility` to compare the current value with; null when unknown. */
   volatilityBaseline?: number | null;
-}
-
-export function marketSession(openTime: number): MarketSession {
-  const hour = new Date(openTime).getUTCHours();
-  return hour < 8 ? 'asia' : hour < 13 ? 'europe' : hour < 21 ? 'us' : 'late_us';
+  /** The symbol, whose market (forex or crypto) decides the session's vocabulary. */
+  symbol?: string;
+  /** The feed's own word on the market, over the symbol's (OANDA: forex hours for every instrument). */
+  market?: MarketKind;
 }
 
 function level(ratio: number | null, low: number, high: number): Level {
@@ -71,7 +71,7 @@ export function technicalSummary(v: IndicatorValues, bar: Pick<Bar, 'openTime' |
   const volumeRatio = v.volume_ma !== null && v.volume_ma > 0 ? bar.volume / v.volume_ma : null;
   const volatility = level(volRatio, 0.7, 1.5);
   const volume = level(volumeRatio, 0.5, 1.5);
-  const session = marketSession(bar.openTime);
+  const session = marketSession(bar.openTime, ctx.market ?? (ctx.symbol ? marketKindOf(ctx.symbol) : 'crypto'));
 
   const trendText =
     adx === null

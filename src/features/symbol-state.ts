@@ -107,7 +107,7 @@ export class SymbolFeatureState {
     return dst;
   }
 
-  /** The transformed row of the latest candle (17 values, columns.ts order), copied. */
+  /** The transformed row of the latest candle (17 values, domain/indicators.ts order), copied. */
   latestTransformed(): Float32Array | null {
     if (this.rows === 0) return null;
     const row = (this.head - 1 + this.windowSize) % this.windowSize;
@@ -124,7 +124,7 @@ export class SymbolFeatureState {
   summary(): TechnicalSummary | null {
     if (!this.last || !this.lastBar) return null;
     const baseline = this.volBaseline.current;
-    return technicalSummary(this.last, this.lastBar, { volatilityBaseline: baseline === baseline ? baseline : null });
+    return technicalSummary(this.last, this.lastBar, { volatilityBaseline: baseline === baseline ? baseline : null, symbol: this.symbol });
   }
 
   reset(): void {

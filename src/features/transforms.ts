@@ -25,8 +25,12 @@ import {
 } from '../domain/indicators.ts';
 import { FeatureSpecError } from './errors.ts';
 import type { Bar } from './indicators/indicator.ts';
+import { COLUMN_DEFINITIONS, type TransformKind } from './indicators/registry.ts';
 
 export const COLUMN_COUNT = INDICATOR_COLUMNS.length;
+
+/** Each column's transform, from the indicator registry (the table above is its summary). */
+const TRANSFORM = Object.fromEntries(COLUMN_DEFINITIONS.map((d) => [d.column, d.transform])) as Record<IndicatorColumn, TransformKind>;
 
 /** The candle fields the transforms read. */
 export type TransformCandle = Pick<Bar, 'close' | 'volume'>;
@@ -35,35 +39,23 @@ export type TransformCandle = Pick<Bar, 'close' | 'volume'>;
 export function transformValue(column: IndicatorColumn, raw: number | null, candle: TransformCandle): number {
   if (raw === null || raw !== raw) return NaN;
   const close = candle.close;
-  switch (column) {
-    case 'ema_12':
-    case 'ema_21':
-    case 'ema_50':
-    case 'vwap':
-    case 'bollinger_upper':
-    case 'bollinger_lower':
+  switch (TRANSFORM[column]) {
+    case 'distance':
       return close / raw - 1;
-    case 'atr_value':
-    case 'macd_line':
-    case 'macd_signal':
+    case 'per_close':
       return raw / close;
-    case 'adx_value':
-    case 'rsi_value':
-    case 'stoch_k':
-    case 'stoch_d':
-    case 'mfi_value':
+    case 'oscillator':
       return raw / 100;
-    case 'volume_ma':
+    case 'volume_ratio':
       // A zero average means the last 20 volumes were all zero, this one included: "as usual".
       return raw === 0 ? 1 : candle.volume / raw;
-    case 'price_change_pct':
-    case 'volatility':
+    case 'as_is':
       return raw;
   }
 }
 
 /**
- * Transform all 17 raw values (columns.ts order, NaN = warming up, as IndicatorSet.raw) into
+ * Transform all 17 raw values (domain/indicators.ts order, NaN = warming up, as IndicatorSet.raw) into
  * `out[offset .. offset + 17)`. Allocation-free; the live path writes straight into its ring.
  */
 export function transformRaw(
@@ -75,7 +67,7 @@ export function transformRaw(
   for (let i = 0; i < COLUMN_COUNT; i++) out[offset + i] = transformValue(INDICATOR_COLUMNS[i]!, raw[i]!, candle);
 }
 
-/** The transformed values of `features` (any subset, returned in columns.ts order) for one candle. */
+/** The transformed values of `features` (any subset, returned in domain/indicators.ts order) for one candle. */
 export function transformFeatures(
   features: readonly IndicatorColumn[],
   values: IndicatorValues,
@@ -88,7 +80,7 @@ export function transformFeatures(
 }
 
 /**
- * Validate a feature list (e.g. FEATURES, or a model's metadata) and return it in columns.ts order.
+ * Validate a feature list (e.g. FEATURES, or a model's metadata) and return it in domain/indicators.ts order.
  * Unknown names, duplicates and an empty list are FeatureSpecErrors.
  */
 export function selectFeatures(features: readonly string[]): IndicatorColumn[] {
@@ -101,7 +93,7 @@ export function selectFeatures(features: readonly string[]): IndicatorColumn[] {
   return INDICATOR_COLUMNS.filter((c) => features.includes(c));
 }
 
-/** Positions of `features` (already in columns.ts order) among the 17 columns. */
+/** Positions of `features` (already in domain/indicators.ts order) among the 17 columns. */
 export function featureIndices(features: readonly IndicatorColumn[]): Int32Array {
   return Int32Array.from(features, (f) => INDICATOR_COLUMNS.indexOf(f));
 }

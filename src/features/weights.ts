@@ -9,6 +9,7 @@ import {
   type IndicatorColumn,
   type IndicatorWeight,
 } from '../domain/indicators.ts';
+import { COLUMN_DEFINITIONS, type IndicatorCategory } from './indicators/registry.ts';
 
 export type IndicatorWeights = Record<IndicatorColumn, number>;
 
@@ -18,26 +19,8 @@ export const DEFAULT_MAX_WEIGHT = 2;
 /** Largest change of one weight after one training. */
 export const DEFAULT_MAX_STEP = 0.1;
 
-/** Categories as seeded in sql/ (weight_category). */
-export const INDICATOR_CATEGORY: Record<IndicatorColumn, 'trend' | 'momentum' | 'volatility' | 'volume'> = {
-  adx_value: 'trend',
-  rsi_value: 'momentum',
-  ema_12: 'trend',
-  ema_21: 'trend',
-  ema_50: 'trend',
-  vwap: 'volume',
-  atr_value: 'volatility',
-  bollinger_upper: 'volatility',
-  bollinger_lower: 'volatility',
-  stoch_k: 'momentum',
-  stoch_d: 'momentum',
-  macd_line: 'trend',
-  macd_signal: 'trend',
-  volume_ma: 'volume',
-  price_change_pct: 'momentum',
-  volatility: 'volatility',
-  mfi_value: 'volume',
-};
+/** Categories as seeded in sql/ (weight_category), from the indicator registry. */
+export const INDICATOR_CATEGORY = Object.fromEntries(COLUMN_DEFINITIONS.map((d) => [d.column, d.category])) as Record<IndicatorColumn, IndicatorCategory>;
 
 export function uniformWeights(value = DEFAULT_WEIGHT): IndicatorWeights {
   return Object.fromEntries(INDICATOR_COLUMNS.map((c) => [c, value])) as IndicatorWeights;

@@ -10,6 +10,12 @@ import type { Logger } from '../log.ts';
 import type { LiveOptions } from './live/source.ts';
 import type { CandleSource } from './source.ts';
 
+/** Account credentials of the live feeds that need them (config.ts OANDA_TOKEN, OANDA_ACCOUNT). */
+export interface FeedCredentials {
+  oandaToken?: string;
+  oandaAccount?: string;
+}
+
 export interface SourceDeps {
   /** SYMBOLS / --symbols: required for live feeds; filters a replay's files. */
   symbols?: readonly string[];
@@ -21,6 +27,7 @@ export interface SourceDeps {
   clock?: Clock;
   /** Extra options of a live feed (backoff, heartbeat, resume points...). */
   live?: Partial<Omit<LiveOptions, 'symbols' | 'timeframe' | 'log' | 'clock'>>;
+  credentials?: FeedCredentials;
 }
 
 /** doctor's one line about the feed. */
@@ -35,6 +42,7 @@ export interface FeedCheckContext {
   /** The bundled sample (FEED unset). */
   sample: boolean;
   timeoutMs: number;
+  credentials?: FeedCredentials;
 }
 
 export interface FeedKind<S extends { kind: string }> {

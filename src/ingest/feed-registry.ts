@@ -4,7 +4,9 @@
  * here; FeedSpec follows from the map.
  */
 import { binanceFeed } from './binance/feed.ts';
+import { ccxtFeed } from './ccxt/feed.ts';
 import type { FeedKind } from './feed-kind.ts';
+import { oandaFeed } from './oanda/feed.ts';
 import { replayFeed } from './replay-feed.ts';
 import { syntheticFeed } from './synthetic-feed.ts';
 
@@ -12,6 +14,8 @@ export const FEEDS = {
   replay: replayFeed,
   synthetic: syntheticFeed,
   binance: binanceFeed,
+  ccxt: ccxtFeed,
+  oanda: oandaFeed,
 } as const;
 
 /** A parsed `--feed` / `FEED`: one of the schemes' specs. */

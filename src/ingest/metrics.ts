@@ -57,20 +57,3 @@ export const feedConnected = new Gauge({
   registers: [registry],
 });
 
-export const historyWritten = new Counter({
-  name: 'candle_history_written_total',
-  help: 'Candles written to ml_candles by the history component',
-  registers: [registry],
-});
-
-export const historyDropped = new Counter({
-  name: 'candle_history_dropped_total',
-  help: 'Candles dropped from the history write buffer because it was full while the store failed',
-  registers: [registry],
-});
-
-export const historyWriteFailures = new Counter({
-  name: 'candle_history_write_failures_total',
-  help: 'Failed batched candle writes (retried)',
-  registers: [registry],
-});

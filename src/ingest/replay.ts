@@ -5,7 +5,9 @@
  */
 import type { Candle } from '../domain/candle.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
+import { marketKindOf, marketShutThroughout } from '../domain/market-session.ts';
 import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { sleep, yieldToEventLoop } from '../domain/timing.ts';
 import { rootLogger, type Logger } from '../log.ts';
 import { mergeTicks } from './merge.ts';
 import { candleGaps, candlesDelivered } from './metrics.ts';
@@ -13,7 +15,6 @@ import { RejectionReporter } from './rejections.ts';
 import { readReplayFile, replayFileInfo } from './replay-file.ts';
 import { SeriesTracker } from './series.ts';
 import { BaseSource, type CandleSink, type SeriesInfo } from './source.ts';
-import { sleep, yieldToEventLoop } from './timing.ts';
 
 export interface ReplayOptions {
   /** 0 (default): as fast as the sink takes them; N: N times faster than real time. */
@@ -96,7 +97,9 @@ export class ReplaySource extends BaseSource {
           reporter.count(verdict.kind, c.symbol, `two replay files hold ${c.symbol} ${c.timeframe} at ${new Date(c.openTime).toISOString()}`, c);
           continue;
         }
-        if (verdict.kind === 'gap') {
+        if (verdict.kind === 'gap' && marketShutThroughout(marketKindOf(c.symbol), verdict.from, verdict.to, timeframeMs(c.timeframe))) {
+          this.log.debug({ symbol: c.symbol, from: new Date(verdict.from).toISOString() }, 'replay: no candles while the market was shut (not a gap)');
+        } else if (verdict.kind === 'gap') {
           candleGaps.inc({ source: 'replay', resolution: 'kept' });
           this.log.info(
             { symbol: c.symbol, timeframe: c.timeframe, missing: verdict.missing, from: new Date(verdict.from).toISOString(), to: new Date(verdict.to).toISOString() },

@@ -11,11 +11,11 @@
  */
 import type { Candle } from '../domain/candle.ts';
 import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { sleep, yieldToEventLoop } from '../domain/timing.ts';
 import { rootLogger, type Logger } from '../log.ts';
 import { candlesDelivered } from './metrics.ts';
 import { hash32, mulberry32, normals } from './prng.ts';
 import { BaseSource, type CandleSink, type SeriesInfo } from './source.ts';
-import { sleep, yieldToEventLoop } from './timing.ts';
 import { checkRules } from './validate.ts';
 
 export interface SyntheticParams {

@@ -12,6 +12,7 @@
  * per feature from a PRNG seeded by hash(seed, feature name): the same seed and model give the same
  * numbers. Larger is more important; ≈ 0 or negative means the model does not rely on the feature.
  */
+import { yieldToEventLoop } from '../domain/timing.ts';
 import type { WindowPredictor } from './batcher.ts';
 import { CLASSES, NUM_CLASSES, argmaxAt, classOf } from './classes.ts';
 import { gatherWindows, type WindowDataset } from './dataset.ts';
@@ -20,7 +21,6 @@ import { deriveSeed, mulberry32, shuffleInPlace } from './seed.ts';
 import { predictSamples, type PredictOptions } from './training-eval.ts';
 
 const EPS = 1e-7;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ImportanceOptions extends PredictOptions {
   seed: number;

@@ -9,6 +9,7 @@
  */
 import { INDICATOR_COLUMNS } from '../domain/indicators.ts';
 import type { Direction } from '../domain/prediction.ts';
+import { yieldToEventLoop } from '../domain/timing.ts';
 import type { FeaturePipeline } from '../features/pipeline.ts';
 import { rawToValues } from '../features/indicator-set.ts';
 import { consensus } from '../features/consensus.ts';
@@ -29,7 +30,6 @@ import { applyTemperature } from './calibration.ts';
 import { selectionFromMetadata, selectivePredictions, type Selection } from './selective.ts';
 
 const COLS = INDICATOR_COLUMNS.length;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface PredictOptions {
   /** Windows per predict call. */

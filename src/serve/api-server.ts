@@ -11,8 +11,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { systemClock } from '../domain/clock.ts';
 import { SignalbaseError } from '../domain/errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
+import { FailureThrottle } from './failure-throttle.ts';
+import { StoreRateLimiter } from './key-usage.ts';
 import { discardRemainder } from './body.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 import { scorecardRoute } from './scorecard-route.ts';
@@ -20,7 +23,7 @@ import { ApiError, toApiError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import { serveMetrics } from './metrics.ts';
 import { HourlyRateLimiter } from './rate-limiter.ts';
-import { rejectUpgrade, sendError, sendJson } from './respond.ts';
+import { SECURITY_HEADERS, rejectUpgrade, sendError, sendJson } from './respond.ts';
 import { buildRoutes, matchRoute, type Reply } from './routes.ts';
 import { resolveStatic, sendFile } from './static.ts';
 import { StreamHub } from './stream-hub.ts';
@@ -31,10 +34,15 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   keyCacheInvalidTtlMs: 5_000,
   keyCacheMaxEntries: 10_000,
   rateLimitMaxKeys: 10_000,
-  predictBodyLimitBytes: 1024 * 1024,
+  keyPattern: null,
+  keyFailures: { maxFailures: 20, windowMs: 60_000, blockMs: 60_000, maxAddresses: 10_000 },
+  // Warm-up plus one model window of candles is a few KiB; this leaves room for verbose JSON.
+  predictBodyLimitBytes: 256 * 1024,
   retrainBodyLimitBytes: 64 * 1024,
   discardLimitBytes: 16 * 1024 * 1024,
   shutdownDeadlineMs: 5_000,
+  headersTimeoutMs: 15_000,
+  streamAllowedOrigins: null,
   stream: {},
 };
 
@@ -66,7 +74,7 @@ function parseUrl(raw: string | undefined): URL {
  */
 export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer {
   const opts: ApiOptions = { ...DEFAULT_API_OPTIONS, ...deps.options, stream: { ...deps.options?.stream } };
-  const clock = deps.clock ?? { now: () => Date.now() };
+  const clock = deps.clock ?? systemClock;
   const log = deps.logger.child({ module: 'api' });
   const metrics = serveMetrics(deps.registry);
   const keys = new KeyCache(deps.keys, {
@@ -75,7 +83,15 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
     invalidTtlMs: opts.keyCacheInvalidTtlMs,
     maxEntries: opts.keyCacheMaxEntries,
   });
-  const auth = new Authenticator(keys, new HourlyRateLimiter({ clock, maxKeys: opts.rateLimitMaxKeys }));
+  const memoryLimiter = new HourlyRateLimiter({ clock, maxKeys: opts.rateLimitMaxKeys });
+  const limiter = deps.keyUsage
+    ? new StoreRateLimiter({ usage: deps.keyUsage, fallback: memoryLimiter, clock, maxKeys: opts.rateLimitMaxKeys, log })
+    : memoryLimiter;
+  const auth = new Authenticator(keys, limiter, {
+    keyPattern: opts.keyPattern,
+    throttle: new FailureThrottle(opts.keyFailures, clock),
+    onFailure: (reason) => metrics.keyFailures.inc({ reason }),
+  });
   const hub =
     deps.hub ??
     new StreamHub({
@@ -92,7 +108,14 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
     ...(deps.scorecard ? [scorecardRoute(deps, { scorecard: deps.scorecard })] : []),
   ];
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: hub.options.maxMessageBytes });
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 });
+  // headersTimeout covers upgrades too: a socket that never finishes its request (or its websocket
+  // handshake request) gets 408 and is closed; the check runs every second, not node's default 30 s.
+  const server = createServer({
+    requestTimeout: Math.max(30_000, opts.headersTimeoutMs + 1_000),
+    headersTimeout: opts.headersTimeoutMs,
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, opts.headersTimeoutMs),
+  });
   const upgrading = new Set<Duplex>();
   let stopping = false;
   let stopped: Promise<void> | undefined;
@@ -130,8 +153,8 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
       throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${m.pattern} accepts ${m.allowed.join(', ')}`, { headers: { Allow: m.allowed.join(', ') } });
     }
     setRoute(m.route.pattern);
-    if (m.route.auth !== null) await auth.authenticate(extractKey(req, null), m.route.auth);
-    return m.route.handle({ req, params: m.params });
+    const principal = m.route.auth !== null ? await auth.authenticate(extractKey(req, null), m.route.auth, req.socket.remoteAddress ?? null) : null;
+    return m.route.handle({ req, params: m.params, principal });
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -150,7 +173,7 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
         sendJson(res, reply.status, reply.json, reply.headers);
       } else {
         status = reply.status;
-        res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Cache-Control': 'no-store' });
+        res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.contentType, 'Cache-Control': 'no-store' });
         res.end(reply.text);
       }
     } catch (err) {
@@ -178,12 +201,21 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
       if (!hub.accepting) {
         throw new ApiError(503, stopping ? 'SHUTTING_DOWN' : 'TOO_MANY_CLIENTS', stopping ? 'the server is shutting down' : 'too many stream clients; try again later');
       }
+      const origin = req.headers.origin;
+      if (opts.streamAllowedOrigins !== null && origin !== undefined && !opts.streamAllowedOrigins.includes(origin)) {
+        throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'this Origin may not open the stream (STREAM_ALLOWED_ORIGINS)');
+      }
       const key = extractKey(req, url);
-      const principal = await auth.authenticate(key, 'any');
+      const principal = await auth.authenticate(key, 'any', req.socket.remoteAddress ?? null);
+      if (!hub.acceptingKey(principal.keyId)) {
+        throw new ApiError(429, 'TOO_MANY_SOCKETS', `this key already holds ${hub.options.maxSocketsPerKey} stream sockets; close one first`, {
+          headers: { 'Retry-After': '5' },
+        });
+      }
       if (socket.destroyed) return;
       if (stopping) throw new ApiError(503, 'SHUTTING_DOWN', 'the server is shutting down');
       wss.handleUpgrade(req, socket, head, (ws) => {
-        hub.attach(ws, { keyName: principal.keyName, ...(key ? { revalidate: () => auth.isStillValid(key) } : {}) });
+        hub.attach(ws, { keyName: principal.keyName, keyId: principal.keyId, ...(key ? { revalidate: () => auth.isStillValid(key) } : {}) });
       });
     } catch (err) {
       const e = toApiError(err);
@@ -200,7 +232,9 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
   server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
   server.on('clientError', (err, socket) => {
     log.debug({ err }, 'malformed HTTP request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const timedOut = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const line = timedOut ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${line}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

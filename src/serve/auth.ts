@@ -1,17 +1,31 @@
 /**
  * Who may call what: the key from the request, validated (through the cache), charged against its
- * hourly limit, and checked against the route's allowed key types. Order: 401 (no or bad key), then
- * 429 (every authenticated request counts, refused ones included), then 403 (wrong key type).
+ * hourly limit, and checked against the route's allowed key types. Order: 429 TOO_MANY_FAILURES
+ * (this address failed too often), 401 (no key; a malformed one, refused without a store call; an
+ * unknown, revoked or expired one), then 429 RATE_LIMITED (every authenticated request counts,
+ * refused ones included), then 403 (wrong key type). Each refused key is counted by reason.
  * The key itself never leaves this file: not in errors, not in logs, not in the Principal.
  */
 import type { IncomingMessage } from 'node:http';
 import type { ApiKeyType } from '../store/types.ts';
 import { ApiError } from './errors.ts';
-import type { HourlyRateLimiter } from './rate-limiter.ts';
+import type { FailureThrottle } from './failure-throttle.ts';
+import type { RateLimiter } from './key-usage.ts';
 import type { KeyValidator, Principal } from './types.ts';
 
 /** Longer than any key signalbase issues; longer values are refused without a store call. */
 const MAX_KEY_LENGTH = 256;
+/** What create_ml_api_key issues: 'sb_' and 64 hex digits. */
+export const SIGNALBASE_KEY_PATTERN = /^sb_[0-9a-f]{64}$/;
+
+export type KeyFailure = 'missing' | 'malformed' | 'invalid' | 'throttled';
+
+export interface AuthenticatorOptions {
+  /** Keys that do not match are refused before the store (null: the validator decides). */
+  keyPattern?: RegExp | null;
+  throttle?: FailureThrottle;
+  onFailure?: (reason: KeyFailure) => void;
+}
 
 /** The key from `Authorization: Bearer KEY`, `x-api-key`, or (websocket only) `?key=`. */
 export function extractKey(req: IncomingMessage, url: URL | null): string | null {
@@ -28,11 +42,25 @@ export function extractKey(req: IncomingMessage, url: URL | null): string | null
 
 export class Authenticator {
   readonly #keys: KeyValidator;
-  readonly #limiter: HourlyRateLimiter;
+  readonly #limiter: RateLimiter;
+  readonly #opts: AuthenticatorOptions;
 
-  constructor(keys: KeyValidator, limiter: HourlyRateLimiter) {
+  constructor(keys: KeyValidator, limiter: RateLimiter, opts: AuthenticatorOptions = {}) {
     this.#keys = keys;
     this.#limiter = limiter;
+    this.#opts = opts;
+  }
+
+  #refuse(reason: Exclude<KeyFailure, 'throttled'>, address: string | null): ApiError {
+    this.#opts.onFailure?.(reason);
+    if (reason !== 'missing' && address !== null) this.#opts.throttle?.fail(address);
+    return reason === 'missing'
+      ? new ApiError(401, 'MISSING_API_KEY', 'an API key is required: send Authorization: Bearer KEY or x-api-key', {
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        })
+      : new ApiError(401, 'INVALID_API_KEY', 'the API key is unknown, revoked or expired', {
+          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        });
   }
 
   /** Validates without charging the rate limit (used to re-check connected websocket clients). */
@@ -40,19 +68,21 @@ export class Authenticator {
     return (await this.#lookup(key)) !== null;
   }
 
-  async authenticate(key: string | null, allowed: readonly ApiKeyType[] | 'any'): Promise<Principal> {
-    if (key === null) {
-      throw new ApiError(401, 'MISSING_API_KEY', 'an API key is required: send Authorization: Bearer KEY or x-api-key', {
-        headers: { 'WWW-Authenticate': 'Bearer' },
+  /** `address`: the caller's network address, for the failure throttle (null: not throttled). */
+  async authenticate(key: string | null, allowed: readonly ApiKeyType[] | 'any', address: string | null = null): Promise<Principal> {
+    const blocked = address !== null ? (this.#opts.throttle?.blockedFor(address) ?? 0) : 0;
+    if (blocked > 0) {
+      this.#opts.onFailure?.('throttled');
+      throw new ApiError(429, 'TOO_MANY_FAILURES', 'too many refused API keys from this address; wait before trying again', {
+        headers: { 'Retry-After': String(blocked) },
       });
     }
+    if (key === null) throw this.#refuse('missing', address);
+    const pattern = this.#opts.keyPattern ?? null;
+    if (pattern !== null && !pattern.test(key)) throw this.#refuse('malformed', address);
     const principal = await this.#lookup(key);
-    if (!principal) {
-      throw new ApiError(401, 'INVALID_API_KEY', 'the API key is unknown, revoked or expired', {
-        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-      });
-    }
-    const rate = this.#limiter.take(principal.keyId, principal.rateLimit);
+    if (!principal) throw this.#refuse('invalid', address);
+    const rate = await this.#limiter.take(principal.keyId, principal.rateLimit);
     if (!rate.allowed) {
       throw new ApiError(429, 'RATE_LIMITED', `hourly limit of ${principal.rateLimit} requests reached for this key`, {
         headers: { 'Retry-After': String(rate.retryAfterSeconds) },

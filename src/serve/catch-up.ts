@@ -40,6 +40,7 @@
  */
 import { compareCursors, cursorOf, type PredictionCursor } from '../domain/prediction.ts';
 import { toSignal } from '../domain/signal.ts';
+import { sleep } from '../domain/timing.ts';
 import { isAfter, type RingEntry, type SignalRing, type StreamPosition } from './signal-ring.ts';
 import type { StreamClient } from './stream-client.ts';
 import type { SignalHistory } from './types.ts';
@@ -69,8 +70,6 @@ export async function resolveSince(ctx: CatchUpContext, since: string): Promise<
   const stored = await ctx.history.get(since);
   return stored ? { cursor: cursorOf(stored) } : null;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Steps 2–6 for a client the hub just marked catching_up at generation `gen`: resolve `since`,

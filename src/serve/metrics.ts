@@ -11,6 +11,7 @@ export interface ServeMetrics {
   wsDropped: Counter<'reason'>;
   wsMessages: Counter<'type'>;
   wsResumeGaps: Counter;
+  keyFailures: Counter<'reason'>;
 }
 
 const byRegistry = new WeakMap<Registry, ServeMetrics>();
@@ -44,6 +45,12 @@ export function serveMetrics(registry: Registry): ServeMetrics {
       name: 'ws_messages_sent_total',
       help: 'Messages sent to websocket clients, by type',
       labelNames: ['type'] as const,
+      registers,
+    }),
+    keyFailures: new Counter({
+      name: 'api_key_failures_total',
+      help: 'Requests and upgrades refused for their key: missing, malformed, invalid (unknown, revoked, expired), throttled (address blocked)',
+      labelNames: ['reason'] as const,
       registers,
     }),
     wsResumeGaps: new Counter({

@@ -9,13 +9,26 @@ import { ApiError } from './errors.ts';
 import { readJson } from './body.ts';
 import { describeIssues, predictBody, retrainBody } from './schemas.ts';
 import { normalizeSymbol } from './symbols.ts';
-import type { ApiDeps, ApiOptions } from './types.ts';
+import type { ApiDeps, ApiOptions, Principal } from './types.ts';
 
 export type Reply = { status: number; json: unknown; headers?: Record<string, string> } | { status: number; text: string; contentType: string };
 
 export interface RouteInput {
   req: IncomingMessage;
   params: string[];
+  /** The validated key, on routes that need one. */
+  principal: Principal | null;
+}
+
+/** Header an Edge Function sets to name the user it calls for; recorded as requested_by. */
+export const REQUESTED_BY_HEADER = 'x-signalbase-requested-by';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function requestedBy(req: IncomingMessage): string | null {
+  const v = req.headers[REQUESTED_BY_HEADER];
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || !UUID.test(v.trim())) throw new ApiError(400, 'INVALID_REQUESTED_BY', `${REQUESTED_BY_HEADER} must be a user id (uuid)`);
+  return v.trim().toLowerCase();
 }
 
 export interface Route {
@@ -99,10 +112,11 @@ export function buildRoutes(deps: ApiDeps, opts: ApiOptions): Route[] {
       pattern: '/v1/predict',
       match: exact('/v1/predict'),
       auth: ['prediction', 'admin'],
-      handle: async ({ req }) => {
+      handle: async ({ req, principal }) => {
+        const caller = { keyId: principal?.keyId ?? null, requestedBy: requestedBy(req) };
         const b = await body(req, opts.predictBodyLimitBytes, predictBody);
         const symbol = resolveSymbol(deps, b.symbol);
-        const signal = await deps.predict(symbol, b.candles);
+        const signal = await deps.predict(symbol, b.candles, caller);
         return { status: 200, json: signal };
       },
     },

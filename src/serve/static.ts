@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
+import { DASHBOARD_CSP, SECURITY_HEADERS } from './respond.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -50,9 +51,10 @@ export async function resolveStatic(root: string, pathname: string): Promise<str
 export async function sendFile(res: ServerResponse, file: string, head: boolean): Promise<void> {
   const st = await stat(file);
   res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Security-Policy': DASHBOARD_CSP,
     'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': String(st.size),
-    'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-cache',
   });
   if (head) {

@@ -4,10 +4,12 @@
  *   createApiServer({ ...storePorts(store), predict, indicators, ... })
  */
 import type { Store } from '../store/store.ts';
+import type { KeyUsage } from './key-usage.ts';
 import type { KeyValidator, SignalHistory } from './types.ts';
 
-export function storePorts(store: Pick<Store, 'validateApiKey' | 'readPredictions' | 'getPrediction' | 'enqueueRetrain' | 'dashboard' | 'scorecard'>): {
+export function storePorts(store: Pick<Store, 'validateApiKey' | 'readPredictions' | 'getPrediction' | 'enqueueRetrain' | 'dashboard' | 'scorecard'> & Partial<Pick<Store, 'reserveKeyUsage'>>): {
   keys: KeyValidator;
+  keyUsage?: KeyUsage;
   signals: SignalHistory;
   retrain(force: boolean, reason: string | null): Promise<{ request_id: string }>;
   dashboard(): Promise<Record<string, unknown>>;
@@ -15,6 +17,7 @@ export function storePorts(store: Pick<Store, 'validateApiKey' | 'readPrediction
 } {
   return {
     keys: { validate: (key) => store.validateApiKey(key) },
+    ...(store.reserveKeyUsage ? { keyUsage: { reserve: (id: string, at: number, want: number, limit: number) => store.reserveKeyUsage!(id, at, want, limit) } } : {}),
     signals: { readAfter: (q) => store.readPredictions(q), get: (id) => store.getPrediction(id) },
     retrain: async (force, reason) => ({ request_id: (await store.enqueueRetrain({ source: 'api', force, reason })).id }),
     dashboard: () => store.dashboard(),

@@ -8,13 +8,13 @@
  */
 import type { Registry } from 'prom-client';
 import type { RawData, WebSocket } from 'ws';
-import type { Clock } from '../domain/clock.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
 import { compareCursors, type PredictionCursor } from '../domain/prediction.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../log.ts';
 import { resume, type CatchUpContext } from './catch-up.ts';
 import { serveMetrics, type ServeMetrics } from './metrics.ts';
-import { parseClientMessage } from './client-messages.ts';
+import { parseClientMessage, type ClientCommand } from './client-messages.ts';
 import { SignalRing, signalCursor, type RingEntry } from './signal-ring.ts';
 import { StreamClient, type DropReason } from './stream-client.ts';
 import type { SignalHistory, StreamOptions } from './types.ts';
@@ -26,6 +26,8 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   maxPendingPerClient: 10_000,
   catchUpPageSize: 200,
   maxClients: 10_000,
+  maxSocketsPerKey: 50,
+  maxUnknownSymbols: 16,
   maxMessageBytes: 16 * 1024,
   maxMessagesPerSecond: 20,
   closeGraceMs: 5_000,
@@ -48,6 +50,8 @@ export interface StreamHubDeps {
 export interface AttachOptions {
   /** For logs and clients(); never the key itself. */
   keyName: string | null;
+  /** Counted against maxSocketsPerKey. */
+  keyId?: string;
   revalidate?: () => Promise<boolean>;
 }
 
@@ -68,6 +72,10 @@ export class StreamHub {
   readonly #ring: SignalRing;
   readonly #evicted = new Map<string, PredictionCursor>();
   readonly #clients = new Set<StreamClient>();
+  /** Open sockets per key id. */
+  readonly #perKey = new Map<string, number>();
+  /** Untracked symbols each client subscribed to (bounded by maxUnknownSymbols). */
+  readonly #unknown = new WeakMap<StreamClient, Set<string>>();
   readonly #ctx: CatchUpContext;
   #nextId = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -78,7 +86,7 @@ export class StreamHub {
     this.options = { ...DEFAULT_STREAM_OPTIONS, ...deps.options };
     this.#deps = deps;
     this.#log = deps.logger.child({ module: 'stream' });
-    this.#clock = deps.clock ?? { now: () => Date.now() };
+    this.#clock = deps.clock ?? systemClock;
     this.#metrics = serveMetrics(deps.registry);
     this.#ring = new SignalRing(this.options.ringSize);
     this.#ctx = {
@@ -109,6 +117,11 @@ export class StreamHub {
     return !this.#stopping && this.#clients.size < this.options.maxClients;
   }
 
+  /** False when `keyId` already holds maxSocketsPerKey sockets: the server refuses the upgrade with 429. */
+  acceptingKey(keyId: string): boolean {
+    return (this.#perKey.get(keyId) ?? 0) < this.options.maxSocketsPerKey;
+  }
+
   /** Starts the ping timer. */
   start(): void {
     if (this.#timer || this.#stopping) return;
@@ -121,6 +134,16 @@ export class StreamHub {
     if (this.#stopping) {
       ws.close(1001, 'server shutting down');
       return;
+    }
+    const keyId = opts.keyId;
+    if (keyId !== undefined) {
+      // Re-checked here: two upgrades of one key may both have passed acceptingKey.
+      if (!this.acceptingKey(keyId)) {
+        this.#metrics.wsDropped.inc({ reason: 'key_socket_limit' });
+        ws.close(1008, `this key already holds ${this.options.maxSocketsPerKey} stream sockets`);
+        return;
+      }
+      this.#perKey.set(keyId, (this.#perKey.get(keyId) ?? 0) + 1);
     }
     const client = new StreamClient(++this.#nextId, ws, {
       keyName: opts.keyName,
@@ -143,7 +166,14 @@ export class StreamHub {
     ws.on('error', (err) => this.#log.debug({ err, client: client.id }, 'websocket client error'));
     ws.on('close', () => {
       client.closed();
-      if (this.#clients.delete(client)) this.#metrics.wsClients.dec();
+      if (this.#clients.delete(client)) {
+        this.#metrics.wsClients.dec();
+        if (keyId !== undefined) {
+          const n = (this.#perKey.get(keyId) ?? 1) - 1;
+          if (n <= 0) this.#perKey.delete(keyId);
+          else this.#perKey.set(keyId, n);
+        }
+      }
     });
     this.#log.debug({ client: client.id, keyName: opts.keyName }, 'websocket client connected');
   }
@@ -289,6 +319,35 @@ export class StreamHub {
     }
   }
 
+  /**
+   * Symbols this instance tracks are always accepted; others (another shard's, one not listed yet)
+   * up to maxUnknownSymbols per socket, the rest refused with an error frame and left out.
+   */
+  #boundSymbols(client: StreamClient, cmd: ClientCommand): ClientCommand {
+    const known = this.#deps.knownSymbols?.();
+    if (cmd.type !== 'subscribe' || cmd.symbols === null || known === undefined) return cmd;
+    const tracked = new Set(known);
+    const mine = this.#unknown.get(client) ?? new Set<string>();
+    if (cmd.since !== undefined) mine.clear();
+    const kept: string[] = [];
+    let refused = 0;
+    for (const s of cmd.symbols) {
+      if (tracked.has(s) || mine.has(s)) kept.push(s);
+      else if (mine.size < this.options.maxUnknownSymbols) {
+        mine.add(s);
+        kept.push(s);
+      } else refused += 1;
+    }
+    this.#unknown.set(client, mine);
+    if (refused > 0) {
+      client.sendError(
+        'UNKNOWN_SYMBOLS',
+        `${refused} symbol(s) refused: this instance does not track them and a socket may follow at most ${this.options.maxUnknownSymbols} untracked symbols`,
+      );
+    }
+    return { ...cmd, symbols: kept };
+  }
+
   #onMessage(client: StreamClient, data: RawData, isBinary: boolean): void {
     if (client.closing) return;
     if (!client.allowMessage(this.#clock.now())) {
@@ -300,7 +359,7 @@ export class StreamHub {
       client.sendError(parsed.code, parsed.message);
       return;
     }
-    const cmd = parsed.command;
+    const cmd = this.#boundSymbols(client, parsed.command);
     if (cmd.type === 'unsubscribe') {
       client.filter.remove(cmd.symbols);
       return;

@@ -12,6 +12,8 @@ import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../log.ts';
 import type { ApiKeyValidation, PredictionQuery } from '../store/types.ts';
 import type { DashboardViews } from './dashboard-routes.ts';
+import type { FailureThrottleOptions } from './failure-throttle.ts';
+import type { KeyUsage } from './key-usage.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -26,6 +28,14 @@ export interface SignalHistory {
   get(id: string): Promise<PredictionRecord | null>;
 }
 
+/** Who asked for a prediction: recorded on the API row (DESIGN.md "Access and integrity"). */
+export interface PredictCaller {
+  /** The key that made the call (null: no key id, e.g. an in-memory validator). */
+  keyId: string | null;
+  /** The user the key's holder (e.g. the ml-predict Edge Function) says it calls for: a uuid, or null. */
+  requestedBy: string | null;
+}
+
 /** One candle in a POST /v1/predict body, normalised; the daemon validates it against the symbol. */
 export type ApiCandle = Omit<Candle, 'symbol' | 'timeframe'>;
 
@@ -36,12 +46,14 @@ export interface Readiness {
 
 export interface ApiDeps {
   keys: KeyValidator;
+  /** Hourly limits counted in the store (serve/key-usage.ts); absent: counted in this process. */
+  keyUsage?: KeyUsage;
   signals: SignalHistory;
   /**
    * A signal for `symbol` now, or computed over the given candles. May throw (see serve/errors.ts):
    * code UNKNOWN_SYMBOL → 404, NOT_READY → 503, INVALID_CANDLES / INVALID_INPUT → 400.
    */
-  predict(symbol: string, candles?: ApiCandle[]): Promise<Signal>;
+  predict(symbol: string, candles: ApiCandle[] | undefined, caller: PredictCaller): Promise<Signal>;
   /** Files a retrain request (source 'api'). */
   retrain(force: boolean, reason: string | null): Promise<{ request_id: string }>;
   /** Latest raw indicators, weights, consensus score and technical summary; null when unknown. */
@@ -73,12 +85,20 @@ export interface ApiOptions {
   keyCacheMaxEntries: number;
   /** Keys tracked by the hourly rate limiter; the least recently used is evicted beyond this. */
   rateLimitMaxKeys: number;
+  /** Keys that do not match are refused before the store; null lets the validator decide. */
+  keyPattern: RegExp | null;
+  /** Repeated key failures from one address → 429 TOO_MANY_FAILURES. */
+  keyFailures: FailureThrottleOptions;
   predictBodyLimitBytes: number;
   retrainBodyLimitBytes: number;
   /** After a 413, the rest of the body is read and discarded up to this many bytes, then the socket is cut. */
   discardLimitBytes: number;
   /** stop(): how long clients and connections get to close before they are cut. */
   shutdownDeadlineMs: number;
+  /** A request (websocket upgrades included) whose headers are not complete by then gets 408 and is closed. */
+  headersTimeoutMs: number;
+  /** Browsers' Origin values allowed to open the stream; null: any (non-browser clients send none and are always allowed). */
+  streamAllowedOrigins: readonly string[] | null;
   stream: Partial<StreamOptions>;
 }
 
@@ -94,6 +114,10 @@ export interface StreamOptions {
   /** Rows per store read during catch-up. */
   catchUpPageSize: number;
   maxClients: number;
+  /** Sockets one key may hold (STREAM_MAX_SOCKETS_PER_KEY); beyond, the upgrade gets 429. */
+  maxSocketsPerKey: number;
+  /** Symbols this instance does not track that one socket may subscribe to (e.g. another shard's); beyond, an error frame. */
+  maxUnknownSymbols: number;
   /** Largest client → server message; larger ones close the socket with 1009. */
   maxMessageBytes: number;
   /** Client → server messages allowed per second before they are refused with an error. */

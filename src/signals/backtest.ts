@@ -17,7 +17,8 @@ import { mergeTicks } from '../ingest/merge.ts';
 import type { CandleBatch } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { evaluateAlwaysHold, evaluatePredictions, type Evaluation } from '../model/evaluate.ts';
-import { SignalEngine, type EngineModel, type TickOutput } from './engine.ts';
+import { SignalEngine, type TickOutput } from './engine.ts';
+import { type EngineModel } from './decision.ts';
 import { RULES_MODEL_VERSION } from './policy.ts';
 
 export interface BacktestOptions {

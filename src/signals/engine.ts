@@ -21,26 +21,18 @@ import type { Candle } from '../domain/candle.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { IndicatorValues } from '../domain/indicators.ts';
 import { compareCursors, cursorOf, type PredictionRecord, type PredictionType } from '../domain/prediction.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
 import type { ConsensusResult } from '../features/consensus.ts';
-import type { FeaturePipeline } from '../features/pipeline.ts';
 import { SymbolFeatureState } from '../features/symbol-state.ts';
 import type { TechnicalSummary } from '../features/summary.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
 import type { CandleBatch } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
-import { InferenceBatcher, type WindowPredictor } from '../model/batcher.ts';
+import { InferenceBatcher } from '../model/batcher.ts';
 import { probabilitiesAt } from '../model/classes.ts';
-import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities, type Selection } from './policy.ts';
+import { decide, modelDecides, type EngineModel, type ModelAnswer } from './decision.ts';
+import { RULES_MODEL_VERSION } from './policy.ts';
 import { OutcomeTracker, type ResolvedSignal } from './tracker.ts';
-
-/** A model ready to serve: its version, the pipeline that encodes its input, and its predictor. */
-export interface EngineModel {
-  version: string;
-  pipeline: FeaturePipeline;
-  predictor: WindowPredictor;
-  /** Its selective rule (policy.ts Selection); null/absent: MODEL_THRESHOLDS. */
-  selection?: Selection | null;
-}
 
 export interface EngineOptions {
   barrier: BarrierParams;
@@ -170,7 +162,7 @@ export class SignalEngine {
           continue;
         }
         let windowRow = -1;
-        if (model && state.isReady) {
+        if (modelDecides(model, state)) {
           windowRow = windowCount++;
           const width = this.windowSize * model.pipeline.width;
           this.ensureWindowCapacity(windowCount * width);
@@ -200,22 +192,17 @@ export class SignalEngine {
         if (!p.consensus) continue; // indicators still warming up
         const fromModel = model !== null && p.windowRow >= 0 && probabilities !== null;
         signals.push(
-          decideSignal({
+          decide({
             candle: p.candle,
             indicators: p.values,
-            probabilities: fromModel ? probabilitiesAt(probabilities, p.windowRow) : rulesProbabilities(p.consensus),
-            modelVersion: fromModel ? model.version : RULES_MODEL_VERSION,
-            selection: fromModel ? (model.selection ?? null) : null,
+            consensus: p.consensus,
+            summary: p.summary,
+            answer: fromModel ? { model, probabilities: probabilitiesAt(probabilities, p.windowRow), latest: p.latest } : null,
             weights: this.weights,
             barrier: this.opts.barrier,
             clock: this.opts.clock,
             processingTimeMs: perTickMs,
             predictionType: this.opts.predictionType ?? 'SIGNAL',
-            consensus: p.consensus,
-            summary: p.summary,
-            inputFeatures: fromModel
-              ? { features: model.pipeline.features, timesteps: this.windowSize, latest: Array.from(p.latest ?? []) }
-              : { features: 'rules' },
           }),
         );
       }
@@ -224,6 +211,33 @@ export class SignalEngine {
       out.push({ closeTime: batch.closeTime, candles: batch.candles, signals, resolved });
     }
     return out;
+  }
+
+  /**
+   * One signal for a series outside the tick loop (POST /v1/predict), by the same decision as a
+   * tick. It reads the model a tick would use now (one set by setModel counts from this call), and
+   * the window and everything else it needs synchronously before its one await: the model's
+   * predict, through the engine's bounded batcher unless the model is not swapped in yet.
+   */
+  async signalFor(state: SymbolFeatureState, timeframe: Timeframe, predictionType: PredictionType): Promise<PredictionRecord> {
+    const started = performance.now();
+    const bar = state.lastCandle!;
+    const values = state.values!;
+    const weights = this.weights;
+    const consensus = state.consensus(weights)!;
+    const summary = state.summary();
+    const model = this.pendingModel ? this.pendingModel.model : this.model;
+    const decides = modelDecides(model, state);
+    const window = decides ? state.window(model.pipeline) : null;
+    const latest = decides ? state.latestTransformed() : null;
+    const candle: Candle = { symbol: state.symbol, timeframe, ...bar };
+    let answer: ModelAnswer | null = null;
+    if (decides) {
+      // A model waiting for the next tick's swap is not in the batcher yet: it answers directly.
+      const probabilities = model === this.model ? await this.batcher.submit(window!) : probabilitiesAt(await model.predictor.predict(window!, 1), 0);
+      answer = { model, probabilities, latest };
+    }
+    return decide({ candle, indicators: values, consensus, summary, answer, weights, barrier: this.opts.barrier, clock: this.opts.clock, processingTimeMs: performance.now() - started, predictionType });
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import { PgLeadership, SoleLeadership, type Leadership } from './leadership.ts';
 import { assertMigratable, checkServerVersion, migrate, migrationStatus } from './migrate.ts';
 import { PgSqlClient } from './pg-client.ts';
 import { PgliteWorkerClient } from './pglite-worker-client.ts';
+import { makePrivate } from './private-dir.ts';
 import type { SqlClient } from './sql-client.ts';
 import { SqlStore } from './sql-store.ts';
 import type { ArtifactStore, Store } from './store.ts';
@@ -38,9 +39,16 @@ export async function openSqlClient(config: Config, log: Logger, opts: { poolSiz
   switch (choice.kind) {
     case 'postgres':
       return new PgSqlClient({ url: choice.url, log: log.child({ module: 'store' }), poolSize: opts.poolSize });
-    case 'embedded':
+    case 'embedded': {
+      // The operator's alone: the data directory 0700, its files 0600 (store/private-dir.ts).
+      // PGlite's file system layer creates its files 0666 whatever the umask, so what initdb and
+      // recovery wrote is tightened once the database is open (and again at the daemon's stop).
+      makePrivate(config.dataDir);
       // In a worker thread: the database's CPU stays off the thread that runs the signal path.
-      return PgliteWorkerClient.open(choice.dir);
+      const client = await PgliteWorkerClient.open(choice.dir);
+      makePrivate(config.dataDir);
+      return client;
+    }
     case 'supabase':
       throw new StoreError(
         'STORE_NO_SQL',

@@ -37,8 +37,22 @@ export interface WireError {
   fields: Record<string, string | number>;
 }
 
+/**
+ * PGlite's file system is Emscripten's: a failed file operation throws an ErrnoError, a plain object
+ * {name: 'ErrnoError', errno} that is no Error (its String() is "[object Object]"). Its errno is
+ * Emscripten's numbering (system/lib/libc/musl/arch/emscripten/bits/errno.h), not Linux's.
+ */
+const EMSCRIPTEN_ERRNO: Record<number, string> = { 2: 'EACCES', 8: 'EBADF', 20: 'EEXIST', 28: 'EINVAL', 29: 'EIO', 31: 'EISDIR', 33: 'EMFILE', 44: 'ENOENT', 48: 'ENOMEM', 51: 'ENOSPC', 54: 'ENOTDIR', 63: 'EPERM', 69: 'EROFS' };
+
 export function toWireError(err: unknown): WireError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err), fields: {} };
+  if (!(err instanceof Error)) {
+    const o = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; errno?: unknown; message?: unknown };
+    if (typeof o.errno === 'number') {
+      const code = EMSCRIPTEN_ERRNO[o.errno] ?? `errno ${o.errno}`;
+      return { name: typeof o.name === 'string' ? o.name : 'Error', message: `${code}: the embedded store's file system refused an operation (Emscripten errno ${o.errno})`, fields: { code, errno: o.errno } };
+    }
+    return { name: 'Error', message: typeof o.message === 'string' ? o.message : typeof err === 'object' ? JSON.stringify(err) : String(err), fields: {} };
+  }
   const fields: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(err)) {
     if (typeof v === 'string' || typeof v === 'number') fields[k] = v;

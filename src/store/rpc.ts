@@ -49,6 +49,9 @@ export const RPC_SIGNATURES = {
   // From sql/20261122000300_functions.sql.
   create_ml_api_key: { p_key_name: 'text', p_key_type: 'text', p_rate_limit: 'integer', p_expires_days: 'integer', p_created_by: 'uuid' },
   validate_ml_api_key: { api_key_text: 'text' },
+  // From sql/20261204000110_key_limits.sql.
+  sb_reserve_key_usage: { p_key_id: 'uuid', p_at_ms: 'double precision', p_want: 'integer', p_limit: 'integer' },
+  sb_put_setting: { p_name: 'text', p_value: 'jsonb' },
   get_ml_dashboard_data: {},
   // From sql/20261204000200_ml_backtests.sql and sql/20261204000210_signal_scorecard.sql.
   sb_insert_backtest: { p_row: 'jsonb' },

@@ -193,6 +193,12 @@ export class SqlStore implements Store {
   validateApiKey(key: string): Promise<ApiKeyValidation> {
     return apiKeys.validateApiKey(this.ctx, key);
   }
+  reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number> {
+    return apiKeys.reserveKeyUsage(this.ctx, keyId, atMs, want, limit);
+  }
+  putSetting(name: string, value: unknown): Promise<void> {
+    return apiKeys.putSetting(this.ctx, name, value);
+  }
   revokeApiKey(id: string): Promise<boolean> {
     return apiKeys.revokeApiKey(this.ctx, id);
   }

@@ -132,6 +132,10 @@ export interface Store {
   validateApiKey(key: string): Promise<ApiKeyValidation>;
   revokeApiKey(id: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKeyInfo[]>;
+  /** Reserves up to `want` requests of a key's hourly `limit` in the UTC hour of atMs; returns how many were granted. */
+  reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number>;
+  /** Writes a row of ml_settings (e.g. self_service_max_rate_limit, read by create_ml_api_key). */
+  putSetting(name: string, value: unknown): Promise<void>;
 
   insertGenerationLog(row: GenerationLogRecord): Promise<void>;
 

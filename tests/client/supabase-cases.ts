@@ -4,6 +4,7 @@
  * postgres_changes, as Realtime sends what the WAL says. Shared by the embedded (PGlite) and the
  * server-Postgres files, which differ only in where the store lives.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSignalClient, type ModelUpdate, type Signal, type SignalClient, type StatusEvent, type WeightUpdate } from '../../src/client/index.ts';
 import type { SignalClientError } from '../../src/client/errors.ts';
@@ -195,6 +196,19 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
       await sut.store.insertDrift(drift(version));
       await vi.waitFor(() => expect(drifts.items).toHaveLength(1), { timeout: 10_000, interval: 20 });
       expect(drifts.items[0]).toMatchObject({ version, drift_detected: true, status: 'drift', overall_drift_score: 0.31 });
+    });
+
+    it('delivers SIGNAL rows only: an API prediction (a caller\'s own computation) never reaches the signal feed', async () => {
+      const c = client();
+      const all = collect<Signal>();
+      c.subscribeToPredictions('*', all.cb);
+      await opened(c);
+      const api = { ...prediction({ symbol: 'LTC/BTC', candleTime: (t += MIN5) }), id: randomUUID(), predictionType: 'API' as const };
+      expect(await sut.store.insertPredictions([api])).toBe(1);
+      const real = await insert('LTC/BTC');
+      await vi.waitFor(() => expect(all.items).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      await feed.flush();
+      expect(all.items).toEqual([toSignal(real)]);
     });
 
     it('reports a malformed row as BAD_FRAME and delivers nothing for it', async () => {

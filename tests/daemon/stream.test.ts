@@ -76,10 +76,11 @@ describe('the daemon with a websocket subscriber', () => {
     const predicted = await fetch(`${base}/v1/predict`, { method: 'POST', headers: auth, body: JSON.stringify({ symbol: 'LTC/BTC', candles: rows }) });
     expect(predicted.status).toBe(200);
     const apiSignal = (await predicted.json()) as Signal;
-    // Same candles as the live engine had when it signalled on candle 100: same key, same answer.
+    // Same candles as the live engine had when it signalled on candle 100: the same answer, but an
+    // API row of its own (its own id), never the live signal's (tests/trust/signal-forgery.pg.test.ts).
     const live = received.find((s) => s.symbol === 'LTC/BTC' && Date.parse(s.candle_time) === ltc[99]!.openTime)!;
-    expect(apiSignal.id).toBe(predictionId('LTC/BTC', '5m', ltc[99]!.openTime, 'rules'));
-    expect(apiSignal.id).toBe(live.id);
+    expect(live.id).toBe(predictionId('LTC/BTC', '5m', ltc[99]!.openTime, 'rules'));
+    expect(apiSignal.id).not.toBe(live.id);
     expect(apiSignal.predicted_direction).toBe(live.predicted_direction);
     expect(apiSignal.confidence_score).toBeCloseTo(live.confidence_score, 12);
     const tooFew = await fetch(`${base}/v1/predict`, { method: 'POST', headers: auth, body: JSON.stringify({ symbol: 'LTC/BTC', candles: rows.slice(0, 10) }) });

@@ -35,6 +35,9 @@ async function run(maxTicksPerBatch: number): Promise<{ calls: number[]; closeTi
     insertTrainingSamples: () => undefined,
     upsertCandles: (rows) => void (stored += rows.length),
     insertGenerationLog: () => undefined,
+    writeGroup: (parts) => {
+      for (const [op, rows] of parts) if (op === 'upsertCandles') stored += rows.length;
+    },
   };
   let fatal: unknown;
   const loop = new TickLoop({ engine, sinks: { publish: () => undefined }, writer, log, maxTicksPerBatch, onFatal: (e) => (fatal = e) });

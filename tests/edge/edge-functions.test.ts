@@ -1,16 +1,27 @@
 /**
- * The Edge Functions (supabase/functions) under deno, against a REAL daemon on loopback: the
- * daemon (child process) replays two real symbols with API keys of three kinds (admin, stream,
- * one limited to 1 request an hour); `deno test` then runs every functions test with ML_API_URL
- * and the keys in its environment. Passes when deno exits 0 and every Deno.test in the files
- * passed (the count is read from the files, so a test that silently did not run fails this).
+ * The Edge Functions (supabase/functions) under deno, against a REAL daemon on loopback and a REST
+ * store: the daemon (child process) replays two real symbols with API keys of four kinds
+ * (prediction: ml-predict's own, admin, stream, one limited to 1 request an hour); the store is
+ * the PostgREST fake (tests/helpers/fake-postgrest.ts) in front of a migrated PGlite holding one
+ * stored LTC/BTC SIGNAL and a later API row over forged prices. `deno test` then runs every
+ * functions test with the URLs, keys and the project JWT secret in its environment. Passes when
+ * deno exits 0 and every Deno.test in the files passed (the count is read from the files, so a
+ * test that silently did not run fails this). Afterwards: the retrain requests the operator filed
+ * carry requested_by, and the daemon recorded ml-predict's API rows with the user and the key.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { migrate } from '../../src/store/migrate.ts';
+import { PgliteSqlClient } from '../../src/store/pglite-client.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
+import { SoleLeadership } from '../../src/store/leadership.ts';
 import { freePort, keyedReplaySetup, openStoreAt, removeDir, spawnDaemon, type DaemonChild } from '../daemon/helpers.ts';
+import { startFakePostgrest, type FakePostgrest } from '../helpers/fake-postgrest.ts';
+import { record } from '../serve/helpers.ts';
 import { runDeno } from './deno.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,7 +30,16 @@ const FUNCTIONS = join(ROOT, 'supabase/functions');
 const dirs: string[] = [];
 let daemon: DaemonChild | undefined;
 let port: number;
-const keys = { admin: '', stream: '', limited: '' };
+const keys = { admin: '', stream: '', limited: '', prediction: '' };
+let predictionKeyId = '';
+let data = '';
+let rest: PgliteSqlClient;
+let fake: FakePostgrest;
+const JWT_SECRET = randomBytes(32).toString('hex');
+const SERVICE_ROLE_KEY = `service-role-${randomBytes(16).toString('hex')}`;
+const USER = randomUUID();
+const OPERATOR = randomUUID();
+const signal = record('LTC/BTC', 120);
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -35,9 +55,20 @@ beforeAll(async () => {
   try {
     keys.stream = (await store.createApiKey({ name: 'edge-stream', type: 'stream' })).key;
     keys.limited = (await store.createApiKey({ name: 'edge-limited', type: 'prediction', rateLimitPerHour: 1 })).key;
+    const p = await store.createApiKey({ name: 'edge-ml-predict', type: 'prediction' });
+    keys.prediction = p.key;
+    predictionKeyId = p.id;
   } finally {
     await store.close();
   }
+  data = setup.data;
+  // The REST store: a stored SIGNAL, and a later API row over forged prices that must never show.
+  rest = await PgliteSqlClient.open();
+  await migrate(rest, { schema: 'public' });
+  const restStore = new SqlStore(rest, { schema: 'public', leadership: new SoleLeadership(), serverVersion: '' });
+  const forged = record('LTC/BTC', 130, 'API');
+  await restStore.insertPredictions([signal, { ...forged, id: randomUUID(), entryPrice: signal.entryPrice * 3 }]);
+  fake = await startFakePostgrest({ db: rest, schema: 'public', serviceRoleKey: SERVICE_ROLE_KEY });
   port = await freePort();
   daemon = spawnDaemon(['--feed', `replay:${setup.feed}?speed=0`], { SIGNALBASE_DATA_DIR: setup.data, PORT: String(port) });
   // Ready once both symbols have indicators (the replay has gone through its candles).
@@ -53,6 +84,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await fake?.close();
+  await rest?.close();
   if (daemon && daemon.child.exitCode === null) {
     daemon.child.kill('SIGTERM');
     await daemon.exited;
@@ -88,7 +121,14 @@ describe('Edge Functions under deno', () => {
       env: {
         ...denoEnv(),
         ML_API_URL: `http://127.0.0.1:${port}`,
-        ML_API_KEY: keys.admin,
+        ML_API_KEY: keys.prediction,
+        SB_TEST_ADMIN_KEY: keys.admin,
+        SB_JWT_SECRET: JWT_SECRET,
+        SB_TEST_USER: USER,
+        SB_TEST_OPERATOR: OPERATOR,
+        SB_TEST_SIGNAL_ENTRY: String(signal.entryPrice),
+        SUPABASE_URL: fake.url,
+        SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
         SB_TEST_STREAM_KEY: keys.stream,
         SB_TEST_LIMITED_KEY: keys.limited,
         SB_TEST_SAMPLE: join(ROOT, 'data/sample/LTC_BTC-5m.json'),
@@ -100,5 +140,26 @@ describe('Edge Functions under deno', () => {
     expect(summary, run.stdout.slice(-2000)).not.toBeNull();
     expect(Number(summary![3])).toBe(0);
     expect(Number(summary![2])).toBe(declared);
+
+    // trigger-model-training wrote the requests itself, with who asked (null for the service role).
+    const filed = await rest.query<{ requested_by: string | null; source: string }>('SELECT requested_by, source FROM public.ml_retrain_requests ORDER BY seq');
+    expect(filed.rows.length).toBeGreaterThanOrEqual(2);
+    expect(filed.rows.map((r) => r.requested_by)).toContain(OPERATOR);
+    expect(filed.rows.every((r) => r.requested_by === OPERATOR || r.requested_by === null)).toBe(true);
+
+    // ml-predict's calls are API rows of the daemon's store, recorded with the user and the function's key.
+    daemon!.child.kill('SIGTERM');
+    expect(await daemon!.exited).toBe(0);
+    const db = await PgliteSqlClient.open(join(data, 'pg'));
+    try {
+      const api = await db.query<{ requested_by: string | null; api_key_id: string | null }>(
+        `SELECT requested_by, api_key_id FROM public.ml_predictions WHERE prediction_type = 'API'`,
+      );
+      const mine = api.rows.filter((r) => r.requested_by === USER);
+      expect(mine.length).toBeGreaterThanOrEqual(2);
+      expect(mine.every((r) => r.api_key_id === predictionKeyId)).toBe(true);
+    } finally {
+      await db.close();
+    }
   }, 300_000);
 });

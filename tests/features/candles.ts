@@ -1,19 +1,31 @@
 /**
- * Test helpers: the real Binance candles of ../shared/data/candles and the TA-Lib reference
- * fixtures of tests/fixtures/talib (see the README there for how they were produced).
+ * Test helpers: the real Binance candles the repository holds (data/sample/, then
+ * tests/fixtures/candles/: see the README there) and the TA-Lib reference fixtures of
+ * tests/fixtures/talib (see the README there for how they were produced). Tests read nothing
+ * outside the repository, so a fresh clone passes alone.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { IndicatorColumn } from '../../src/domain/indicators.ts';
 import type { Bar } from '../../src/features/indicators/indicator.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-export const CANDLE_DIR = `${here}../../../shared/data/candles`;
+/** Where candle files are looked up, in order: the bundled sample, then the test-only fixtures. */
+export const CANDLE_DIRS = [`${here}../../data/sample`, `${here}../fixtures/candles`] as const;
 const FIXTURE_DIR = `${here}../fixtures/talib`;
+
+/** The path of a candle file (`LTC_BTC-5m.json`) inside the repository. */
+export function candlePath(file: string): string {
+  for (const dir of CANDLE_DIRS) {
+    const path = `${dir}/${file}`;
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`candle file ${file} is in none of ${CANDLE_DIRS.join(', ')}: copy it into tests/fixtures/candles (see its README)`);
+}
 
 /** A freqtrade-style candle file as bars, oldest first. */
 export function loadBars(file: string): Bar[] {
-  const rows = JSON.parse(readFileSync(`${CANDLE_DIR}/${file}`, 'utf8')) as number[][];
+  const rows = JSON.parse(readFileSync(candlePath(file), 'utf8')) as number[][];
   return rows.map(([openTime, open, high, low, close, volume]) => ({
     openTime: openTime!,
     open: open!,

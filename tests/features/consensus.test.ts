@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/domain/indicators.ts';
 import { consensus, indicatorVotes } from '../../src/features/consensus.ts';
-import { marketSession, technicalSummary } from '../../src/features/summary.ts';
+import { technicalSummary } from '../../src/features/summary.ts';
 import { uniformWeights, type IndicatorWeights } from '../../src/features/weights.ts';
 import { IndicatorSet } from '../../src/features/indicator-set.ts';
 import { loadBars } from './candles.ts';
@@ -135,13 +135,13 @@ describe('rule consensus', () => {
 
 describe('technical summary', () => {
   it('reads an uptrend, its momentum, volume and session', () => {
-    const s = technicalSummary(bullish, bar, { volatilityBaseline: 0.004 });
+    const s = technicalSummary(bullish, bar, { volatilityBaseline: 0.004, symbol: 'EUR/USD' });
     expect(s.trend).toBe('up'); // ADX 35 ≥ 20, ema_12 > ema_21 > ema_50
     expect(s.trendStrength).toBe('moderate');
     expect(s.momentum).toBe('neutral'); // MACD > signal but RSI 45 < 50
     expect(s.volatility).toBe('high'); // 0.01 / 0.004 = 2.5 > 1.5
     expect(s.volume).toBe('high'); // 300 / 100
-    expect(s.session).toBe('us'); // 14:05 UTC
+    expect(s.session).toBe('london_new_york'); // Monday 14:05 UTC = 14:05 GMT, 09:05 EST
     expect(s.text).toContain('uptrend');
   });
 
@@ -152,12 +152,14 @@ describe('technical summary', () => {
     expect(technicalSummary(bullish, bar).volatility).toBe('normal'); // no baseline yet
   });
 
-  it('keeps stored market-context values within VARCHAR(10)', () => {
+  it('keeps stored market-context values short, and names the session by the symbol\'s market', () => {
     const s = technicalSummary(bullish, bar);
-    for (const v of [s.trend, s.volatility, s.session]) expect(v.length).toBeLessThanOrEqual(10);
-    expect([0, 7, 8, 12, 13, 20, 21, 23].map((h) => marketSession(Date.UTC(2018, 0, 1, h)))).toEqual([
-      'asia', 'asia', 'europe', 'europe', 'us', 'us', 'late_us', 'late_us',
-    ]);
+    for (const v of [s.trend, s.volatility]) expect(v.length).toBeLessThanOrEqual(10);
+    const at = (iso: string) => ({ ...bar, openTime: Date.parse(iso) });
+    expect(technicalSummary(bullish, at('2026-01-14T11:00:00Z'), { symbol: 'LTC/BTC' }).session).toBe('24h');
+    expect(technicalSummary(bullish, at('2026-01-14T11:00:00Z'), { symbol: 'EUR/USD' }).session).toBe('london');
+    expect(technicalSummary(bullish, at('2026-01-17T11:00:00Z'), { symbol: 'EUR/USD' }).session).toBe('closed');
+    expect(technicalSummary(bullish, at('2026-01-14T11:00:00Z'), { symbol: 'SPX500/USD', market: 'forex' }).session).toBe('london');
   });
 });
 

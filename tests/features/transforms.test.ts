@@ -61,7 +61,7 @@ describe('stationary transforms', () => {
     expect(transformValue('volume_ma', 0, { close: 1, volume: 0 })).toBe(1);
   });
 
-  it('works on any subset, returned in columns.ts order', () => {
+  it('works on any subset, returned in domain/indicators.ts order', () => {
     const subset: IndicatorColumn[] = ['mfi_value', 'ema_12', 'adx_value'];
     expect(selectFeatures(subset)).toEqual(['adx_value', 'ema_12', 'mfi_value']);
     expect(Array.from(transformFeatures(subset, values, candle))).toEqual([

@@ -8,6 +8,12 @@
  * close. REST serves every closed candle plus the still-open one with partial values, as the real
  * endpoint does, so a client that trusts REST rows blindly stores an unfinished candle.
  *
+ * Refusals, as Binance answers them (binance-spot-api-docs: errors.md, rest-api.md, web-socket-streams.md):
+ * a klines parameter that is not a number (startTime=abc) is HTTP 400 {"code":-1100,"msg":"Illegal
+ * characters found in parameter 'startTime'; legal range is '^[0-9]{1,20}$'."}, never "every row";
+ * limit above 1000 is 400 -1130; on the websocket SUBSCRIBE, UNSUBSCRIBE and LIST_SUBSCRIPTIONS are
+ * served and any other method gets {"error":{"code":2,"msg":"Invalid request: unknown variant ..."},"id":…}.
+ *
  * Faults: drop every connection, stall connections (no frames, no pongs: a half-dead socket),
  * refuse the next SUBSCRIBE, fail the next REST requests, and send arbitrary raw frames.
  */
@@ -38,6 +44,10 @@ export class FakeExchange {
   cursor = 0;
   connectionsTotal = 0;
   subscribeRequests = 0;
+  /** Websocket requests with a method Binance does not know (answered with error code 2). */
+  unknownMethods = 0;
+  /** REST requests refused for a malformed parameter (HTTP 400, -1100 / -1130). */
+  badParameterRequests = 0;
   restRequests = 0;
 
   private readonly clients = new Set<Client>();
@@ -201,7 +211,21 @@ export class FakeExchange {
         ws.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON' } }));
         return;
       }
-      if (msg.method !== 'SUBSCRIBE') return;
+      if (msg.method === 'UNSUBSCRIBE') {
+        for (const p of msg.params ?? []) client.streams.delete(p);
+        ws.send(JSON.stringify({ result: null, id: msg.id }));
+        return;
+      }
+      if (msg.method === 'LIST_SUBSCRIPTIONS') {
+        ws.send(JSON.stringify({ result: [...client.streams], id: msg.id }));
+        return;
+      }
+      if (msg.method !== 'SUBSCRIBE') {
+        this.unknownMethods += 1;
+        const msgText = `Invalid request: unknown variant \`${String(msg.method)}\`, expected one of \`SUBSCRIBE\`, \`UNSUBSCRIBE\`, \`LIST_SUBSCRIPTIONS\`, \`SET_PROPERTY\`, \`GET_PROPERTY\``;
+        ws.send(JSON.stringify({ error: { code: 2, msg: msgText }, id: msg.id ?? null }));
+        return;
+      }
       this.subscribeRequests += 1;
       if (this.refuseSubscriptions > 0) {
         this.refuseSubscriptions -= 1;
@@ -230,9 +254,22 @@ export class FakeExchange {
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":-1121,"msg":"Invalid symbol."}');
       return;
     }
+    for (const name of ['startTime', 'endTime', 'limit']) {
+      const v = url.searchParams.get(name);
+      if (v !== null && !/^[0-9]{1,20}$/.test(v)) {
+        this.badParameterRequests += 1;
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: -1100, msg: `Illegal characters found in parameter '${name}'; legal range is '^[0-9]{1,20}$'.` }));
+        return;
+      }
+    }
+    if (Number(url.searchParams.get('limit') ?? 500) > 1000) {
+      this.badParameterRequests += 1;
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":-1130,"msg":"Invalid data sent for a parameter."}');
+      return;
+    }
     const start = Number(url.searchParams.get('startTime') ?? 0);
     const end = Number(url.searchParams.get('endTime') ?? Number.MAX_SAFE_INTEGER);
-    const limit = Math.min(1000, Number(url.searchParams.get('limit') ?? 500));
+    const limit = Number(url.searchParams.get('limit') ?? 500);
     const rows: unknown[] = [];
     for (const t of this.times) {
       if (t < start || t > end || t > this.now || rows.length >= limit) continue;

@@ -11,12 +11,21 @@
  * - The schema is chosen by Accept-Profile (GET) / Content-Profile (POST) and must be the exposed one
  *   (https://docs.postgrest.org/en/latest/references/api/schemas.html; else 406 PGRST106).
  * - Every request runs in its own transaction as the JWT's role, the way PostgREST does it
- *   (https://docs.postgrest.org/en/latest/references/transactions.html): SET LOCAL ROLE
- *   service_role and request.jwt.claims, so grants and RLS apply as on Supabase.
+ *   (https://docs.postgrest.org/en/latest/references/transactions.html,
+ *   https://docs.postgrest.org/en/latest/references/auth.html): SET LOCAL ROLE <the role the
+ *   bearer token stands for: anon, authenticated or service_role> and request.jwt.claims, so grants
+ *   and RLS apply as on Supabase. `keys` maps each token to its role (a real JWT's `role` claim);
+ *   by default only the service-role key is known.
+ * - `in.(…)` lists follow PostgREST's reserved-character rules: an element may be double-quoted
+ *   (`in.("a,b",c)`), a quoted element may escape `"` and `\` with a backslash
+ *   (https://docs.postgrest.org/en/latest/references/api/url_grammar.html).
+ * - POST bodies must be sent as `Content-Type: application/json` (415 PGRST107 otherwise); `Prefer`
+ *   must be well formed, and with `handling=strict` every preference must be one PostgREST knows
+ *   (400 PGRST122; https://docs.postgrest.org/en/latest/references/api/preferences.html).
  * - Errors are {code, message, details, hint} with the documented SQLSTATE → HTTP status mapping
  *   (https://docs.postgrest.org/en/latest/references/errors.html), PTxyz giving status xyz.
- * - The Supabase gateway's key check: `apikey` must be the service-role key (401 otherwise), and
- *   `Authorization: Bearer <key>` must be too (401 PGRST301 otherwise).
+ * - The Supabase gateway's key check: `apikey` must be a project key (401 otherwise), and
+ *   `Authorization: Bearer <token>` a token PostgREST accepts (401 PGRST301 otherwise).
  *
  * Tests can inject failures in front of the database (failNext) to see retries and mapping.
  */
@@ -30,6 +39,8 @@ export interface FakePostgrestOptions {
   /** The exposed schema (PostgREST's db-schemas). */
   schema: string;
   serviceRoleKey: string;
+  /** Further keys / JWTs and the role each stands for (e.g. the anon key: 'anon'). */
+  keys?: Record<string, Role>;
   /** PostgREST's max-rows; Supabase's default is 1000. */
   maxRows?: number;
   /**
@@ -39,6 +50,8 @@ export interface FakePostgrestOptions {
    */
   services?: { handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<number | null> }[];
 }
+
+export type Role = 'anon' | 'authenticated' | 'service_role';
 
 export interface Injected {
   status: number;
@@ -187,16 +200,91 @@ function sqlParam(value: unknown, type: string): unknown {
 }
 
 /** Runs `fn` as the JWT's role, in one transaction, like PostgREST. */
-function asServiceRole<T>(db: SqlClient, schema: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+function asRole<T>(db: SqlClient, schema: string, role: Role, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.exec(`SET LOCAL ROLE service_role; SET LOCAL search_path TO ${quoteIdent(schema)}`);
-    await tx.query(`SELECT set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ role: 'service_role' })]);
+    await tx.exec(`SET LOCAL ROLE ${quoteIdent(role)}; SET LOCAL search_path TO ${quoteIdent(schema)}`);
+    const claims = role === 'authenticated' ? { role, sub: '00000000-0000-4000-8000-000000000001' } : { role };
+    await tx.query(`SELECT set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
     return fn(tx);
   });
 }
 
-async function callFunction(o: FakePostgrestOptions, maxRows: number, fn: string, body: Record<string, unknown>): Promise<{ status: number; json: string | null }> {
-  return asServiceRole(o.db, o.schema, async (tx) => {
+/**
+ * The elements of an `in.(…)` list: comma-separated, each optionally double-quoted; inside quotes a
+ * backslash escapes the next character. Returns null when the list is malformed.
+ */
+export function parseInList(operand: string): string[] | null {
+  if (!operand.startsWith('(') || !operand.endsWith(')')) return null;
+  const body = operand.slice(1, -1);
+  const out: string[] = [];
+  let i = 0;
+  if (body === '') return out;
+  for (;;) {
+    let item = '';
+    if (body[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= body.length) return null; // unterminated quote
+        const ch = body[i]!;
+        if (ch === '\\' && i + 1 < body.length) {
+          item += body[i + 1];
+          i += 2;
+        } else if (ch === '"') {
+          i++;
+          break;
+        } else {
+          item += ch;
+          i++;
+        }
+      }
+      if (i < body.length && body[i] !== ',') return null; // text after the closing quote
+    } else {
+      while (i < body.length && body[i] !== ',') item += body[i++];
+      item = item.trim();
+    }
+    out.push(item);
+    if (i >= body.length) return out;
+    i++; // the comma
+  }
+}
+
+const PREFERENCES: Record<string, RegExp> = {
+  return: /^(minimal|representation|headers-only)$/,
+  count: /^(exact|planned|estimated)$/,
+  resolution: /^(merge-duplicates|ignore-duplicates)$/,
+  missing: /^default$/,
+  handling: /^(strict|lenient)$/,
+  tx: /^(commit|rollback)$/,
+  params: /^single-object$/,
+  'max-affected': /^\d+$/,
+  timezone: /^.+$/,
+};
+
+/** Checks `Prefer`: well formed, and under handling=strict only known preferences (PGRST122). */
+function checkPrefer(req: IncomingMessage): void {
+  const header = req.headers.prefer;
+  if (header === undefined) return;
+  const items = (Array.isArray(header) ? header.join(',') : header).split(',').map((x) => x.trim()).filter(Boolean);
+  const parsed = items.map((item) => {
+    const eq = item.indexOf('=');
+    return eq < 0 ? { key: item, value: '' } : { key: item.slice(0, eq).trim(), value: item.slice(eq + 1).trim() };
+  });
+  const strict = parsed.some((p) => p.key === 'handling' && p.value === 'strict');
+  const invalid = parsed.filter((p) => !(PREFERENCES[p.key]?.test(p.value) ?? false));
+  if (strict && invalid.length > 0) {
+    throw pgrst(400, 'PGRST122', 'Invalid preferences given with handling=strict', null, `Invalid preferences: ${invalid.map((p) => `${p.key}=${p.value}`).join(', ')}`);
+  }
+}
+
+/** POST bodies are JSON (the only media type this fake reads). */
+function checkContentType(req: IncomingMessage, body: string): void {
+  if (req.method !== 'POST' || body === '') return;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw pgrst(415, 'PGRST107', `The Content-Type "${type}" is not acceptable; send application/json`);
+}
+
+async function callFunction(o: FakePostgrestOptions, role: Role, maxRows: number, fn: string, body: Record<string, unknown>): Promise<{ status: number; json: string | null }> {
+  return asRole(o.db, o.schema, role, async (tx) => {
     const info = await lookupFunction(tx, o.schema, fn, Object.keys(body));
     const params: unknown[] = [];
     const named = Object.entries(body).map(([name, value]) => {
@@ -221,8 +309,8 @@ async function callFunction(o: FakePostgrestOptions, maxRows: number, fn: string
 
 const FILTER_OPS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
-async function readTable(o: FakePostgrestOptions, maxRows: number, table: string, query: URLSearchParams): Promise<string> {
-  return asServiceRole(o.db, o.schema, async (tx) => {
+async function readTable(o: FakePostgrestOptions, role: Role, maxRows: number, table: string, query: URLSearchParams): Promise<string> {
+  return asRole(o.db, o.schema, role, async (tx) => {
     const { rows: found } = await tx.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [`${quoteIdent(o.schema)}.${quoteIdent(table)}`]);
     if (!found[0]?.ok) {
       throw pgrst(404, 'PGRST205', `Could not find the table '${o.schema}.${table}' in the schema cache`);
@@ -259,8 +347,8 @@ async function readTable(o: FakePostgrestOptions, maxRows: number, table: string
           where.push(`${col} ${FILTER_OPS[op]} $${params.length}`);
         } else if (op === 'is' && ['null', 'true', 'false'].includes(operand)) {
           where.push(`${col} IS ${operand.toUpperCase()}`);
-        } else if (op === 'in' && operand.startsWith('(') && operand.endsWith(')')) {
-          const list = operand.slice(1, -1).split(',');
+        } else if (op === 'in' && parseInList(operand) !== null) {
+          const list = parseInList(operand)!;
           const marks = list.map((v) => {
             params.push(v);
             return `$${params.length}`;
@@ -289,9 +377,17 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function checkKeys(req: IncomingMessage, key: string): void {
-  if (req.headers.apikey !== key) throw new HttpError(401, { code: '', message: 'Invalid API key', details: null, hint: 'Double check your Supabase `anon` or `service_role` API key.' });
-  if (req.headers.authorization !== `Bearer ${key}`) throw pgrst(401, 'PGRST301', 'No suitable key or wrong key type');
+/** The gateway's apikey check, then the role the bearer token stands for. */
+function checkKeys(req: IncomingMessage, keys: Record<string, Role>): Role {
+  const apikey = req.headers.apikey;
+  if (typeof apikey !== 'string' || keys[apikey] === undefined) {
+    throw new HttpError(401, { code: '', message: 'Invalid API key', details: null, hint: 'Double check your Supabase `anon` or `service_role` API key.' });
+  }
+  const auth = req.headers.authorization;
+  const token = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+  const role = token === undefined ? undefined : keys[token];
+  if (!role) throw pgrst(401, 'PGRST301', 'No suitable key or wrong key type');
+  return role;
 }
 
 function checkProfile(req: IncomingMessage, schema: string): void {
@@ -304,6 +400,7 @@ function checkProfile(req: IncomingMessage, schema: string): void {
 
 export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakePostgrest> {
   const maxRows = o.maxRows ?? 1000;
+  const keys: Record<string, Role> = { ...o.keys, [o.serviceRoleKey]: 'service_role' };
   const requests: LoggedRequest[] = [];
   const faults: { path: RegExp; left: number; reply: Injected }[] = [];
 
@@ -328,8 +425,10 @@ export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakeP
     }
     try {
       if (!url.pathname.startsWith('/rest/v1/')) throw pgrst(404, 'PGRST125', `Invalid path specified in request URL`);
-      checkKeys(req, o.serviceRoleKey);
+      const role = checkKeys(req, keys);
       checkProfile(req, o.schema);
+      checkContentType(req, body);
+      checkPrefer(req);
       const rest = decodeURIComponent(url.pathname.slice('/rest/v1/'.length));
       if (rest.startsWith('rpc/')) {
         if (req.method !== 'POST') throw pgrst(405, 'PGRST101', 'Only GET and POST are allowed for functions; this fake does POST');
@@ -340,12 +439,12 @@ export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakeP
           throw pgrst(400, 'PGRST102', 'Empty or invalid json');
         }
         if (typeof args !== 'object' || args === null || Array.isArray(args)) throw pgrst(400, 'PGRST102', 'Expected a JSON object of named arguments');
-        const out = await callFunction(o, maxRows, rest.slice(4), args as Record<string, unknown>);
+        const out = await callFunction(o, role, maxRows, rest.slice(4), args as Record<string, unknown>);
         send(res, out.status, out.json);
         return out.status;
       }
       if (req.method !== 'GET') throw pgrst(405, 'PGRST117', `Unsupported HTTP method: ${req.method ?? ''} (this fake reads only)`);
-      send(res, 200, await readTable(o, maxRows, rest, url.searchParams));
+      send(res, 200, await readTable(o, role, maxRows, rest, url.searchParams));
       return 200;
     } catch (err) {
       const e = fromStoreError(err);

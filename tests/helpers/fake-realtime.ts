@@ -34,8 +34,15 @@
  * a logical replication slot (supabase/realtime lib/extensions/postgres_cdc_rls/
  * replication_poller.ex). Times in the record come as to_jsonb writes them; Realtime's own WAL
  * decoding may write '2018-01-20 10:05:00+00', which src/client/supabase-rows.ts also reads (tested).
- * Not modelled: RLS per subscriber (Realtime filters rows by the subscriber's role; here every
- * joined subscriber gets every matching row) and a publication check.
+ * RLS per subscriber (opt-in: `rls` + `roles`): Realtime's postgres_cdc_rls runs every WAL record
+ * through realtime.apply_rls, which, per subscription, sets `request.jwt.claims` and the role the
+ * subscriber's JWT names (SET LOCAL ROLE) and selects the row by its primary key (a prepared
+ * statement from realtime.build_prepared_statement_sql); a subscriber the policies hide the row from
+ * silently gets nothing (supabase/realtime, the realtime.apply_rls migration). Here a join's token
+ * maps to its role through `roles`, and each change is checked the same way against the real
+ * database behind the fake (fake_realtime_visible(), installed by captureChanges) before it is sent
+ * to that subscriber. Without `rls` every joined subscriber gets every matching row (the service
+ * role's view). Not modelled: a publication check.
  *
  * Faults: dropAll() terminates every socket; refuseConnections(true) answers upgrades with 503.
  */
@@ -94,6 +101,10 @@ export interface FakeRealtimeOptions {
   apiKey: string;
   /** Tokens a join may carry; default [apiKey] (supabase-js sends the key when nobody is signed in). */
   accessTokens?: string[];
+  /** Per-subscriber RLS: the database and schema the changes come from (see the file comment). */
+  rls?: { db: SqlExecutor; schema: string };
+  /** With `rls`: the role each token stands for (a JWT's `role` claim); a token not listed is refused at join. */
+  roles?: Record<string, 'anon' | 'authenticated' | 'service_role'>;
 }
 
 /** A stand-in for :erlang.phash2 over the params: stable, so a rejoin gets the same ids. */
@@ -166,13 +177,23 @@ export class FakeRealtime {
     for (const c of this.conns) c.ws.terminate();
   }
 
-  /** Delivers a change to every channel with a matching binding; returns how many sockets got it. */
-  emit(change: PgChange): number {
+  /** Changes a subscriber's role hid from it (per-subscriber RLS). */
+  hiddenByRls = 0;
+
+  /**
+   * Delivers a change to every channel with a matching binding whose subscriber may see the row
+   * (with `rls`); resolves with how many channels got it.
+   */
+  async emit(change: PgChange): Promise<number> {
     let sent = 0;
-    for (const conn of this.conns) {
-      for (const ch of conn.channels.values()) {
+    for (const conn of [...this.conns]) {
+      for (const ch of [...conn.channels.values()]) {
         const ids = ch.bindings.filter((b) => this.matches(b, change)).map((b) => b.id);
         if (ids.length === 0) continue;
+        if (!(await this.visible(ch, change))) {
+          this.hiddenByRls++;
+          continue;
+        }
         const data: Record<string, unknown> = {
           schema: change.schema,
           table: change.table,
@@ -194,6 +215,18 @@ export class FakeRealtime {
     for (const c of this.conns) c.ws.terminate();
     this.wss.close();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** apply_rls for one subscriber: can its role select this row (by primary key) right now? */
+  private async visible(ch: Channel, c: PgChange): Promise<boolean> {
+    const rls = this.opts.rls;
+    if (!rls) return true;
+    const role = ch.accessToken === undefined ? undefined : this.opts.roles?.[ch.accessToken];
+    if (!role) return false;
+    const claims = JSON.stringify(role === 'authenticated' ? { role, sub: '00000000-0000-4000-8000-000000000001' } : { role });
+    const record = c.type === 'DELETE' ? (c.old_record ?? {}) : c.record;
+    const { rows } = await rls.db.query<{ ok: boolean }>(`SELECT ${q(rls.schema)}.fake_realtime_visible($1, $2, $3, $4::jsonb) AS ok`, [role, claims, c.table, JSON.stringify(record)]);
+    return rows[0]?.ok === true;
   }
 
   private matches(b: Binding, c: PgChange): boolean {
@@ -286,7 +319,8 @@ export class FakeRealtime {
     // No access_token in the join: Realtime keeps the one the socket connected with (the apikey).
     const token = m.payload.access_token ?? this.opts.apiKey;
     const allowed = this.opts.accessTokens ?? [this.opts.apiKey];
-    if (typeof token !== 'string' || !allowed.includes(token)) {
+    const roleKnown = !this.opts.rls || (typeof token === 'string' && this.opts.roles?.[token] !== undefined);
+    if (typeof token !== 'string' || !allowed.includes(token) || !roleKnown) {
       return this.reply(conn, m, 'error', { reason: 'Unauthorized: the access_token is missing or not valid' });
     }
     const config = (m.payload.config ?? {}) as { postgres_changes?: Record<string, unknown>[] };
@@ -317,6 +351,7 @@ export class FakeRealtime {
 const LOG = 'fake_realtime_changes';
 
 const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+const lit = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Installs the change capture (trigger + change log) on `tables` of `schema`. Idempotent. */
 export async function captureChanges(db: SqlExecutor, schema: string, tables: readonly string[]): Promise<void> {
@@ -335,6 +370,28 @@ export async function captureChanges(db: SqlExecutor, schema: string, tables: re
       INSERT INTO ${s}.${LOG} (tbl, op, rec, old)
       VALUES (TG_TABLE_NAME, TG_OP, to_jsonb(NEW), CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END);
       RETURN NULL;
+    END
+    $fn$;
+    -- apply_rls in miniature: as role r with these JWT claims, is the row with rec's primary key visible?
+    CREATE OR REPLACE FUNCTION ${s}.fake_realtime_visible(r text, claims text, tbl text, rec jsonb) RETURNS boolean LANGUAGE plpgsql AS $fn$
+    DECLARE
+      pk text;
+      ok boolean;
+    BEGIN
+      SELECT string_agg(format('t.%I::text = ($1->>%L)', a.attname, a.attname), ' AND ') INTO pk
+        FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+        WHERE i.indrelid = to_regclass(format('%I.%I', ${lit(schema)}, tbl)) AND i.indisprimary;
+      IF pk IS NULL THEN RETURN false; END IF;
+      PERFORM set_config('request.jwt.claims', claims, true);
+      PERFORM set_config('role', r, true);
+      BEGIN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.%I t WHERE %s)', ${lit(schema)}, tbl, pk) INTO ok USING rec;
+      EXCEPTION WHEN insufficient_privilege THEN
+        ok := false;
+      END;
+      PERFORM set_config('role', 'none', true);
+      PERFORM set_config('request.jwt.claims', '', true);
+      RETURN ok;
     END
     $fn$;
   `);
@@ -406,7 +463,7 @@ export class ChangeFeed {
     );
     for (const r of rows) {
       this.last = Number(r.seq);
-      this.server.emit({
+      await this.server.emit({
         type: r.op as PgChange['type'],
         schema: this.schema,
         table: r.tbl,
@@ -434,7 +491,8 @@ export async function realtimeFor(
   opts: Omit<FakeRealtimeOptions, 'apiKey'> = {},
 ): Promise<{ server: FakeRealtime; feed: ChangeFeed; close(): Promise<void> }> {
   await captureChanges(db, schema, PUBLISHED_TABLES);
-  const server = await FakeRealtime.start({ apiKey, ...opts });
+  // roles given: per-subscriber RLS against this database (see the file comment)
+  const server = await FakeRealtime.start({ apiKey, ...(opts.roles && !opts.rls ? { rls: { db, schema } } : {}), ...opts });
   const feed = new ChangeFeed(db, schema, server);
   await feed.start();
   return {

@@ -2,7 +2,7 @@
  * The Binance feed against a fake exchange on loopback (tests/helpers/fake-exchange.ts): one
  * combined connection for four symbols of real 5m candles (data/sample, the first 150, which have no
  * missing step), through dropped connections, a stalled socket, a refused subscription and failing
- * REST requests. Afterwards the candles delivered, and those stored through CandleHistory in the
+ * REST requests. Afterwards the candles delivered, and those stored through the outbox in the
  * embedded store (PGlite), equal the ground truth for every symbol: no gap, no duplicate, no
  * unfinished candle.
  */
@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BinanceSource } from '../../src/ingest/binance/source.ts';
-import { CandleHistory } from '../../src/ingest/history.ts';
 import { feedFramesDropped, feedReconnects } from '../../src/ingest/metrics.ts';
 import type { SourceStatus } from '../../src/ingest/source.ts';
 import { FakeExchange } from '../helpers/fake-exchange.ts';
 import { openStore } from '../../src/store/index.ts';
+import { Outbox } from '../../src/store/outbox/index.ts';
 import { testConfig } from '../helpers/pg.ts';
 import { Received, SYMBOLS, WAIT, fastOptions, groundTruth, log } from './binance-helpers.ts';
 
@@ -39,7 +39,7 @@ describe('BinanceSource against a fake exchange', () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     });
-    const history = new CandleHistory(store, { log, flushIntervalMs: 20, batchSize: 50 });
+    const history = new Outbox({ store, dataDir: dir, log });
     history.start();
     // A long linger: on a loaded machine a 20 ms linger can split a tick, which would be correct
     // behaviour but would fail the grouping assertion below. Complete ticks never wait for it.
@@ -52,7 +52,7 @@ describe('BinanceSource against a fake exchange', () => {
 
     await src.start((b) => {
       got.sink(b);
-      history.append(b.candles);
+      history.upsertCandles(b.candles);
     });
     await vi.waitFor(() => expect(src.status).toBe('streaming'), WAIT);
 
@@ -86,7 +86,8 @@ describe('BinanceSource against a fake exchange', () => {
     expect(ex.connectionsTotal).toBeGreaterThanOrEqual(7);
 
     await src.stop();
-    await history.stop();
+    await history.drained(30_000);
+    await history.stop(30_000);
     expect(src.status).toBe('stopped');
     for (const s of SYMBOLS) expect(await store.readCandles({ symbol: s, timeframe: '5m' })).toEqual(truth[s]);
   });

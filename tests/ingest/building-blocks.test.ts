@@ -1,10 +1,10 @@
 /** Small pieces the feeds rely on: backoff, the bounded queue, series ordering and the tick merge. */
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../../src/domain/candle.ts';
+import { DEFAULT_BACKOFF, backoffDelay } from '../../src/domain/timing.ts';
 import { mergeTicks } from '../../src/ingest/merge.ts';
 import { BoundedQueue } from '../../src/ingest/queue.ts';
 import { SeriesTracker } from '../../src/ingest/series.ts';
-import { DEFAULT_BACKOFF, backoffDelay } from '../../src/ingest/timing.ts';
 
 const T0 = Date.UTC(2018, 0, 10);
 const c = (symbol: string, k: number, timeframe: Candle['timeframe'] = '5m'): Candle => ({

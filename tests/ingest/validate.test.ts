@@ -10,15 +10,15 @@ import { describe, expect, it } from 'vitest';
 import type { Candle } from '../../src/domain/candle.ts';
 import { TIMEFRAMES, timeframeMs, type Timeframe } from '../../src/domain/timeframe.ts';
 import { RejectionReporter } from '../../src/ingest/rejections.ts';
-import {
-  DEFAULT_FUTURE_TOLERANCE_MS,
-  MAX_PRICE,
-  MAX_VOLUME,
-  MIN_OPEN_TIME,
-  validateCandle,
-  type RejectReason,
-} from '../../src/ingest/validate.ts';
+import { validateCandle, type RejectReason } from '../../src/ingest/validate.ts';
 import { rejectedCounts, rejectedSince } from './metrics-helpers.ts';
+
+// The documented bounds (src/ingest/validate.ts header, DESIGN.md), written out here rather than
+// imported, so a changed bound in the source is a failing test, not a silently moved oracle.
+const MAX_PRICE = 1e12;
+const MAX_VOLUME = 1e18;
+const MIN_OPEN_TIME = Date.UTC(2000, 0, 1);
+const DEFAULT_FUTURE_TOLERANCE_MS = 10_000;
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const opts = { now: NOW };
@@ -166,6 +166,20 @@ describe('validateCandle', () => {
     );
     // The property must have exercised both sides.
     expect(accepted).toBeGreaterThan(100);
+  });
+
+  it('accepts a candle closing up to 10 s after now (clock skew), refuses one closing later', () => {
+    fc.assert(
+      fc.property(symbolArb, timeframeArb, fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 10_001, max: 3_600_000 }), (symbol, timeframe, within, beyond) => {
+        const tf = timeframeMs(timeframe);
+        const openTime = Math.ceil(NOW / tf) * tf;
+        const c = { symbol, timeframe, openTime, open: 2, high: 3, low: 1, close: 2, volume: 5 };
+        // `within` / `beyond` ms between now and the candle's close.
+        expect(validateCandle(c, { now: openTime + tf - within })).toEqual({ ok: true, candle: c });
+        expect(validateCandle(c, { now: openTime + tf - beyond })).toMatchObject({ ok: false, reason: 'future_time' });
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('accepts a replayed 2018 candle: "future" is relative to the clock, not to the data', () => {

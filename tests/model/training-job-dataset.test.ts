@@ -1,6 +1,6 @@
 /**
  * The training set built by src/model/training-set.ts on real Binance candles (DASH/BTC has two
- * missing steps, LTC/BTC none: ../shared/data/candles/README.md): no label leaks across the
+ * missing steps, LTC/BTC none: data/sample/README.md): no label leaks across the
  * time split, the scaler sees training rows only, windows stay inside one series and inside ready
  * rows, and labels are the barrier function's.
  */
@@ -14,13 +14,13 @@ import { uniformWeights } from '../../src/features/weights.ts';
 import { classOf } from '../../src/model/classes.ts';
 import { DatasetError } from '../../src/model/errors.ts';
 import { buildTrainingSet, trainingRows, windowFits, type SeriesCandles } from '../../src/model/training-set.ts';
+import { candlePath } from '../features/candles.ts';
 
-const DATA = '/work/shared/data/candles/';
 const BARRIER = { tpAtrMult: 2, slAtrMult: 1.5, horizon: 24, feePct: 0.1 };
 const FIVE_MIN = 300_000;
 
 function load(file: string, symbol: string, limit?: number): SeriesCandles {
-  const rows = JSON.parse(readFileSync(`${DATA}${file}`, 'utf8')) as number[][];
+  const rows = JSON.parse(readFileSync(candlePath(file), 'utf8')) as number[][];
   const candles: Candle[] = rows.slice(0, limit).map(([t, o, h, l, c, v]) => ({
     symbol,
     timeframe: '5m',

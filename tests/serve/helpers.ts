@@ -68,7 +68,21 @@ export const records = (symbol: 'LTC/BTC' | 'XLM/BTC', from: number, to: number)
 
 /** Both symbols' signals for candles from..to, interleaved in stream order. */
 export function mixed(from: number, to: number): PredictionRecord[] {
-  return [...records('LTC/BTC', from, to), ...records('XLM/BTC', from, to)].sort((a, b) => compareCursors(cursorOf(a), cursorOf(b)));
+  return [...records('LTC/BTC', from, to), ...records('XLM/BTC', from, to)].sort(streamOrder);
+}
+
+/**
+ * The documented stream order (DESIGN.md; ml_predictions COLLATE "C"): candle_time, then symbol,
+ * timeframe, model_version, id compared as bytes. Written out here, not src/signals/signal.ts
+ * compareCursors, so the expected stream of the resume tests does not come from the code under test.
+ */
+export function streamOrder(a: PredictionRecord, b: PredictionRecord): number {
+  if (a.candleTime !== b.candleTime) return a.candleTime < b.candleTime ? -1 : 1;
+  for (const k of ['symbol', 'timeframe', 'modelVersion', 'id'] as const) {
+    const c = Buffer.compare(Buffer.from(a[k], 'utf8'), Buffer.from(b[k], 'utf8'));
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 export const signals = (rs: readonly PredictionRecord[]): Signal[] => rs.map(toSignal);

@@ -15,7 +15,8 @@ import { createLogger } from '../../src/log.ts';
 import { initBackend } from '../../src/model/backend.ts';
 import { layersPredictor } from '../../src/model/batcher.ts';
 import { buildLstm } from '../../src/model/lstm.ts';
-import { SignalEngine, type EngineModel, type TickOutput } from '../../src/signals/engine.ts';
+import { SignalEngine, type TickOutput } from '../../src/signals/engine.ts';
+import { type EngineModel } from '../../src/signals/decision.ts';
 import type * as tf from '@tensorflow/tfjs';
 
 const SAMPLE = new URL('../../data/sample/', import.meta.url).pathname;

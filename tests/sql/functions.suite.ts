@@ -283,7 +283,7 @@ export function sqlFunctionSuite(label: string, open: () => Promise<SqlTarget>):
         const [k] = await q<{ id: string; api_key: string }>(`SELECT id, api_key FROM ${s}.create_ml_api_key('plain-text-check')`);
         await q(`SELECT * FROM ${s}.validate_ml_api_key($1)`, [k!.api_key]);
         const tables = await q<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [schema]);
-        expect(tables.length).toBe(13); // 12 + ml_leader_leases (sql/20261122001000_store_rpc.sql)
+        expect(tables.length).toBe(16); // 12 + ml_leader_leases (store_rpc) + ml_settings, ml_api_key_usage (key_limits) + ml_function_usage (edge_functions)
         const secret = k!.api_key.slice(3);
         for (const { tablename } of tables) {
           const rows = await q<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM ${s}."${tablename}" x`);

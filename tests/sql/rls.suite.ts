@@ -51,6 +51,9 @@ const TABLES = [
   'ml_candles',
   'ml_retrain_requests',
   'ml_model_artifacts',
+  'ml_settings',
+  'ml_api_key_usage',
+  'ml_function_usage',
 ] as const;
 const VIEWS = ['ml_active_model', 'ml_recent_training_runs', 'ml_open_signals'] as const;
 
@@ -66,8 +69,11 @@ const READS: Record<(typeof TABLES)[number] | (typeof VIEWS)[number], [anon: num
   ml_model_drift: ['denied', 1],
   ml_api_keys: ['denied', 1], // only the user's own key
   ml_candles: ['denied', 'denied'],
-  ml_retrain_requests: ['denied', 'denied'],
+  ml_retrain_requests: ['denied', 0], // only requests the user filed (none in the fixture)
   ml_model_artifacts: ['denied', 'denied'],
+  ml_settings: ['denied', 'denied'],
+  ml_api_key_usage: ['denied', 'denied'],
+  ml_function_usage: ['denied', 'denied'],
   ml_active_model: [1, 1],
   ml_recent_training_runs: ['denied', 2],
   ml_open_signals: ['denied', 1],
@@ -170,6 +176,20 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
       expect(await as(t.db, 'authenticated', u1, file)).toEqual({ ok: false, sqlState: '42501' });
     });
 
+    it('authenticated reads its own retrain requests and API predictions, and every SIGNAL', async () => {
+      const setup = `INSERT INTO ${s}.ml_retrain_requests (reason, requested_by) VALUES ('mine', '${u1}'), ('theirs', '${u2}');
+        INSERT INTO ${s}.ml_predictions (model_version, symbol, timeframe, candle_time, prediction_type, technical_indicators, predicted_direction, confidence_score, entry_price, requested_by, api_key_id)
+          VALUES ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u1}', '${keys.k0.id}'),
+                 ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'BUY', 0.5, 1, '${u2}', '${keys.k0.id}'),
+                 -- u2's own key naming u1: planted, not shown to u1.
+                 ('v-on', 'LTC/BTC', '5m', now(), 'API', '{}', 'SELL', 0.5, 1, '${u1}', '${keys.k2.id}');`;
+      const requests = await as(t.db, 'authenticated', u1, `SELECT reason, status FROM ${s}.ml_retrain_requests`, [], setup);
+      expect(requests).toMatchObject({ ok: true, rows: [{ reason: 'mine', status: 'PENDING' }] });
+      const preds = await as(t.db, 'authenticated', u1, `SELECT prediction_type, requested_by FROM ${s}.ml_predictions ORDER BY prediction_type`, [], setup);
+      // The fixture's 2 SIGNAL rows, and only u1's API row (the API row shares a SIGNAL's candle key: no conflict).
+      expect(preds).toMatchObject({ ok: true, rowCount: 3, rows: [{ prediction_type: 'API', requested_by: u1 }, { prediction_type: 'SIGNAL' }, { prediction_type: 'SIGNAL' }] });
+    });
+
     describe('API keys', () => {
       it('nobody but service_role reads key hashes', async () => {
         const hash = `SELECT key_hash FROM ${s}.ml_api_keys`;
@@ -189,9 +209,11 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
         expect(await as(t.db, 'authenticated', u1, revoke, [keys.k1.id])).toMatchObject({ ok: true, rowCount: 1 });
         expect(await as(t.db, 'authenticated', u1, revoke, [keys.k2.id])).toMatchObject({ ok: true, rowCount: 0 });
         expect(await as(t.db, 'authenticated', u1, revoke, [keys.k0.id])).toMatchObject({ ok: true, rowCount: 0 });
+        // Rename and revoke only: no delete (it would erase the record of a revoked key).
         const del = `DELETE FROM ${s}.ml_api_keys WHERE id = $1`;
-        expect(await as(t.db, 'authenticated', u1, del, [keys.k1.id])).toMatchObject({ ok: true, rowCount: 1 });
-        expect(await as(t.db, 'authenticated', u1, del, [keys.k2.id])).toMatchObject({ ok: true, rowCount: 0 });
+        expect(await as(t.db, 'authenticated', u1, del, [keys.k1.id])).toEqual({ ok: false, sqlState: '42501' });
+        const rename = `UPDATE ${s}.ml_api_keys SET key_name = 'renamed' WHERE id = $1`;
+        expect(await as(t.db, 'authenticated', u1, rename, [keys.k1.id])).toMatchObject({ ok: true, rowCount: 1 });
         // No raising its own rate limit, no taking over someone else's key, no hand-made hashes.
         for (const sql of [
           `UPDATE ${s}.ml_api_keys SET rate_limit_per_hour = 1000000 WHERE id = '${keys.k1.id}'`,
@@ -212,12 +234,45 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
         expect(svc).toMatchObject({ ok: true, rows: [{ created_by: u2, key_type: 'admin' }] });
       });
 
-      it('validate_ml_api_key works for anon (it needs no table access) and refuses revoked keys', async () => {
-        const v = await as(t.db, 'anon', null, `SELECT is_valid, key_id FROM ${s}.validate_ml_api_key($1)`, [keys.k1.api_key]);
+      it('a revoked key stays revoked: the owner cannot re-activate it, validate refuses revoked_at', async () => {
+        const revokeFirst = `UPDATE ${s}.ml_api_keys SET is_active = false, revoked_at = now() WHERE id = '${keys.k1.id}'`;
+        for (const sql of [
+          `UPDATE ${s}.ml_api_keys SET is_active = true, revoked_at = null WHERE id = $1`,
+          `UPDATE ${s}.ml_api_keys SET is_active = true WHERE id = $1`,
+          `UPDATE ${s}.ml_api_keys SET revoked_at = null WHERE id = $1`,
+        ]) {
+          expect(await as(t.db, 'authenticated', u1, sql, [keys.k1.id], revokeFirst), sql).toEqual({ ok: false, sqlState: '42501' });
+          // Not even the service role brings a revoked key back.
+          expect(await as(t.db, 'service_role', null, sql, [keys.k1.id], revokeFirst), sql).toEqual({ ok: false, sqlState: '42501' });
+        }
+        // is_active = false alone revokes (revoked_at is set for it).
+        const deactivate = `UPDATE ${s}.ml_api_keys SET is_active = false WHERE id = $1 RETURNING revoked_at IS NOT NULL AS revoked`;
+        expect(await as(t.db, 'authenticated', u1, deactivate, [keys.k1.id])).toMatchObject({ ok: true, rows: [{ revoked: true }] });
+        // A row whose revoked_at is set but is_active still true (written around the trigger) is refused.
+        const inconsistent = `ALTER TABLE ${s}.ml_api_keys DISABLE TRIGGER ml_api_keys_revocation_is_final;
+          UPDATE ${s}.ml_api_keys SET revoked_at = now(), is_active = true WHERE id = '${keys.k2.id}';`;
+        const v = await as(t.db, 'service_role', null, `SELECT is_valid FROM ${s}.validate_ml_api_key($1)`, [keys.k2.api_key], inconsistent);
+        expect(v).toMatchObject({ ok: true, rows: [{ is_valid: false }] });
+      });
+
+      it('validate_ml_api_key: anon and authenticated may not execute it; the service role may', async () => {
+        for (const role of ['anon', 'authenticated'] as const) {
+          const r = await as(t.db, role, role === 'anon' ? null : u1, `SELECT is_valid FROM ${s}.validate_ml_api_key($1)`, [keys.k1.api_key]);
+          expect(r, role).toEqual({ ok: false, sqlState: '42501' });
+        }
+        const v = await as(t.db, 'service_role', null, `SELECT is_valid, key_id FROM ${s}.validate_ml_api_key($1)`, [keys.k1.api_key]);
         expect(v).toMatchObject({ ok: true, rows: [{ is_valid: true, key_id: keys.k1.id }] });
-        const setup = `UPDATE ${s}.ml_api_keys SET is_active = false WHERE id = '${keys.k2.id}'`;
-        const revoked = await as(t.db, 'anon', null, `SELECT is_valid FROM ${s}.validate_ml_api_key($1)`, [keys.k2.api_key], setup);
-        expect(revoked).toMatchObject({ ok: true, rows: [{ is_valid: false }] });
+      });
+
+      it('self-service keys have a ceiling (ml_settings self_service_max_rate_limit, 10000 by default)', async () => {
+        const create = (limit: number) => `SELECT rate_limit_per_hour FROM ${s}.create_ml_api_key('big', 'prediction', ${limit})`;
+        expect(await as(t.db, 'authenticated', u1, create(2_147_483_647))).toEqual({ ok: false, sqlState: '22023' });
+        expect(await as(t.db, 'authenticated', u1, create(10_000))).toMatchObject({ ok: true, rows: [{ rate_limit_per_hour: 10_000 }] });
+        const lower = `UPDATE ${s}.ml_settings SET value = '50' WHERE name = 'self_service_max_rate_limit'`;
+        expect(await as(t.db, 'authenticated', u1, create(51), [], lower)).toEqual({ ok: false, sqlState: '22023' });
+        expect(await as(t.db, 'authenticated', u1, create(50), [], lower)).toMatchObject({ ok: true, rows: [{ rate_limit_per_hour: 50 }] });
+        // The service role (and `signalbase keys create`, which runs as the owner) sets any limit.
+        expect(await as(t.db, 'service_role', null, create(2_147_483_647))).toMatchObject({ ok: true, rows: [{ rate_limit_per_hour: 2_147_483_647 }] });
       });
     });
 
@@ -230,7 +285,7 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
         // function                          anon     authenticated service_role
         ['get_latest_indicator_weights()', 'ok', 'ok', 'ok'],
         ['get_model_performance_metrics()', 'ok', 'ok', 'ok'],
-        ["validate_ml_api_key('x')", 'ok', 'ok', 'ok'],
+        ["validate_ml_api_key('x')", '42501', '42501', 'ok'],
         ["detect_model_drift('v-on')", '42501', 'ok', 'ok'],
         ['get_ml_dashboard_data()', '42501', 'ok', 'ok'],
         ['get_performance_trends()', '42501', 'ok', 'ok'],
@@ -275,6 +330,11 @@ export function rlsSuite(label: string, open: () => Promise<SqlTarget>): void {
         expect(await as(t.db, 'authenticated', u1, takeOver, [], broad())).toMatchObject({ ok: true, rowCount: 0 });
         const giveAway = `UPDATE ${s}.ml_api_keys SET created_by = '${u2}' WHERE id = '${keys.k1.id}'`;
         expect(await as(t.db, 'authenticated', u1, giveAway, [], broad())).toEqual({ ok: false, sqlState: '42501' });
+        // The table's broad UPDATE grant does not let an owner raise its own limit or re-activate.
+        const raise = `UPDATE ${s}.ml_api_keys SET rate_limit_per_hour = 2147483647 WHERE id = '${keys.k1.id}'`;
+        expect(await as(t.db, 'authenticated', u1, raise, [], broad())).toEqual({ ok: false, sqlState: '42501' });
+        const del = `DELETE FROM ${s}.ml_api_keys WHERE id = '${keys.k1.id}'`;
+        expect(await as(t.db, 'authenticated', u1, del, [], broad())).toMatchObject({ ok: true, rowCount: 0 });
       });
     });
   });

@@ -28,7 +28,7 @@ describe('signalbase migrate / doctor (embedded)', () => {
     const r = await runCli(['doctor'], { SIGNALBASE_DATA_DIR: dataDir });
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['ok config', 'ok store', 'ok schema', 'ok tfjs', 'ok feed']);
+    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['ok config', 'ok store', 'ok schema', 'ok tfjs', 'ok feed', 'ok data-dir']);
     expect(lines[2]).toContain(`${FILES.length} migrations applied, none pending`);
   });
 

@@ -105,8 +105,10 @@ export function migrationSuite(label: string, open: () => Promise<MigrationTarge
       const tables = snap.relations.filter((r) => r.kind === 'r').map((r) => r.name);
       expect(tables).toEqual(
         [
+          'ml_api_key_usage',
           'ml_api_keys',
           'ml_candles',
+          'ml_function_usage',
           'ml_generation_logs',
           'ml_indicator_weights',
           'ml_leader_leases',
@@ -117,6 +119,7 @@ export function migrationSuite(label: string, open: () => Promise<MigrationTarge
           'ml_predictions',
           'ml_retrain_requests',
           'ml_schema_migrations',
+          'ml_settings',
           'ml_training_samples',
         ].sort(),
       );

@@ -3,7 +3,7 @@
  * retried with jittered, capped backoff when the failure can pass (network, 5xx, 429).
  */
 import { SignalbaseError } from '../../domain/errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
+import { backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
 
 export class FeedRestError extends SignalbaseError {
   constructor(message: string, opts: { retryable: boolean; status?: number; cause?: unknown; url?: string }) {
@@ -23,7 +23,7 @@ export interface KlineRangeRequest {
   pageLimit?: number;
   /** Attempts per page before giving up. */
   attempts?: number;
-  backoff: BackoffOptions;
+  backoff: StepBackoff;
   requestTimeoutMs?: number;
   fetchImpl?: typeof fetch;
   /** Called before each retry (for metrics and logs). */

@@ -3,8 +3,8 @@
  * candles only, gaps backfilled from /api/v3/klines. The live-feed base (ingest/live/source.ts)
  * does the work; this file is Binance's endpoints and options.
  */
+import { DEFAULT_BACKOFF, type StepBackoff } from '../../domain/timing.ts';
 import { LiveSource, type LiveOptions } from '../live/source.ts';
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../timing.ts';
 import { BinanceVenue } from './venue.ts';
 
 export interface BinanceOptions extends LiveOptions {
@@ -13,7 +13,7 @@ export interface BinanceOptions extends LiveOptions {
   /** e.g. https://api.binance.com; default derived from wsBase (see defaultRestBase). */
   restBase?: string;
   /** REST retry delays; default as backoff. */
-  restBackoff?: BackoffOptions;
+  restBackoff?: StepBackoff;
   restAttempts?: number;
   fetchImpl?: typeof fetch;
 }

@@ -4,9 +4,9 @@
  * and /api/v3/klines for backfill (rest.ts).
  */
 import { timeframeMs } from '../../domain/timeframe.ts';
+import type { StepBackoff } from '../../domain/timing.ts';
 import type { LiveSession, LiveVenue, ParsedFrame, RangeRequest, SessionRequest } from '../live/venue.ts';
 import { StreamConnection, type SubscribeProtocol } from '../live/ws-connection.ts';
-import type { BackoffOptions } from '../timing.ts';
 import { parseMethodResponse, parseRestRow, parseStreamFrame } from './frames.ts';
 import { fetchKlineRange } from './rest.ts';
 import { exchangeSymbol, klineStream } from './symbols.ts';
@@ -35,7 +35,7 @@ export interface BinanceVenueOptions {
   streamUrl: string;
   restBase: string;
   restAttempts: number;
-  restBackoff: BackoffOptions;
+  restBackoff: StepBackoff;
   fetchImpl?: typeof fetch;
 }
 

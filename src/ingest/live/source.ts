@@ -16,6 +16,7 @@
 import type { Candle } from '../../domain/candle.ts';
 import { systemClock, type Clock } from '../../domain/clock.ts';
 import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
+import { DEFAULT_BACKOFF, backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
 import { rootLogger, type Logger } from '../../log.ts';
 import { mergeTicks } from '../merge.ts';
 import { backfillCandles, candleGaps, candlesDelivered, feedConnected, feedFramesDropped, feedReconnects } from '../metrics.ts';
@@ -23,7 +24,6 @@ import { BoundedQueue } from '../queue.ts';
 import { RejectionReporter } from '../rejections.ts';
 import { SeriesTracker } from '../series.ts';
 import { BaseSource, type CandleBatch, type CandleSink, type SeriesInfo } from '../source.ts';
-import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from '../timing.ts';
 import { DEFAULT_FUTURE_TOLERANCE_MS } from '../validate.ts';
 import { backfillRange, type BackfillDeps, type GapRange } from './backfill.ts';
 import { KlineValidator } from './kline-candle.ts';
@@ -38,7 +38,7 @@ export interface LiveOptions {
   clock?: Clock;
   log?: Logger;
   /** Reconnect delays. Default 1 s, 2 s, 5 s, 10 s (cap), +-20% jitter. */
-  backoff?: BackoffOptions;
+  backoff?: StepBackoff;
   /** No frame or pong within this long: the connection is stale. Default 30 s. */
   heartbeatMs?: number;
   connectTimeoutMs?: number;
@@ -72,7 +72,7 @@ export class LiveSource extends BaseSource {
   private readonly reporter: RejectionReporter;
   private readonly inbound: BoundedQueue<Inbound>;
   private readonly assembler: TickAssembler;
-  private readonly backoff: BackoffOptions;
+  private readonly backoff: StepBackoff;
   private readonly tolerance: number;
   private session: LiveSession | undefined;
   private connected = false;

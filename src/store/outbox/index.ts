@@ -3,5 +3,4 @@ export { Outbox, type OutboxOptions, type OutboxHealth, type OutboxWriter } from
 export { failureKind, type FailureKind } from './batch.ts';
 export { APPLY_ORDER, type OutboxOp, type OpRows, type OutboxStore } from './operations.ts';
 export { OutboxJournalError, OutboxStateError } from './errors.ts';
-export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-export type { JournalEntry } from './journal.ts';
+export type { JournalEntry, JournalPart } from './journal.ts';

@@ -14,7 +14,10 @@
  * Durability: appends are synchronous write(2) calls on an open descriptor, without fsync. A
  * kill -9 loses nothing (the data is in the page cache); a power loss or kernel crash can lose the
  * last few seconds of entries and leave a torn last line. A torn or unparseable line at the end of
- * the last segment is cut off at open; elsewhere an unreadable line is skipped. Both are counted
+ * the last segment is cut off at open, and so is a grouped append (one tick's predictions, outcomes,
+ * samples and candles: appendGroup) whose last entry is missing, so a tick lands whole or not at all
+ * (a tick half journaled would replay its outcomes without their samples, and the restarted engine,
+ * finding the prediction resolved, would never write them); elsewhere an unreadable line is skipped. Both are counted
  * (outbox_journal_corrupt_lines_total) and logged. fsync per entry would cost a disk flush per
  * signal; the store writes are idempotent and the feed can be replayed, so we take this trade-off.
  */
@@ -31,7 +34,16 @@ export interface JournalEntry<O extends OutboxOp = OutboxOp> {
   /** Enqueue time, epoch ms. */
   at: number;
   data: OpRows[O];
+  /**
+   * Last sequence of the append this entry was written in, when that append held more than one
+   * entry (a tick's predictions, outcomes, samples and candles). An append is all or nothing: at
+   * open, a tail that ends before its `end` is cut off whole.
+   */
+  end?: number;
 }
+
+/** One operation's rows inside a grouped append. */
+export type JournalPart = { [O in OutboxOp]: readonly [O, readonly OpRows[O][]] }[OutboxOp];
 
 interface Segment {
   first: number;
@@ -49,6 +61,7 @@ function parseEntry(line: string): JournalEntry | null {
   try {
     const e = JSON.parse(line) as Partial<JournalEntry>;
     if (typeof e.seq !== 'number' || !Number.isInteger(e.seq) || !isOutboxOp(e.op) || typeof e.at !== 'number' || e.data === undefined) return null;
+    if (e.end !== undefined && !(Number.isInteger(e.end) && e.end >= e.seq)) return null;
     return e as JournalEntry;
   } catch {
     return null;
@@ -116,11 +129,23 @@ export class Journal {
 
   /** Appends one entry per row with one write; returns the first and last sequence given. */
   append<O extends OutboxOp>(op: O, at: number, rows: readonly OpRows[O][]): { first: number; last: number } {
+    return this.appendGroup(at, [[op, rows] as JournalPart]);
+  }
+
+  /**
+   * Appends every part's rows, in order, with one write, as one all-or-nothing group: a crash or a
+   * full disk part-way leaves either all of them (once open() repaired the tail) or none.
+   */
+  appendGroup(at: number, parts: readonly JournalPart[]): { first: number; last: number } {
     const first = this.last + 1;
+    const count = parts.reduce((n, [, rows]) => n + rows.length, 0);
+    if (count === 0) return { first, last: this.last };
+    const end = count > 1 ? first + count - 1 : undefined;
     let text = '';
-    rows.forEach((data, i) => {
-      text += `${JSON.stringify({ seq: first + i, op, at, data })}\n`;
-    });
+    let seq = first;
+    for (const [op, rows] of parts) {
+      for (const data of rows) text += `${JSON.stringify(end === undefined ? { seq: seq++, op, at, data } : { seq: seq++, op, at, data, end })}\n`;
+    }
     const buf = Buffer.from(text, 'utf8');
     let seg = this.segments.at(-1);
     if (!seg || seg.size >= this.segmentBytes) seg = this.roll(first);
@@ -138,7 +163,7 @@ export class Journal {
       throw new OutboxJournalError(`cannot append to the outbox journal ${seg.path}: ${(err as Error).message}; free space or fix permissions on the data directory`, { path: seg.path }, err);
     }
     seg.size += buf.length;
-    this.last = first + rows.length - 1;
+    this.last = first + count - 1;
     return { first, last: this.last };
   }
 
@@ -224,6 +249,11 @@ export class Journal {
       const nl = buf.indexOf(NL, start);
       if (nl === -1) break;
       const e = parseEntry(buf.toString('utf8', start, nl));
+      if (e && e.seq < (e.end ?? e.seq)) {
+        // inside a grouped append: complete only once its last entry is read
+        start = nl + 1;
+        continue;
+      }
       if (e) {
         lastSeq = e.seq;
         good = nl + 1;
@@ -235,7 +265,10 @@ export class Journal {
     if (good < buf.length) {
       const dropped = buf.subarray(good).toString('utf8').split('\n').filter((l) => l !== '').length;
       outboxJournalCorrupt.inc(dropped);
-      this.log.warn({ path: seg.path, bytes: buf.length - good, lines: dropped }, 'outbox journal ends in a torn or unreadable entry (crash during a write); cut off');
+      this.log.warn(
+        { path: seg.path, bytes: buf.length - good, lines: dropped },
+        `outbox journal ${seg.path} ends in ${dropped} torn, unreadable or incomplete entr${dropped === 1 ? 'y' : 'ies'} (a crash or a full disk during a write); cut off, the feed replays that tick`,
+      );
       const fd = openSync(seg.path, 'r+');
       try {
         ftruncateSync(fd, good);

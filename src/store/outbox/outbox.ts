@@ -6,7 +6,7 @@
  * - Batches: a prefix of at most `maxBatch` entries, grouped by operation, one multi-row store call
  *   per group (operations.ts explains why the grouping keeps every dependency).
  * - Failures (batch.ts): a retryable or systemic failure keeps the batch at the head and retries it
- *   after a capped, jittered exponential backoff (backoff.ts); order is kept. A row-specific
+ *   after a capped, jittered exponential backoff (domain/timing.ts); order is kept. A row-specific
  *   ("poison") failure is isolated to its entry, which goes to dead-letter.ndjson with its error,
  *   counted and logged; the rest proceeds. One bad row never blocks the queue; an outage never
  *   loses a row.
@@ -19,16 +19,16 @@
  */
 import { join } from 'node:path';
 import type { Candle } from '../../domain/candle.ts';
-import type { Clock } from '../../domain/clock.ts';
+import { systemClock, type Clock } from '../../domain/clock.ts';
 import { SignalbaseError } from '../../domain/errors.ts';
 import type { OutcomeRecord, PredictionRecord } from '../../domain/prediction.ts';
+import { backoffDelay, sleep, type ExponentialBackoff } from '../../domain/timing.ts';
 import { rootLogger, type Logger } from '../../log.ts';
 import { acquireLockFile, type HeldLock } from '../lock-file.ts';
 import type { GenerationLogRecord, TrainingSampleRecord } from '../types.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { DeadLetters } from './dead-letter.ts';
 import { OutboxStateError } from './errors.ts';
-import { Journal } from './journal.ts';
+import { Journal, type JournalPart } from './journal.ts';
 import { applyBatch, type BatchHooks, type FailureKind, type Pending } from './batch.ts';
 import { liveOutboxes } from './metrics.ts';
 import type { OpRows, OutboxOp, OutboxStore } from './operations.ts';
@@ -47,7 +47,7 @@ export interface OutboxOptions {
    * the store by far, 4000 keeps up (the rows' cost in the database is the same either way).
    */
   maxBatch?: number;
-  backoff?: BackoffOptions;
+  backoff?: ExponentialBackoff;
   /** Failing for longer than this makes health() degraded. Default 10 s. */
   degradedAfterMs?: number;
   /** Default deadline of stop(). Default 5 s. */
@@ -79,6 +79,8 @@ export interface OutboxWriter {
   insertTrainingSamples(rows: readonly TrainingSampleRecord[]): void;
   upsertCandles(rows: readonly Candle[]): void;
   insertGenerationLog(row: GenerationLogRecord): void;
+  /** One tick's writes as one all-or-nothing journal append, in the order given. */
+  writeGroup(parts: readonly JournalPart[]): void;
 }
 
 export class Outbox implements OutboxWriter {
@@ -104,6 +106,7 @@ export class Outbox implements OutboxWriter {
   private lastError: OutboxHealth['lastError'] = null;
   private deadCount = 0;
   private drainWaiters: Array<() => void> = [];
+  private leftover: Partial<Record<OutboxOp, number>> | null = null;
   private readonly gauges = { depth: () => this.depth(), oldestAgeSeconds: () => this.oldestAgeSeconds() };
   private readonly hooks: BatchHooks = {
     onFailure: (err, kind, op, rows) => this.noteFailure(err, kind, op, rows),
@@ -113,7 +116,7 @@ export class Outbox implements OutboxWriter {
   constructor(opts: OutboxOptions) {
     this.opts = opts;
     this.log = (opts.log ?? rootLogger()).child({ module: 'outbox' });
-    this.clock = opts.clock ?? { now: () => Date.now() };
+    this.clock = opts.clock ?? systemClock;
     this.dir = join(opts.dataDir, 'outbox');
     this.maxInMemory = opts.maxInMemory ?? 10_000;
     this.maxBatch = Math.min(opts.maxBatch ?? 4000, this.maxInMemory);
@@ -167,16 +170,27 @@ export class Outbox implements OutboxWriter {
    * (nothing was accepted then) and OutboxStateError outside start()..stop().
    */
   enqueue<O extends OutboxOp>(op: O, rows: readonly OpRows[O][]): void {
-    if (this.closed || this.stopping) throw new OutboxStateError('OUTBOX_STOPPED', `outbox is stopped; ${op} of ${rows.length} row(s) refused`);
+    this.writeGroup([[op, rows] as JournalPart]);
+  }
+
+  /** Journals every part's rows with one all-or-nothing append (journal.ts appendGroup), then queues them. */
+  writeGroup(parts: readonly JournalPart[]): void {
+    const what = parts.map(([op, rows]) => `${op} of ${rows.length} row(s)`).join(', ');
+    if (this.closed || this.stopping) throw new OutboxStateError('OUTBOX_STOPPED', `outbox is stopped; ${what} refused`);
     const journal = this.journal;
-    if (!journal) throw new OutboxStateError('OUTBOX_NOT_STARTED', `outbox not started; call start() before ${op}`);
-    if (rows.length === 0) return;
+    if (!journal) throw new OutboxStateError('OUTBOX_NOT_STARTED', `outbox not started; call start() before ${what}`);
     const at = this.clock.now();
-    const { first } = journal.append(op, at, rows);
+    const { first, last } = journal.appendGroup(at, parts);
+    if (last < first) return;
     if (this.loadedThrough === first - 1) {
-      const room = Math.min(rows.length, this.maxInMemory - this.window.length);
-      for (let i = 0; i < room; i++) this.window.push({ entry: { seq: first + i, op, at, data: rows[i]! }, dead: false });
-      if (room > 0) this.loadedThrough = first + room - 1;
+      let seq = first;
+      outer: for (const [op, rows] of parts) {
+        for (const data of rows) {
+          if (this.window.length >= this.maxInMemory) break outer;
+          this.window.push({ entry: { seq, op, at, data } as Pending['entry'], dead: false });
+          this.loadedThrough = seq++;
+        }
+      }
     }
     this.wake?.();
   }
@@ -250,6 +264,7 @@ export class Outbox implements OutboxWriter {
       this.wake?.();
       liveOutboxes.delete(this.gauges);
       const remaining = this.depth();
+      if (remaining > 0) this.leftover = this.pendingByOp();
       try {
         this.journal?.close();
       } catch (err) {
@@ -260,10 +275,33 @@ export class Outbox implements OutboxWriter {
       } catch (err) {
         this.log.warn({ err }, 'releasing the outbox lock failed');
       }
-      if (remaining > 0) this.log.warn({ remaining }, 'outbox stopped with writes pending; they stay journaled and are applied at next start');
+      if (remaining > 0) this.log.warn({ remaining, pending: this.leftover, journal: this.dir }, 'outbox stopped with writes pending; they stay journaled and are applied at next start');
       else this.log.info('outbox stopped, fully drained');
     })();
     return this.stopping;
+  }
+
+  /**
+   * After stop(): what stayed journaled, rows per operation (empty when everything was applied),
+   * and the journal's directory, for a caller that must not report success then (run --once).
+   */
+  unflushed(): { rows: number; byOp: Partial<Record<OutboxOp, number>>; journal: string } {
+    const byOp = this.leftover ?? {};
+    return { rows: Object.values(byOp).reduce((a, b) => a + b, 0), byOp, journal: this.dir };
+  }
+
+  /** Pending rows per operation, read from the journal (the window holds only a prefix). */
+  private pendingByOp(): Partial<Record<OutboxOp, number>> {
+    const out: Partial<Record<OutboxOp, number>> = {};
+    const journal = this.journal;
+    if (!journal) return out;
+    for (let from = journal.acked + 1; from <= journal.lastSeq; ) {
+      const page = journal.read(from, 10_000);
+      if (page.length === 0) break;
+      for (const e of page) out[e.op] = (out[e.op] ?? 0) + 1;
+      from = page[page.length - 1]!.seq + 1;
+    }
+    return out;
   }
 
   private refill(): void {
@@ -342,13 +380,7 @@ export class Outbox implements OutboxWriter {
   private sleep(ms: number): Promise<void> {
     const ac = new AbortController();
     this.sleepAbort = ac;
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      ac.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    }).finally(() => {
+    return sleep(ms, ac.signal).finally(() => {
       if (this.sleepAbort === ac) this.sleepAbort = null;
     });
   }

@@ -49,6 +49,15 @@ export async function revokeApiKey({ rpc }: RpcCtx, id: string): Promise<boolean
   return (await rpc.value<boolean>('sb_revoke_api_key', { p_id: id })) === true;
 }
 
+/** sb_reserve_key_usage: the store's hourly count of a key (serve/key-usage.ts batches over it). */
+export async function reserveKeyUsage({ rpc }: RpcCtx, keyId: string, atMs: number, want: number, limit: number): Promise<number> {
+  return Number(await rpc.value<number>('sb_reserve_key_usage', { p_key_id: keyId, p_at_ms: atMs, p_want: want, p_limit: limit }));
+}
+
+export async function putSetting({ rpc }: RpcCtx, name: string, value: unknown): Promise<void> {
+  await rpc.value<void>('sb_put_setting', { p_name: name, p_value: value });
+}
+
 export const API_KEY_COLUMNS = 'id,key_name,key_type,rate_limit_per_hour,is_active,created_at,expires_at,last_used_at,usage_count,key_prefix';
 
 export async function listApiKeys({ db, n }: Ctx): Promise<ApiKeyInfo[]> {

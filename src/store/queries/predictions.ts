@@ -43,13 +43,15 @@ export interface PredictionRow {
   actual_profit_loss: number | null;
   exit_price: number | null;
   outcome_timestamp: Date | string | null;
+  requested_by?: string | null;
+  api_key_id?: string | null;
 }
 
 export const PREDICTION_COLUMNS = `id, symbol, timeframe, candle_time, model_version, prediction_type, predicted_direction,
   confidence_score, probabilities, recommendation, signal_weight, position_multiplier, entry_price,
   stop_loss, take_profit, risk_score, technical_indicators, input_features, market_conditions,
   risk_assessment, processing_time_ms, prediction_timestamp, actual_outcome, actual_profit_loss,
-  exit_price, outcome_timestamp`;
+  exit_price, outcome_timestamp, requested_by, api_key_id`;
 
 export const toRecord = (r: PredictionRow): PredictionRecord => ({
   id: r.id,
@@ -78,12 +80,18 @@ export const toRecord = (r: PredictionRow): PredictionRecord => ({
   actualProfitLoss: numOrNull(r.actual_profit_loss),
   exitPrice: numOrNull(r.exit_price),
   outcomeTime: toMsOrNull(r.outcome_timestamp),
+  requestedBy: r.requested_by ?? null,
+  apiKeyId: r.api_key_id ?? null,
 });
 
-/** A prediction's natural key (symbol, timeframe, candle, model version): one row each. */
-export const predictionKey = (p: PredictionRecord): string => `${p.symbol}|${p.timeframe}|${p.candleTime}|${p.modelVersion}`;
+/**
+ * A prediction's key: a SIGNAL's natural key (symbol, timeframe, candle, model version), one row
+ * each; any other prediction (an API computation over a caller's candles) is its own row, by id.
+ */
+export const predictionKey = (p: PredictionRecord): string =>
+  p.predictionType === 'SIGNAL' ? `${p.symbol}|${p.timeframe}|${p.candleTime}|${p.modelVersion}` : `id|${p.id}`;
 
-/** Inserts the batch in one statement; rows already stored (by id or natural key) are skipped. */
+/** Inserts the batch in one statement; rows already stored (by id, or a SIGNAL's natural key) are skipped. */
 export async function insertPredictions({ rpc }: RpcCtx, rows: readonly PredictionRecord[]): Promise<number> {
   if (rows.length === 0) return 0;
   const unique = dedupeBy(rows, predictionKey);
@@ -114,6 +122,8 @@ export async function insertPredictions({ rpc }: RpcCtx, rows: readonly Predicti
     actual_profit_loss: p.actualProfitLoss ?? null,
     exit_price: p.exitPrice ?? null,
     outcome_ms: p.outcomeTime ?? null,
+    requested_by: p.requestedBy ?? null,
+    api_key_id: p.apiKeyId ?? null,
   }));
   return rpc.value<number>('sb_insert_predictions', { p_rows: payload });
 }
@@ -154,9 +164,10 @@ export async function readPredictions({ rpc }: RpcCtx, q: PredictionQuery): Prom
   return rows.map(toRecord);
 }
 
+/** The stored SIGNAL with this id (a `since` cursor names a signal of the record, never an API row). */
 export async function getPrediction({ db, n }: Ctx, id: string): Promise<PredictionRecord | null> {
   if (!isUuid(id)) return null;
-  const { rows } = await db.query<PredictionRow>(`SELECT ${PREDICTION_COLUMNS} FROM ${n.predictions} WHERE id = $1`, [id]);
+  const { rows } = await db.query<PredictionRow>(`SELECT ${PREDICTION_COLUMNS} FROM ${n.predictions} WHERE id = $1 AND prediction_type = 'SIGNAL'`, [id]);
   return rows[0] ? toRecord(rows[0]) : null;
 }
 

@@ -7,6 +7,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { WebSocketLikeConstructor } from '@supabase/realtime-js';
 import WebSocket from 'ws';
+import { backoffDelay, sleep } from '../../domain/timing.ts';
 import type { Rpc, RpcArgs, RpcName } from '../rpc.ts';
 import type { Row } from '../sql-client.ts';
 import { toSupabaseStoreError, type PostgrestFailure } from './errors.ts';
@@ -47,12 +48,9 @@ const NOT_IDEMPOTENT = new Set<RpcName>([
   'validate_ml_api_key',
 ]);
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** The delay before retry number `n` (0-based): base * 2^n, capped, with the upper half jittered. */
-export function backoffMs(n: number, p: RetryPolicy): number {
-  const cap = Math.min(p.maxMs, p.baseMs * 2 ** n);
-  return cap / 2 + Math.random() * (cap / 2);
+export function retryDelay(n: number, p: RetryPolicy): number {
+  return backoffDelay(n, { baseMs: p.baseMs, capMs: p.maxMs });
 }
 
 /** What every supabase-js call resolves to (it never throws: failures come back as `error`). */
@@ -97,7 +95,7 @@ export class SupabaseRest {
       const err = toSupabaseStoreError({ status: res.status, error: res.error }, what, this.host);
       const mayRetry = err.retryable && (idempotent || err.context.ambiguous !== true);
       if (!mayRetry || attempt + 1 >= this.retry.attempts) throw err;
-      await sleep(backoffMs(attempt, this.retry));
+      await sleep(retryDelay(attempt, this.retry));
     }
   }
 

@@ -12,11 +12,12 @@
  * option), so the registry, training and drift code keep calling Store.putArtifacts/getArtifacts.
  */
 import { createHash } from 'node:crypto';
+import { sleep } from '../../domain/timing.ts';
 import { StoreError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { ArtifactStore } from '../store.ts';
 import type { ArtifactRecord } from '../types.ts';
-import { backoffMs, DEFAULT_RETRY, serviceRoleClient, type RetryPolicy } from './client.ts';
+import { DEFAULT_RETRY, retryDelay, serviceRoleClient, type RetryPolicy } from './client.ts';
 
 export const MODELS_BUCKET = 'ml-models';
 const MANIFEST = 'manifest.json';
@@ -34,7 +35,6 @@ interface StorageResult<T> {
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** No answer, 429 and 5xx can succeed later; other answers (4xx) will not. */
 function storageRetryable(status: number | undefined): boolean {
@@ -72,7 +72,7 @@ export class SupabaseStorageArtifactStore implements ArtifactStore {
       if (!error || ok?.(error)) return data;
       const status = error.status;
       if (storageRetryable(status) && attempt + 1 < this.retry.attempts) {
-        await sleep(backoffMs(attempt, this.retry));
+        await sleep(retryDelay(attempt, this.retry));
         continue;
       }
       const code =

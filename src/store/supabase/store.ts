@@ -230,7 +230,7 @@ export class SupabaseStore implements Store {
 
   async getPrediction(id: string): Promise<PredictionRecord | null> {
     if (!isUuid(id)) return null;
-    const rows = await this.rest.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id));
+    const rows = await this.rest.select<predictions.PredictionRow>('ml_predictions', predictions.PREDICTION_COLUMNS, (q) => q.eq('id', id).eq('prediction_type', 'SIGNAL'));
     return rows[0] ? predictions.toRecord(rows[0]) : null;
   }
 
@@ -338,6 +338,12 @@ export class SupabaseStore implements Store {
   }
   validateApiKey(key: string): Promise<ApiKeyValidation> {
     return apiKeys.validateApiKey(this.ctx, key);
+  }
+  reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number> {
+    return apiKeys.reserveKeyUsage(this.ctx, keyId, atMs, want, limit);
+  }
+  putSetting(name: string, value: unknown): Promise<void> {
+    return apiKeys.putSetting(this.ctx, name, value);
   }
   revokeApiKey(id: string): Promise<boolean> {
     return apiKeys.revokeApiKey(this.ctx, id);

@@ -1,19 +1,21 @@
 /**
- * What the three Edge Functions share: CORS, the caller check, JSON errors, body reading with a
- * size limit and zod validation, and the call to the daemon's HTTP API (ML_API_URL, ML_API_KEY)
- * with a timeout. Each function is handler(req, env) → Response, so tests call it directly and
+ * What the three Edge Functions share: CORS, the caller check (auth.ts: the JWT verified in code),
+ * JSON errors, body reading with a size limit and zod validation, and the call to the daemon's HTTP
+ * API (ML_API_URL, ML_API_KEY: ml-predict only, a prediction key) with a timeout. Each function is handler(req, env) → Response, so tests call it directly and
  * index.ts only wires it to Deno.serve.
  *
  * Errors are the daemon's shape, {"error":{"code","message"}}. The daemon's own status and body are
  * passed through (400, 401, 403, 404, 413, 429 with Retry-After, 503); what happens on the way to
  * it is the function's: 502 UPSTREAM_UNREACHABLE, 504 UPSTREAM_TIMEOUT, 500 MISCONFIGURED.
  */
+import { type AuthEnv, type Caller, verifyCaller } from './auth.ts';
 import { z } from './deps.ts';
+import type { StoreEnv } from './store.ts';
 
-export interface FunctionEnv {
-  /** The daemon's base URL, e.g. https://signals.example.com (no trailing /v1). */
+export interface FunctionEnv extends AuthEnv, StoreEnv {
+  /** The daemon's base URL, e.g. https://signals.example.com (no trailing /v1); ml-predict only. */
   ML_API_URL?: string | undefined;
-  /** A daemon API key: prediction (ml-predict), admin (trigger-model-training), any (technical-indicators). */
+  /** ml-predict's daemon key: type prediction (least privilege; no other function holds one). */
   ML_API_KEY?: string | undefined;
   /** Upstream timeout in ms. Default 10000; Edge Functions have a wall-clock budget of their own. */
   ML_API_TIMEOUT_MS?: string | undefined;
@@ -25,6 +27,13 @@ export function envFromDeno(): FunctionEnv {
     ML_API_URL: Deno.env.get('ML_API_URL'),
     ML_API_KEY: Deno.env.get('ML_API_KEY'),
     ML_API_TIMEOUT_MS: Deno.env.get('ML_API_TIMEOUT_MS'),
+    SB_JWT_SECRET: Deno.env.get('SB_JWT_SECRET'),
+    SB_JWKS_URL: Deno.env.get('SB_JWKS_URL'),
+    SB_OPERATOR_CLAIM: Deno.env.get('SB_OPERATOR_CLAIM'),
+    SUPABASE_URL: Deno.env.get('SUPABASE_URL'),
+    SUPABASE_SERVICE_ROLE_KEY: Deno.env.get('SUPABASE_SERVICE_ROLE_KEY'),
+    SB_SCHEMA: Deno.env.get('SB_SCHEMA'),
+    SB_FUNCTION_RATE_LIMIT: Deno.env.get('SB_FUNCTION_RATE_LIMIT'),
   };
 }
 
@@ -58,19 +67,6 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 
 export function errorResponse(err: HttpError, cors: Record<string, string>): Response {
   return json(err.status, { error: { code: err.code, message: err.message } }, { ...cors, ...err.headers });
-}
-
-/**
- * The platform verifies the JWT before the function runs (verify_jwt, the default); the function
- * still refuses a request that carries none, so it never proxies for an anonymous caller when
- * verification is switched off.
- */
-export function requireCaller(req: Request): void {
-  const auth = req.headers.get('authorization') ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
-  if (!m) {
-    throw new HttpError(401, 'UNAUTHORIZED', 'send the Supabase anon key or a user JWT as Authorization: Bearer <token> (supabase-js functions.invoke does)');
-  }
 }
 
 /** The request body as `schema`, read up to `limitBytes` (413 beyond, 400 when not valid). */
@@ -118,13 +114,17 @@ const PASSED_HEADERS = ['retry-after'];
  * Calls the daemon and answers with its status and JSON body. A daemon answer that is not JSON
  * (a proxy's HTML page) becomes {"error":{"code":"UPSTREAM_ERROR"}} with the same status.
  */
-export async function proxy(env: FunctionEnv, call: { method: 'GET' | 'POST'; path: string; body?: unknown }, cors: Record<string, string>): Promise<Response> {
+export async function proxy(
+  env: FunctionEnv,
+  call: { method: 'GET' | 'POST'; path: string; body?: unknown; headers?: Record<string, string> },
+  cors: Record<string, string>,
+): Promise<Response> {
   const up = upstreamOf(env);
   let res: Response;
   try {
     res = await fetch(`${up.url}${call.path}`, {
       method: call.method,
-      headers: { Authorization: `Bearer ${up.key}`, ...(call.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      headers: { Authorization: `Bearer ${up.key}`, ...(call.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...call.headers },
       ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
       signal: AbortSignal.timeout(up.timeoutMs),
     });
@@ -160,15 +160,20 @@ export async function proxy(env: FunctionEnv, call: { method: 'GET' | 'POST'; pa
  * The frame of every function: CORS preflight, method check, caller check, and any failure as a
  * JSON error with the CORS headers (a browser shows no body without them).
  */
-export async function serveFunction(req: Request, methods: readonly ('GET' | 'POST')[], run: (cors: Record<string, string>) => Promise<Response>): Promise<Response> {
+export async function serveFunction(
+  req: Request,
+  env: FunctionEnv,
+  methods: readonly ('GET' | 'POST')[],
+  run: (cors: Record<string, string>, caller: Caller) => Promise<Response>,
+): Promise<Response> {
   const cors = corsHeaders(methods.join(', '));
   if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors });
   try {
     if (!(methods as readonly string[]).includes(req.method)) {
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${methods.join(' or ')}`, { Allow: `${methods.join(', ')}, OPTIONS` });
     }
-    requireCaller(req);
-    return await run(cors);
+    const caller = await verifyCaller(req, env);
+    return await run(cors, caller);
   } catch (err) {
     if (err instanceof HttpError) return errorResponse(err, cors);
     console.error('unexpected error', err);

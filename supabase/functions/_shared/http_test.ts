@@ -1,13 +1,14 @@
 /**
- * What every function does before and around the daemon call: CORS preflight without credentials,
+ * What every function does before and around its work: CORS preflight without credentials,
  * CORS headers on every answer, the caller's Authorization required, 405 for other methods,
- * 500 when unconfigured, 502 when the daemon is unreachable, 504 when it does not answer in time.
+ * 500 when unconfigured, and for ml-predict (the one function that calls the daemon) 502 when the
+ * daemon is unreachable, 504 when it does not answer in time.
  */
 import assert from 'node:assert/strict';
 import { handler as indicators } from '../technical-indicators/handler.ts';
 import { handler as predict } from '../ml-predict/handler.ts';
 import { handler as training } from '../trigger-model-training/handler.ts';
-import { env, errorOf, request } from './testing.ts';
+import { bearer, env, errorOf, operatorToken, request } from './testing.ts';
 
 const ALL = [
   ['ml-predict', predict, 'POST'],
@@ -44,12 +45,28 @@ Deno.test('another method is 405 with Allow', async () => {
   assert.equal(res.headers.get('allow'), 'POST, OPTIONS');
 });
 
-Deno.test('without ML_API_URL or ML_API_KEY the function says which secret to set (500)', async () => {
-  const noUrl = await errorOf(await indicators(request('GET', '/?symbol=LTC/BTC'), env({ ML_API_URL: undefined })));
+Deno.test('without ML_API_URL or ML_API_KEY ml-predict says which secret to set (500)', async () => {
+  const noUrl = await errorOf(await predict(request('POST', '/', { body: { symbol: 'LTC/BTC' } }), env({ ML_API_URL: undefined })));
   assert.deepEqual([noUrl.status, noUrl.code], [500, 'MISCONFIGURED']);
   assert.match(noUrl.message, /ML_API_URL/);
-  const noKey = await errorOf(await indicators(request('GET', '/?symbol=LTC/BTC'), env({ ML_API_KEY: '' })));
+  const noKey = await errorOf(await predict(request('POST', '/', { body: { symbol: 'LTC/BTC' } }), env({ ML_API_KEY: '' })));
   assert.match(noKey.message, /ML_API_KEY/);
+});
+
+Deno.test('the other two functions hold no daemon key: they answer with ML_API_URL and ML_API_KEY unset', async () => {
+  const noDaemon = env({ ML_API_URL: undefined, ML_API_KEY: undefined });
+  const ind = await indicators(request('GET', '/?symbol=LTC/BTC'), noDaemon);
+  assert.equal(ind.status, 200, JSON.stringify(await ind.clone().json()));
+  await ind.body?.cancel();
+  const train = await training(request('POST', '/', { headers: bearer(operatorToken) }), noDaemon);
+  assert.equal(train.status, 202);
+  await train.body?.cancel();
+});
+
+Deno.test('without SB_JWT_SECRET or SB_JWKS_URL a function cannot verify callers and says so (500)', async () => {
+  const e = await errorOf(await indicators(request('GET', '/?symbol=LTC/BTC'), env({ SB_JWT_SECRET: undefined })));
+  assert.deepEqual([e.status, e.code], [500, 'MISCONFIGURED']);
+  assert.match(e.message, /SB_JWT_SECRET/);
 });
 
 Deno.test('a daemon that cannot be reached is 502 UPSTREAM_UNREACHABLE', async () => {
@@ -57,7 +74,7 @@ Deno.test('a daemon that cannot be reached is 502 UPSTREAM_UNREACHABLE', async (
   const l = Deno.listen({ hostname: '127.0.0.1', port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
-  const e = await errorOf(await indicators(request('GET', '/?symbol=LTC/BTC'), env({ ML_API_URL: `http://127.0.0.1:${port}` })));
+  const e = await errorOf(await predict(request('POST', '/', { body: { symbol: 'LTC/BTC' } }), env({ ML_API_URL: `http://127.0.0.1:${port}` })));
   assert.deepEqual([e.status, e.code], [502, 'UPSTREAM_UNREACHABLE']);
 });
 

@@ -1,7 +1,7 @@
 /**
- * For the functions' deno tests: the daemon they run against (started by
- * tests/edge/edge-functions.test.ts, which passes its URL and keys in the environment) and a way to
- * call a handler as the platform would.
+ * For the functions' deno tests: the daemon and the REST store they run against (started by
+ * tests/edge/edge-functions.test.ts, which passes their URLs, keys and the JWT secret in the
+ * environment), signed caller tokens, and a way to call a handler as the platform would.
  */
 import type { FunctionEnv } from './http.ts';
 
@@ -11,20 +11,52 @@ function required(name: string): string {
   return v;
 }
 
-/** The daemon on loopback and its keys: admin (ML_API_KEY), stream-only, and one limited to 1 request an hour. */
+/** The daemon on loopback and its keys: prediction (ML_API_KEY, ml-predict's), admin, stream-only, and one limited to 1 request an hour. */
 export const daemon = {
   url: required('ML_API_URL'),
-  adminKey: required('ML_API_KEY'),
+  predictionKey: required('ML_API_KEY'),
+  adminKey: required('SB_TEST_ADMIN_KEY'),
   streamKey: required('SB_TEST_STREAM_KEY'),
   limitedKey: required('SB_TEST_LIMITED_KEY'),
   /** A real candle file (Binance LTC/BTC 5m, freqtrade rows). */
   samplePath: required('SB_TEST_SAMPLE'),
 };
 
-export const env = (over: Partial<FunctionEnv> = {}): FunctionEnv => ({ ML_API_URL: daemon.url, ML_API_KEY: daemon.adminKey, ...over });
+export const JWT_SECRET = required('SB_JWT_SECRET');
+/** A signed-in user, and an operator (app_metadata.signalbase_operator = true); their ids are in the environment so the harness can check what was recorded. */
+export const USER_ID = required('SB_TEST_USER');
+export const OPERATOR_ID = required('SB_TEST_OPERATOR');
 
-/** What supabase-js functions.invoke sends: the anon key as apikey and as a bearer token. */
-export const CALLER = { Authorization: 'Bearer anon-jwt-for-tests', apikey: 'anon-jwt-for-tests' };
+export const env = (over: Partial<FunctionEnv> = {}): FunctionEnv => ({
+  ML_API_URL: daemon.url,
+  ML_API_KEY: daemon.predictionKey,
+  SB_JWT_SECRET: JWT_SECRET,
+  SB_OPERATOR_CLAIM: 'app_metadata.signalbase_operator',
+  SUPABASE_URL: required('SUPABASE_URL'),
+  SUPABASE_SERVICE_ROLE_KEY: required('SUPABASE_SERVICE_ROLE_KEY'),
+  SB_FUNCTION_RATE_LIMIT: '1000',
+  ...over,
+});
+
+const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const text = (o: unknown) => b64url(new TextEncoder().encode(JSON.stringify(o)));
+
+/** A JWT as Supabase Auth issues them (HS256 over header.payload), signed with `secret`. */
+export async function sign(claims: Record<string, unknown>, secret = JWT_SECRET, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): Promise<string> {
+  const data = `${text(header)}.${text(claims)}`;
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(data)));
+  return `${data}.${b64url(sig)}`;
+}
+
+export const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+export const userClaims = (sub = USER_ID, extra: Record<string, unknown> = {}) => ({ role: 'authenticated', aud: 'authenticated', sub, exp: inAnHour(), ...extra });
+export const userToken = await sign(userClaims());
+export const operatorToken = await sign(userClaims(OPERATOR_ID, { app_metadata: { signalbase_operator: true } }));
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** What supabase-js functions.invoke sends for a signed-in user: the anon key as apikey, the user's JWT as bearer token. */
+export const CALLER = { ...bearer(userToken), apikey: 'anon-key' };
 
 export function request(method: string, path: string, opts: { body?: string | unknown; headers?: Record<string, string> } = {}): Request {
   const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);

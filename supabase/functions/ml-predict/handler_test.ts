@@ -4,7 +4,7 @@
  * call, and the daemon's refusals passed through with their status and code.
  */
 import assert from 'node:assert/strict';
-import { daemon, direct, env, errorOf, request } from '../_shared/testing.ts';
+import { bearer, daemon, direct, env, errorOf, request, sign, userClaims } from '../_shared/testing.ts';
 import { handler } from './handler.ts';
 
 const DIRECTIONS = ['BUY', 'SELL', 'HOLD'];
@@ -27,7 +27,7 @@ Deno.test('a tracked symbol: the daemon\'s Signal, with CORS headers', async () 
 
 Deno.test('candles in the body: the signal is computed on the last of them', async () => {
   const rows = JSON.parse(await Deno.readTextFile(daemon.samplePath)) as number[][];
-  const candles = rows.slice(1_000, 1_200);
+  const candles = rows.slice(1_000, 1_110); // the daemon's most: warm-up 50 + one window of 60
   const res = await handler(request('POST', '/', { body: { symbol: 'ltc-btc', candles } }), env());
   const s = await res.json();
   assert.equal(res.status, 200, JSON.stringify(s));
@@ -50,8 +50,11 @@ Deno.test('an invalid body is refused here with 400, naming the field', async ()
   }
 });
 
-Deno.test('a body over 1 MiB is 413', async () => {
-  const big = JSON.stringify({ symbol: 'LTC/BTC', pad: 'x'.repeat(1024 * 1024) });
+Deno.test('a body over 256 KiB is 413, and so are more candles than warm-up plus one window', async () => {
+  const rows = JSON.parse(await Deno.readTextFile(daemon.samplePath)) as number[][];
+  const many = await errorOf(await handler(request('POST', '/', { body: { symbol: 'LTC/BTC', candles: rows.slice(0, 111) } }), env()));
+  assert.deepEqual([many.status, many.code], [400, 'INVALID_REQUEST']);
+  const big = JSON.stringify({ symbol: 'LTC/BTC', pad: 'x'.repeat(256 * 1024) });
   const e = await errorOf(await handler(request('POST', '/', { body: big }), env()));
   assert.deepEqual([e.status, e.code], [413, 'PAYLOAD_TOO_LARGE']);
 });
@@ -69,4 +72,21 @@ Deno.test('the daemon\'s refusals pass through: unknown symbol, and a key that m
 
   const badKey = await errorOf(await handler(request('POST', '/', { body: { symbol: 'LTC/BTC' } }), env({ ML_API_KEY: 'sb_not_a_key' })));
   assert.equal(badKey.status, 401);
+});
+
+Deno.test('each user is limited by its own identity, not by the function\'s one daemon key', async () => {
+  const limited = env({ SB_FUNCTION_RATE_LIMIT: '2' });
+  const alice = bearer(await sign(userClaims(crypto.randomUUID())));
+  const bob = bearer(await sign(userClaims(crypto.randomUUID())));
+  const call = async (h: Record<string, string>) => {
+    const res = await handler(request('POST', '/', { body: { symbol: 'LTC/BTC' }, headers: h }), limited);
+    await res.body?.cancel();
+    return [res.status, res.headers.get('retry-after')] as const;
+  };
+  assert.equal((await call(alice))[0], 200);
+  assert.equal((await call(alice))[0], 200);
+  const [status, retry] = await call(alice);
+  assert.equal(status, 429);
+  assert.ok(Number(retry) > 0);
+  assert.equal((await call(bob))[0], 200);
 });

@@ -1,4 +1,4 @@
-// Deployed with `supabase functions deploy trigger-model-training`; the platform verifies the caller's JWT.
+// Deployed with `supabase functions deploy trigger-model-training`; the handler verifies the caller's JWT itself (_shared/auth.ts), whatever verify_jwt says.
 import { envFromDeno } from '../_shared/http.ts';
 import { handler } from './handler.ts';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Candle } from '../../../src/domain/candle.ts';
+import { backoffDelay } from '../../../src/domain/timing.ts';
 import { Journal } from '../../../src/store/outbox/journal.ts';
-import { backoffDelay } from '../../../src/store/outbox/backoff.ts';
 import { silentLogger } from '../../helpers/pg.ts';
 
 const log = silentLogger();

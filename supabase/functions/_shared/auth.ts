@@ -1,0 +1,128 @@
+/**
+ * Who is calling an Edge Function, verified in code (DESIGN.md "Access and integrity"), whatever
+ * the platform's verify_jwt setting: the bearer token must be a JWT signed with the project's JWT
+ * secret (HS256, SB_JWT_SECRET) or by a key of the project's JWKS (ES256 / RS256, SB_JWKS_URL,
+ * e.g. https://<project>.supabase.co/auth/v1/.well-known/jwks.json), unexpired, with role
+ * `authenticated` (and a user id in `sub`) or `service_role`. The anon key (role `anon`), a
+ * made-up or tampered token, an expired one, alg `none`: 401.
+ *
+ * Retraining needs an operator: the service role, or an authenticated user whose claim at
+ * SB_OPERATOR_CLAIM (a dotted path such as app_metadata.signalbase_operator) is true.
+ */
+import { HttpError } from './http.ts';
+
+export interface AuthEnv {
+  SB_JWT_SECRET?: string | undefined;
+  SB_JWKS_URL?: string | undefined;
+  SB_OPERATOR_CLAIM?: string | undefined;
+}
+
+export interface Caller {
+  role: 'authenticated' | 'service_role';
+  /** The user id (authenticated callers); null for the service role. */
+  sub: string | null;
+  claims: Record<string, unknown>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Clock skew tolerated on exp and nbf, seconds. */
+const LEEWAY_S = 30;
+
+const refuse = (message: string) =>
+  new HttpError(401, 'UNAUTHORIZED', message, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+
+function b64url(s: string): Uint8Array<ArrayBuffer> {
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function jsonPart(s: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(b64url(s)));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw refuse('the bearer token is not a JWT');
+}
+
+let jwksCache: { url: string; at: number; keys: JsonWebKey[] } | null = null;
+
+async function jwks(url: string): Promise<JsonWebKey[]> {
+  if (jwksCache && jwksCache.url === url && Date.now() - jwksCache.at < 600_000) return jwksCache.keys;
+  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  if (!res.ok) throw new HttpError(503, 'JWKS_UNAVAILABLE', `the project's JWKS (${new URL(url).host}) answered ${res.status}`);
+  const body = (await res.json()) as { keys?: JsonWebKey[] };
+  jwksCache = { url, at: Date.now(), keys: body.keys ?? [] };
+  return jwksCache.keys;
+}
+
+async function signatureValid(alg: string, kid: unknown, data: Uint8Array<ArrayBuffer>, sig: Uint8Array<ArrayBuffer>, env: AuthEnv): Promise<boolean> {
+  if (alg === 'HS256') {
+    const secret = env.SB_JWT_SECRET;
+    if (!secret) return false;
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    // crypto.subtle.verify compares in constant time.
+    return crypto.subtle.verify('HMAC', key, sig, data);
+  }
+  if ((alg === 'ES256' || alg === 'RS256') && env.SB_JWKS_URL) {
+    const jwk = (await jwks(env.SB_JWKS_URL)).find((k) => (k as { kid?: string }).kid === kid);
+    if (!jwk) return false;
+    const params = alg === 'ES256' ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+    const key = await crypto.subtle.importKey('jwk', jwk, params, false, ['verify']);
+    return crypto.subtle.verify(alg === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : 'RSASSA-PKCS1-v1_5', key, sig, data);
+  }
+  return false;
+}
+
+/** The verified caller of `req`; throws 401 (or 500 when no verification is configured). */
+export async function verifyCaller(req: Request, env: AuthEnv, now = Date.now()): Promise<Caller> {
+  if (!env.SB_JWT_SECRET && !env.SB_JWKS_URL) {
+    throw new HttpError(500, 'MISCONFIGURED', 'the function cannot verify callers: set SB_JWT_SECRET (the project JWT secret) or SB_JWKS_URL');
+  }
+  const m = /^Bearer\s+(\S+)$/i.exec((req.headers.get('authorization') ?? '').trim());
+  if (!m) throw refuse('send a user JWT as Authorization: Bearer <token> (supabase-js functions.invoke does when signed in)');
+  const parts = m[1]!.split('.');
+  if (parts.length !== 3) throw refuse('the bearer token is not a JWT');
+  const [h, p, s] = parts as [string, string, string];
+  const header = jsonPart(h);
+  const claims = jsonPart(p);
+  let sig: Uint8Array<ArrayBuffer>;
+  try {
+    sig = b64url(s);
+  } catch {
+    throw refuse('the bearer token is not a JWT');
+  }
+  const ok = await signatureValid(String(header.alg), header.kid, new TextEncoder().encode(`${h}.${p}`), sig, env);
+  if (!ok) throw refuse('the token\'s signature does not verify with this project\'s keys');
+  const nowS = now / 1000;
+  if (typeof claims.exp !== 'number' || claims.exp + LEEWAY_S < nowS) throw refuse('the token has expired (or has no exp); sign in again');
+  if (typeof claims.nbf === 'number' && claims.nbf - LEEWAY_S > nowS) throw refuse('the token is not valid yet');
+  const role = claims.role;
+  if (role === 'service_role') return { role, sub: null, claims };
+  if (role === 'authenticated') {
+    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw refuse('an authenticated token needs the user id in sub');
+    return { role, sub: claims.sub.toLowerCase(), claims };
+  }
+  throw new HttpError(403, 'FORBIDDEN_ROLE', `role ${JSON.stringify(role)} may not call this function; sign in (role authenticated)`);
+}
+
+/** The claim at a dotted path, e.g. app_metadata.signalbase_operator. */
+function claimAt(claims: Record<string, unknown>, path: string): unknown {
+  let v: unknown = claims;
+  for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** Retraining: the service role, or an authenticated user whose SB_OPERATOR_CLAIM is true; else 403. */
+export function requireOperator(caller: Caller, env: AuthEnv): void {
+  if (caller.role === 'service_role') return;
+  const path = env.SB_OPERATOR_CLAIM?.trim();
+  if (path && claimAt(caller.claims, path) === true) return;
+  throw new HttpError(403, 'NOT_AN_OPERATOR', path
+    ? `retraining needs an operator: the service role, or a user whose ${path} claim is true`
+    : 'retraining needs an operator: the service role (no operator claim is configured: SB_OPERATOR_CLAIM)');
+}
