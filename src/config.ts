@@ -91,6 +91,10 @@ const envSchema = z.object({
   BARRIER_HORIZON: withDefault(z.coerce.number().int().min(1).max(10_000), 24),
   FEE_PCT: withDefault(z.coerce.number().min(0).max(5), 0.1),
   CANDLE_RETENTION_DAYS: withDefault(z.coerce.number().min(0), 0),
+  // 0 keeps everything; otherwise at least a day (the daily rollup is made before rows go).
+  // How often the daemon re-reads ml_indicator_weights (a training's or an analyst's edit); 0: never.
+  WEIGHTS_POLL_SECONDS: withDefault(z.coerce.number().min(0).max(86_400), 30),
+  PREDICTION_RETENTION_DAYS: withDefault(z.coerce.number().refine((n) => n === 0 || n >= 1, 'must be 0 (keep) or at least 1 day'), 0),
   // The daemon's trainings (retrain queue, first model): unset keeps the job's measured JOB_HYPER.
   TRAIN_EPOCHS: opt(z.coerce.number().int().min(1).max(1000)),
   TRAIN_UNITS: opt(z.coerce.number().int().min(1).max(1024)),
@@ -101,6 +105,8 @@ const envSchema = z.object({
   // The oanda: feed's v20 personal access token and account id (redacted in logs).
   OANDA_TOKEN: opt(z.string().min(10, { message: 'is too short to be an OANDA v20 token' })),
   OANDA_ACCOUNT: opt(z.string().regex(/^[0-9A-Za-z-]{3,40}$/, { message: 'must be a v20 account id like 101-004-1234567-001' })),
+  // Webhooks, chat services, MQTT and alerts (DESIGN.md "Sinks"); unset: only the websocket stream.
+  SINKS_FILE: opt(z.string().min(1)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -134,12 +140,18 @@ export interface Config {
   barrier: { tpAtrMult: number; slAtrMult: number; horizon: number; feePct: number };
   /** Stored candles older than this (by open time, behind the newest) are pruned; 0 keeps all. */
   candleRetentionMs: number;
+  /** Predictions and samples (by candle, behind the newest), drift records and logs (by age) older than this are pruned; 0 keeps all. */
+  predictionRetentionMs: number;
+  /** How often ml_indicator_weights is re-read (applied at the next tick); 0 never. */
+  weightsPollMs: number;
   /** Over the training job's JOB_HYPER for the daemon's trainings; empty when unset. */
   trainHyper: { maxEpochs?: number; units?: number };
   /** Websocket sockets one key may hold; the highest hourly limit of a self-service key; the stream's Origin allow-list (undefined: any). */
   access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined };
   /** What the live feeds that need an account are given (OANDA); never logged. */
   feedCredentials: { oandaToken?: string; oandaAccount?: string };
+  /** SINKS_FILE, resolved; undefined when unset. */
+  sinksFile: string | undefined;
 }
 
 /** Parses the environment. Throws ConfigError naming the first invalid variable. */
@@ -184,6 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     barrier: { tpAtrMult: e.TP_ATR_MULT, slAtrMult: e.SL_ATR_MULT, horizon: e.BARRIER_HORIZON, feePct: e.FEE_PCT },
     candleRetentionMs: e.CANDLE_RETENTION_DAYS * 86_400_000,
+    predictionRetentionMs: e.PREDICTION_RETENTION_DAYS * 86_400_000,
+    weightsPollMs: e.WEIGHTS_POLL_SECONDS * 1_000,
     trainHyper: {
       ...(e.TRAIN_EPOCHS !== undefined ? { maxEpochs: e.TRAIN_EPOCHS } : {}),
       ...(e.TRAIN_UNITS !== undefined ? { units: e.TRAIN_UNITS } : {}),
@@ -194,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       streamAllowedOrigins: e.STREAM_ALLOWED_ORIGINS,
     },
     feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
+    sinksFile: e.SINKS_FILE !== undefined ? resolve(e.SINKS_FILE) : undefined,
   };
 }
 

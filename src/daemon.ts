@@ -35,6 +35,8 @@ import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
 import type { ApiOptions } from './serve/types.ts';
 import { SignalEngine } from './signals/engine.ts';
+import { onDriftReport, onModelEvent } from './signals/sinks/alerts.ts';
+import { alertingTrainer, DaemonAlerts, drainSinks, loadFileSinks } from './signals/sinks/daemon-sinks.ts';
 import { driftEvent, modelEvent } from './signals/sinks/events.ts';
 import { SinkFanout } from './signals/sinks/fanout.ts';
 import type { SignalSink } from './signals/sinks/sink.ts';
@@ -48,7 +50,8 @@ import { openFeed } from './daemon/feed.ts';
 import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, jobTrainer, ModelSlot, type ModelLoader, type Trainer } from './daemon/models.ts';
-import { startCandleRetention } from './daemon/retention.ts';
+import { startCandleRetention, startHistoryRetention } from './daemon/retention.ts';
+import { WeightsWatcher } from './daemon/weights-watch.ts';
 import { LeaderElector } from './daemon/leader.ts';
 import { RetrainWorker } from './daemon/retrain-worker.ts';
 import { Scheduler, driftNotAvailable, type DriftCheckHook } from './daemon/scheduler.ts';
@@ -130,6 +133,7 @@ export class Daemon {
   private outbox: Outbox | null = null;
   private modelWatch: ActiveModelWatch | null = null;
   private engineRef: SignalEngine | null = null;
+  private weightsWatch: WeightsWatcher | null = null;
   private slot: ModelSlot | null = null;
   private trainer: BackgroundTrainer | null = null;
   private elector: LeaderElector | null = null;
@@ -140,6 +144,8 @@ export class Daemon {
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
   private sinks: SinkFanout | null = null;
+  private alerts: DaemonAlerts | null = null;
+  private fileSinks: SignalSink[] = [];
   private weights: IndicatorWeights | null = null;
   private series: SeriesInfo[] = [];
   private schemaCurrent = false;
@@ -219,6 +225,9 @@ export class Daemon {
 
     const feedSpec = this.opts.feed ?? config.feed;
     if (feedSpec !== undefined) parseFeedSpec(feedSpec); // a bad FEED fails before anything opens (exit 2)
+    // So does a bad SINKS_FILE; its sinks' journals open here, their deliveries start with the fan-out.
+    const fileSinks = loadFileSinks(config.sinksFile, { log: root, clock: this.clock, dataDir: config.dataDir });
+    this.fileSinks = fileSinks.sinks;
     const backend = await initBackend(config.tfjsBackend, root);
     log.info(`opening the ${config.store.kind} store${config.store.kind === 'embedded' ? ` in ${config.store.dir}` : ''}`);
     makePrivate(config.dataDir); // journal, artifacts, keys: the operator's alone (any store)
@@ -236,12 +245,27 @@ export class Daemon {
     // The sinks come up before anything publishes: the model loaded below announces itself.
     const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
     const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: accessOptions(config, this.opts.api) });
-    const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? [])], root));
-    await sinks.start();
+    const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? []), ...fileSinks.sinks], root));
+    await sinks.start(); // events SINKS_FILE's sinks journaled in the last run are delivered from here on
+    const alerts = (this.alerts = new DaemonAlerts({ spec: fileSinks.alerts, publish: (e) => sinks.publish(e), sinkStatus: () => sinks.status(), clock: this.clock, log: root }));
+    const publishModel = (data: Record<string, unknown>) => {
+      sinks.publish([modelEvent(data)]);
+      onModelEvent(alerts.manager, data);
+    };
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
-    const slot = (this.slot = new ModelSlot(engine, root, (data) => sinks.publish([modelEvent(data)])));
+    this.weightsWatch = new WeightsWatcher({
+      store,
+      current: () => this.weights!,
+      apply: (w) => {
+        this.weights = w;
+        engine.setWeights(w);
+      },
+      log: root.child({ module: 'weights' }),
+      everyMs: config.weightsPollMs,
+    });
+    const slot = (this.slot = new ModelSlot(engine, root, publishModel));
     const loadModel: ModelLoader = this.opts.modelLoader ?? (() => loadActiveModel(store, config));
     this.modelWatch = new ActiveModelWatch({ store, slot, load: loadModel, log: root, pollMs: this.opts.modelPollMs });
     try {
@@ -289,7 +313,10 @@ export class Daemon {
       cooldownMs: config.drift.cooldownMs,
       clock: this.clock,
       log: root,
-      publish: (data) => sinks.publish([driftEvent(data)]),
+      publish: (data) => {
+        sinks.publish([driftEvent(data)]);
+        onDriftReport(alerts.manager, data);
+      },
       onRetrainFiled: () => this.retrainWorker?.wake(),
     }));
     const loop = (this.loop = new TickLoop({
@@ -323,16 +350,17 @@ export class Daemon {
       driftCheck: () => drift.check(),
       options: accessOptions(config, { shutdownDeadlineMs: stopDeadlineMs, ...this.opts.api }),
       leadership: () => this.leadership,
+      sinks: () => sinks.status(),
     }));
     const port = await server.start(this.opts.port ?? config.port, this.opts.host ?? '0.0.0.0');
     log.info({ port, backend }, `listening on http://localhost:${port} — stream at ws://localhost:${port}/v1/stream`);
 
     this.trainer = new BackgroundTrainer({
-      trainer: this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}),
+      trainer: alertingTrainer(this.opts.trainer ?? jobTrainer({ store, config, log: root }, feed.sample ? { symbols: feed.sample.symbols, timeframe: feed.sample.timeframe } : {}), () => alerts.manager),
       load: loadModel,
       slot,
       log: root,
-      announce: (data) => sinks.publish([modelEvent(data)]),
+      announce: publishModel,
     });
     this.elector = new LeaderElector({ store, instance: this.worker, log: root, retryMs: this.opts.leaderRetryMs });
     const retrainWorker = (this.retrainWorker = new RetrainWorker({
@@ -345,6 +373,16 @@ export class Daemon {
       log: root,
     }));
     this.elector.onChange((status) => (status === 'leader' ? retrainWorker.lead() : retrainWorker.stepDown()));
+    this.elector.onChange((status) => alerts.manager.notify('leader_changed', this.worker, { severity: 'info', message: `${this.worker} is now ${status === 'leader' ? 'the leader (retrains, drift checks)' : 'a follower'}` }));
+    alerts.watch({
+      feed: () => ({ kind: source.kind, status: source.status }),
+      outbox: () => {
+        const h = outbox.health();
+        return { state: h.state, lastError: h.lastError ? `${h.lastError.code}: ${h.lastError.message}` : null };
+      },
+      outboxDeadLetters: () => outbox.health().deadLetters,
+    });
+    source.onStatus((status) => alerts.feedStatus(status));
 
     loop.start();
     if (feed.sample && feed.sample.replay > 0) {
@@ -372,6 +410,16 @@ export class Daemon {
     if (!elector || !retrainWorker || !slot || !store) return;
     this.stopRetention = startCandleRetention(store, this.config.candleRetentionMs, () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY, this.log);
     if (this.opts.once) return; // a --once run is a replay or a backtest: finishOnce() serves --retrain-now
+    this.weightsWatch?.start();
+    const history = startHistoryRetention({
+      store,
+      keepMs: this.config.predictionRetentionMs,
+      newest: () => this.loop?.newestOpenTime ?? Number.NEGATIVE_INFINITY,
+      isLeader: () => elector.isLeader,
+      log: this.root.child({ module: 'retention' }),
+    });
+    const stopCandles = this.stopRetention;
+    this.stopRetention = () => (stopCandles(), history.stop());
     const log = this.root.child({ module: 'retrain' });
     this.scheduler = new Scheduler({
       retrainCron: this.config.retrainCron,
@@ -469,6 +517,7 @@ export class Daemon {
     const deadline = Date.now() + (this.opts.stopDeadlineMs ?? 10_000);
     const left = () => Math.max(0, deadline - Date.now());
     this.stopRetention();
+    this.weightsWatch?.stop();
     const step = async (name: string, fn: () => Promise<void> | void) => {
       try {
         await fn();
@@ -487,6 +536,9 @@ export class Daemon {
     await step('the leadership', () => this.elector?.stop());
     await step('the model watch', () => this.modelWatch?.stop());
     await step('the engine', () => this.engineRef?.stop());
+    await step('the alert checks', () => this.alerts?.stop());
+    // SINKS_FILE's sinks drain in parallel (the fan-out stops sinks one by one); their stop is idempotent.
+    await step('the sink deliveries', () => drainSinks(this.fileSinks, Math.min(3_000, Math.max(500, left() / 3))));
     await step('the sinks', () => this.sinks?.stop());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));

@@ -19,6 +19,7 @@ import type { Store } from '../store/store.ts';
 import { PipelineApi } from './api.ts';
 import type { ModelSlot } from './models.ts';
 import { checkReadiness } from './readiness.ts';
+import type { SinkStatus } from '../signals/sinks/sink.ts';
 import { statusReader } from './status.ts';
 
 export interface PipelineServerDeps {
@@ -43,6 +44,8 @@ export interface PipelineServerDeps {
   driftCheck?: () => Promise<unknown>;
   /** 'leader' | 'follower' once the election started, for GET /v1/status. */
   leadership?: () => string | null;
+  /** Each sink's status (SINKS_FILE), for GET /v1/status and the dashboard's health panel. */
+  sinks?: () => SinkStatus[];
 }
 
 /** The dashboard's static files, shipped in the package beside the server code. */
@@ -112,7 +115,7 @@ export function createPipelineServer(d: PipelineServerDeps): ApiServer {
     dashboardViews: {
       store,
       timeframeOf: (symbol) => timeframes.get(symbol),
-      status: statusReader({ phase: d.phase, source, series: d.series, outbox, slot, leadership: d.leadership }),
+      status: statusReader({ phase: d.phase, source, series: d.series, outbox, slot, leadership: d.leadership, sinks: d.sinks }),
       chartsModule: chartsModule(d.log),
     },
     registry,

@@ -8,6 +8,7 @@ import type { DaemonStatus } from '../serve/dashboard-routes.ts';
 import { RULES_MODEL_VERSION } from '../signals/policy.ts';
 import type { Outbox } from '../store/outbox/index.ts';
 import { tickLatency } from './metrics.ts';
+import type { SinkStatus } from '../signals/sinks/sink.ts';
 import type { ModelSlot } from './models.ts';
 import { bucketsOf, RecentLatencyWindow } from './recent-latency.ts';
 
@@ -19,6 +20,7 @@ export interface StatusSources {
   slot: Pick<ModelSlot, 'version'>;
   /** 'leader' | 'follower', or null before the election started. */
   leadership?: () => string | null;
+  sinks?: () => SinkStatus[];
 }
 
 export function statusReader(s: StatusSources): () => Promise<DaemonStatus> {
@@ -33,6 +35,7 @@ export function statusReader(s: StatusSources): () => Promise<DaemonStatus> {
       tick_latency: await latency.current(),
       model_version: s.slot.version ?? RULES_MODEL_VERSION,
       leadership: s.leadership?.() ?? null,
+      sinks: (s.sinks?.() ?? []).map((x) => ({ name: x.name, kind: x.kind, state: x.state, queue_depth: x.queueDepth, delivered: x.delivered, failed: x.failed, dead_letters: x.deadLetters, dropped: x.dropped, last_error: x.lastError ?? null })),
     };
   };
 }

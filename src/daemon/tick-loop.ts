@@ -238,6 +238,7 @@ export class TickLoop {
         tickErrors.inc({ code: err.code });
         this.log.warn({ err, ticks: batches.length, from: new Date(batches[0]!.closeTime).toISOString() }, 'ticks failed with a retryable error; their candles are stored, their signals skipped');
         for (const b of batches) this.opts.writer.upsertCandles(b.candles);
+        if (this.opts.generationLogs !== false) this.opts.writer.insertGenerationLog(failedGenerationLog(batches, err, performance.now() - started));
         return;
       }
       this.opts.onBatchDone?.();
@@ -287,7 +288,27 @@ const fillTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const fmt = (x: number) => Number(x.toPrecision(6)).toString();
 
-/** One ml_generation_logs row for the signals of one engine call. */
+/**
+ * The ml_generation_logs row of an engine call that failed (a retryable error: the ticks' candles
+ * are stored, their signals skipped): every tick counted as an error, none generated.
+ */
+function failedGenerationLog(batches: readonly CandleBatch[], err: SignalbaseError, ms: number) {
+  const symbols = new Set(batches.flatMap((b) => b.candles.map((c) => c.symbol))).size;
+  return {
+    batchId: randomUUID(),
+    generationStrategy: 'failed',
+    symbolsCount: symbols,
+    totalSignalsGenerated: 0,
+    processingTimeMs: ms,
+    successRate: 0,
+    errorCount: batches.length,
+    status: 'FAILED',
+    errorDetails: { code: err.code, message: err.message, ticks: batches.length, from: new Date(batches[0]!.closeTime).toISOString() },
+    completedAt: Date.now(),
+  };
+}
+
+/** One ml_generation_logs row for the signals of one engine call (all its ticks succeeded). */
 function generationLog(signals: readonly PredictionRecord[], ms: number) {
   const byDirection: Record<Direction, number> = { BUY: 0, SELL: 0, HOLD: 0 };
   const confidence = { low: 0, medium: 0, high: 0 };

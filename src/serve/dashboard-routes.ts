@@ -39,6 +39,8 @@ export interface DaemonStatus {
   tick_latency: { p50_ms: number | null; p99_ms: number | null; ticks: number; window_s: number | null };
   model_version: string;
   leadership: string | null;
+  /** One line per sink of SINKS_FILE (empty without one). */
+  sinks?: { name: string; kind: string; state: string; queue_depth: number; delivered: number; failed: number; dead_letters: number; dropped: number; last_error: string | null }[];
 }
 
 export interface DashboardViews {

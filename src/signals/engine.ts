@@ -76,6 +76,7 @@ export class SignalEngine {
   private model: EngineModel | null = null;
   private pendingModel: { model: EngineModel | null } | null = null;
   private weights: IndicatorWeights;
+  private pendingWeights: IndicatorWeights | null = null;
   private windows = new Float32Array(0);
 
   constructor(private readonly opts: EngineOptions) {
@@ -106,9 +107,17 @@ export class SignalEngine {
     this.pendingModel = { model };
   }
 
-  /** New rule-consensus weights, from the next tick on (models keep their own snapshot). */
+  /**
+   * New rule-consensus weights, swapped in at the next tick boundary (a tick in flight keeps the
+   * weights it started with; models keep their own snapshot).
+   */
   setWeights(weights: IndicatorWeights): void {
-    this.weights = { ...weights };
+    this.pendingWeights = { ...weights };
+  }
+
+  /** The weights the next tick uses. */
+  get currentWeights(): Readonly<IndicatorWeights> {
+    return this.pendingWeights ?? this.weights;
   }
 
   /** Feeds history into the features only: no signal, no outcome (start-up warm-up). */
@@ -144,8 +153,13 @@ export class SignalEngine {
       await this.batcher.setModel(model?.predictor ?? null);
       this.model = model;
     }
+    if (this.pendingWeights) {
+      this.weights = this.pendingWeights;
+      this.pendingWeights = null;
+    }
     const started = performance.now();
     const model = this.model;
+    const weights = this.weights;
     const ticks: Pending[][] = [];
     let windowCount = 0;
 
@@ -169,7 +183,7 @@ export class SignalEngine {
           state.window(model.pipeline, this.windows, windowRow * width);
         }
         const latest = windowRow >= 0 ? state.latestTransformed() : null;
-        pending.push({ candle, state, values, consensus: state.consensus(this.weights), summary: state.summary(), windowRow, latest });
+        pending.push({ candle, state, values, consensus: state.consensus(weights), summary: state.summary(), windowRow, latest });
       }
       ticks.push(pending);
     }
@@ -198,7 +212,7 @@ export class SignalEngine {
             consensus: p.consensus,
             summary: p.summary,
             answer: fromModel ? { model, probabilities: probabilitiesAt(probabilities, p.windowRow), latest: p.latest } : null,
-            weights: this.weights,
+            weights,
             barrier: this.opts.barrier,
             clock: this.opts.clock,
             processingTimeMs: perTickMs,

@@ -44,6 +44,10 @@ export const RPC_SIGNATURES = {
   sb_insert_generation_log: { p_row: 'jsonb' },
   sb_try_lease: { p_name: 'text', p_holder: 'text', p_ttl_ms: 'integer' },
   sb_release_lease: { p_name: 'text', p_holder: 'text' },
+  // From sql/20261204001000_retention.sql.
+  sb_retention_step: { p_query: 'jsonb' },
+  // From sql/20261204001200_live_performance.sql.
+  sb_refresh_live_performance: {},
   // From sql/20261122001100_migration_adoption.sql.
   sb_applied_migrations: {},
   // From sql/20261122000300_functions.sql.

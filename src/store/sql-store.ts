@@ -10,6 +10,8 @@ import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import type { Leadership } from './leadership.ts';
 import * as apiKeys from './queries/api-keys.ts';
 import * as candles from './queries/candles.ts';
+import * as retention from './queries/retention.ts';
+import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import { namesFor, type Ctx } from './queries/common.ts';
 import * as drift from './queries/drift.ts';
 import * as logs from './queries/logs.ts';
@@ -100,6 +102,12 @@ export class SqlStore implements Store {
   }
   pruneCandles(olderThan: number): Promise<number> {
     return candles.pruneCandles(this.ctx, olderThan);
+  }
+  retentionStep(q: RetentionQuery): Promise<RetentionResult> {
+    return retention.retentionStep(this.ctx, q);
+  }
+  refreshLivePerformance(): Promise<number> {
+    return retention.refreshLivePerformance(this.ctx);
   }
 
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number> {

@@ -10,6 +10,7 @@ import type { IndicatorWeight } from '../domain/indicators.ts';
 import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import type { Timeframe } from '../domain/timeframe.ts';
 import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
+import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import type {
   ApiKeyInfo,
   ApiKeyValidation,
@@ -81,6 +82,13 @@ export interface Store {
   listCandleSeries(): Promise<CandleSeriesInfo[]>;
   /** Deletes candles older than the cutoff (open time, ms); returns how many. */
   pruneCandles(olderThan: number): Promise<number>;
+  /**
+   * One bounded step of the prediction/sample/drift/log retention (PREDICTION_RETENTION_DAYS),
+   * with the monthly partitions and the daily rollup kept up; call again while `more`.
+   */
+  retentionStep(q: RetentionQuery): Promise<RetentionResult>;
+  /** Rolling live rows of ml_model_performance (evaluation 'live_7d', 'live_30d'); returns rows written. */
+  refreshLivePerformance(): Promise<number>;
 
   // Predictions (signals) and their outcomes
   insertPredictions(rows: readonly PredictionRecord[]): Promise<number>;

@@ -30,6 +30,10 @@ describe('loadConfig', () => {
     expect(c.barrier).toEqual({ tpAtrMult: 2, slAtrMult: 1.5, horizon: 24, feePct: 0.1 });
     expect(c.candleRetentionMs).toBe(0);
     expect(loadConfig({ CANDLE_RETENTION_DAYS: '30' }).candleRetentionMs).toBe(30 * 86_400_000);
+    expect(c.predictionRetentionMs).toBe(0);
+    expect(c.weightsPollMs).toBe(30_000);
+    expect(loadConfig({ PREDICTION_RETENTION_DAYS: '90' }).predictionRetentionMs).toBe(90 * 86_400_000);
+    expect(() => loadConfig({ PREDICTION_RETENTION_DAYS: '0.5' })).toThrow(/PREDICTION_RETENTION_DAYS/);
   });
 
   it('treats empty strings as unset', () => {

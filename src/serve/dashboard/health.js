@@ -1,4 +1,4 @@
-// Health: feed state, outbox depth, subscribers, tick latency, from GET /v1/status.
+// Health: feed state, outbox depth, subscribers, tick latency, sinks, from GET /v1/status.
 import { clock, fill, h, num } from './dom.js';
 
 const FEED_OK = new Set(['streaming', 'ended']);
@@ -27,6 +27,11 @@ export function renderHealth(el, s) {
       ...fact('Subscribers', num(s.ws_subscribers, 0)),
       ...fact('Tick latency', lat.ticks ? `p50 ${num(lat.p50_ms, 1)} ms · p99 ${num(lat.p99_ms, 1)} ms` : 'no ticks', 'mono'),
       ...fact('Ticks', `${num(lat.ticks, 0)} (${window})`, 'small muted'),
+      ...(s.sinks ?? []).flatMap((k) => {
+        const cls = k.state === 'ok' ? 'ok' : k.state === 'degraded' ? 'bad' : 'warn';
+        const line = `${num(k.delivered, 0)} sent · ${num(k.queue_depth, 0)} queued${k.dead_letters ? ` · ${num(k.dead_letters, 0)} dead` : ''}`;
+        return [...fact(`Sink ${k.name}`, h('span', { class: `dot dot-${cls}` }, `${k.kind} · ${line}`), cls), ...(k.last_error && k.state !== 'ok' ? fact('Sink error', k.last_error, 'bad small') : [])];
+      }),
     ),
     h('p', { class: 'small muted updated' }, `Updated ${clock()} UTC`),
   );

@@ -6,6 +6,7 @@
 import type { Clock } from '../../domain/clock.ts';
 import { ConfigError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { createDiscordSink, createMqttSink, createSlackSink, createTelegramSink, createWebhookSink } from './kinds.ts';
 import type { SignalSink, SinkEventType } from './sink.ts';
 
 /** One entry of SINKS_FILE as read: the common fields, and the kind's own ones unparsed. */
@@ -26,7 +27,11 @@ export interface SinkDeps {
 export type SinkFactory = (spec: SinkSpec, deps: SinkDeps) => SignalSink;
 
 export const SINK_KINDS: Readonly<Record<string, SinkFactory>> = {
-  // one line per kind, e.g. `webhook: createWebhookSink,`
+  webhook: createWebhookSink,
+  telegram: createTelegramSink,
+  discord: createDiscordSink,
+  slack: createSlackSink,
+  mqtt: createMqttSink,
 };
 
 /** The sinks a SINKS_FILE names, in its order. Throws ConfigError (exit 2) for an unknown kind. */

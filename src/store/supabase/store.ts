@@ -24,6 +24,8 @@ import type { Leadership } from '../leadership.ts';
 import { assertMigratable, compareMigrations, loadMigrations, type MigrationFile } from '../migrate.ts';
 import * as apiKeys from '../queries/api-keys.ts';
 import * as candles from '../queries/candles.ts';
+import * as retention from '../queries/retention.ts';
+import type { RetentionQuery, RetentionResult } from '../queries/retention.ts';
 import { dedupeBy, isUuid, type RpcCtx } from '../queries/common.ts';
 import * as drift from '../queries/drift.ts';
 import * as logs from '../queries/logs.ts';
@@ -191,6 +193,12 @@ export class SupabaseStore implements Store {
   }
   pruneCandles(olderThan: number): Promise<number> {
     return candles.pruneCandles(this.ctx, olderThan);
+  }
+  retentionStep(q: RetentionQuery): Promise<RetentionResult> {
+    return retention.retentionStep(this.ctx, q);
+  }
+  refreshLivePerformance(): Promise<number> {
+    return retention.refreshLivePerformance(this.ctx);
   }
 
   // --- predictions -----------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+/**
+ * The daemon's side of SINKS_FILE: read it (a ConfigError, exit 2, when it is bad) and build its
+ * sinks through the registry, so the daemon adds them to its fan-out after the websocket hub; the
+ * alert manager that publishes into that fan-out, with the periodic checks of the feed, the outbox
+ * and the dead letters; and a trainer wrapper that raises and clears retrain_failed.
+ */
+import type { Clock } from '../../domain/clock.ts';
+import type { SourceStatus } from '../../ingest/source.ts';
+import type { Logger } from '../../log.ts';
+import { AlertWatcher, type WatchedSources } from './alert-watch.ts';
+import { AlertManager } from './alerts.ts';
+import { QueuedSink } from './queued-sink.ts';
+import { createSinks, type SinkDeps } from './registry.ts';
+import type { SignalSink, SinkEvent, SinkStatus } from './sink.ts';
+import { loadSinksFile, parseSinks, type AlertsSpec } from './sinks-file.ts';
+
+export interface FileSinks {
+  sinks: SignalSink[];
+  alerts: AlertsSpec;
+}
+
+/** SINKS_FILE's sinks (journals opened, not started) and alert thresholds; none without a file. */
+export function loadFileSinks(sinksFile: string | undefined, deps: SinkDeps): FileSinks {
+  const file = sinksFile ? loadSinksFile(sinksFile) : parseSinks({});
+  return { sinks: createSinks(file.sinks, deps), alerts: file.alerts };
+}
+
+/**
+ * Stops SINKS_FILE's sinks at once, each draining its queue for at most `deadlineMs` (the fan-out
+ * stops sinks one after another; N hung receivers would otherwise cost N deadlines). What is left
+ * stays journaled. The fan-out's later stop() of the same sinks returns at once (stop is idempotent).
+ */
+export async function drainSinks(sinks: readonly SignalSink[], deadlineMs: number): Promise<void> {
+  await Promise.allSettled(sinks.map((s) => (s instanceof QueuedSink ? s.stop(deadlineMs) : s.stop())));
+}
+
+export interface DaemonAlertsOptions {
+  spec: AlertsSpec;
+  /** The fan-out's publish (alerts go to every sink that takes them). */
+  publish: (events: SinkEvent[]) => void;
+  /** The fan-out's rows: each sink's dead letters. */
+  sinkStatus: () => SinkStatus[];
+  clock: Clock;
+  log: Logger;
+}
+
+/** The alert manager and its watcher; watch() starts the checks once the components exist. */
+export class DaemonAlerts {
+  readonly manager: AlertManager;
+  #watcher: AlertWatcher | null = null;
+
+  constructor(private readonly opts: DaemonAlertsOptions) {
+    this.manager = new AlertManager({ publish: opts.publish, log: opts.log, now: () => opts.clock.now() });
+  }
+
+  watch(sources: Omit<WatchedSources, 'deadLetters'> & { outboxDeadLetters?: () => number }): void {
+    if (this.#watcher) return;
+    const deadLetters = () => ({
+      ...Object.fromEntries(this.opts.sinkStatus().map((s) => [s.name, s.deadLetters])),
+      ...(sources.outboxDeadLetters ? { outbox: sources.outboxDeadLetters() } : {}),
+    });
+    this.#watcher = new AlertWatcher(this.manager, { ...sources, deadLetters }, this.opts.spec, this.opts.log.child({ module: 'alerts' }), () => this.opts.clock.now());
+    this.#watcher.start();
+  }
+
+  /** Pass CandleSource.onStatus changes here: a feed outage is timed from when it started. */
+  feedStatus(status: SourceStatus): void {
+    this.#watcher?.feedStatus(status);
+  }
+
+  stop(): void {
+    this.#watcher?.stop();
+  }
+}
+
+/** A training function (daemon/models.ts Trainer) whose failures raise retrain_failed and whose success clears it. */
+export function alertingTrainer<O extends { signal: AbortSignal; reason: string }, R>(trainer: (opts: O) => Promise<R>, alerts: () => AlertManager | undefined): (opts: O) => Promise<R> {
+  return async (opts) => {
+    try {
+      const out = await trainer(opts);
+      alerts()?.clear('retrain_failed', '', 'a training succeeded since');
+      return out;
+    } catch (err) {
+      if (!opts.signal.aborted) alerts()?.raise('retrain_failed', '', { severity: 'critical', message: `a training failed (${opts.reason}): ${err instanceof Error ? err.message : String(err)}; signals continue with the current model` });
+      throw err;
+    }
+  };
+}
