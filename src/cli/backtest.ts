@@ -15,6 +15,9 @@ import { runBacktest, type BacktestResult } from '../signals/backtest.ts';
 import { openStore } from '../store/index.ts';
 import { parseFlags, writeJson, type Command } from './command.ts';
 import { renderMetricsTable } from './metrics-table.ts';
+import { runWalkForwardCommand } from './walk-forward-command.ts';
+import { inSampleNote } from './in-sample.ts';
+import { parseWalkForward } from '../backtest/walk-forward-plan.ts';
 
 function report(r: BacktestResult): string {
   const e = r.evaluations;
@@ -33,15 +36,27 @@ function report(r: BacktestResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+const USAGE = 'usage: signalbase backtest --feed SPEC [--json] | backtest --walk-forward train=7d,test=1d[,step=1d][,purge=auto] --feed SPEC [--seed N] [--json]';
+
 const command: Command = {
-  summary: 'run the live pipeline over a replay or synthetic feed and score it',
-  usage: 'usage: signalbase backtest --feed SPEC [--json]',
+  summary: 'run the live pipeline over a replay or synthetic feed and score it (--walk-forward: out of sample, fold by fold)',
+  usage: USAGE,
   async run(argv, { config, log, out }) {
-    const { values } = parseFlags(argv, { feed: { type: 'string' }, json: { type: 'boolean', default: false } });
+    const { values } = parseFlags(argv, {
+      feed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'walk-forward': { type: 'string' },
+      seed: { type: 'string' },
+    });
     const feed = values.feed ?? config.feed;
-    if (!feed) throw new ConfigError('--feed is required: usage: signalbase backtest --feed SPEC [--json]');
+    if (!feed) throw new ConfigError(`--feed is required: ${USAGE}`);
+    const plan = values['walk-forward'] !== undefined ? parseWalkForward(values['walk-forward']) : null;
+    if (!plan && values.seed !== undefined) throw new ConfigError(`--seed only applies to --walk-forward: ${USAGE}`);
+    const seed = values.seed === undefined ? 1 : Number(values.seed);
+    if (!/^\d+$/.test(values.seed ?? '1') || !Number.isSafeInteger(seed)) throw new ConfigError(`--seed must be a non-negative integer, got '${values.seed}'`);
     const series = await readFeedSeries(feed, config, log, 'backtest');
     await initBackend(config.tfjsBackend, log);
+    if (plan) return runWalkForwardCommand({ config, log, out, feed, series, plan, seed, json: values.json });
     const store = await openStore(config, log, { migrate: true });
     let loaded: LoadedModel | null = null;
     try {
@@ -50,13 +65,15 @@ const command: Command = {
       log.info({ model: loaded?.version ?? 'rules', series: series.length }, 'backtest started');
       const result = await runBacktest({
         series,
-        model: loaded ? { version: loaded.version, pipeline: loaded.pipeline, predictor: loaded.predictor } : null,
+        model: loaded ? { version: loaded.version, pipeline: loaded.pipeline, predictor: loaded.predictor, selection: loaded.selection } : null,
         barrier: config.barrier,
         weights,
         log,
         clock: systemClock,
         windowSize: loaded?.timesteps ?? 60,
       });
+      const inSample = inSampleNote(loaded?.metadata.extra ?? null, result.period);
+      if (inSample.message) log.warn({ trainWindow: inSample.trainWindow }, inSample.message);
       if (values.json) {
         writeJson(
           out,
@@ -72,11 +89,14 @@ const command: Command = {
               rules: metricsJson(result.evaluations.rules?.metrics ?? null),
             },
             confusion: result.evaluations.model?.confusion ?? null,
+            in_sample: inSample.overlapping,
+            model_train_window: inSample.trainWindow,
             duration_ms: result.durationMs,
           }),
         );
       } else {
         out.write(report(result));
+        if (inSample.message) out.write(`${inSample.message}\n`);
       }
       return 0;
     } finally {

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   keys: () => import('./keys.ts'),
   watch: () => import('./watch.ts'),
   drift: () => import('./drift.ts'),
+  scorecard: () => import('./scorecard.ts'),
 };
 
 function usage(): string {

@@ -27,12 +27,20 @@ export function renderTrainReport(r: TrainingJobResult): string {
     '',
   ];
   if (r.active?.error) out.push(`active model ${r.active.version} could not be scored: ${r.active.error}`);
+  out.push(qualityLine(r));
   out.push(`gate: ${r.gate.pass ? 'PASS' : 'FAIL'} — ${r.gate.reason}`);
   if (r.overridden) out.push('--activate: activated although the gate refused');
   out.push(`status: ${r.status} (${r.version})`);
   out.push(`weights sha256: ${r.weightsSha256}`);
   out.push(`took ${(r.durationsMs.total / 1000).toFixed(1)} s (training ${(r.durationsMs.training / 1000).toFixed(1)} s)`);
   return `${out.join('\n')}\n`;
+}
+
+/** The selective rule the test figures were scored with, and how calibrated the test window is. */
+function qualityLine(r: TrainingJobResult): string {
+  const { selection: s, calibration: c } = r.quality;
+  const rule = s.threshold > 0 ? `BUY/SELL need a calibrated probability >= ${s.threshold}` : 'argmax (no threshold left enough validation trades)';
+  return `selective: ${rule}, temperature ${s.temperature.toFixed(3)} (both fitted on validation); test Brier ${c.test.brier.toFixed(4)}, ECE ${c.test.ece.toFixed(4)} (uncalibrated ${c.testUncalibrated.ece.toFixed(4)})`;
 }
 
 export function trainReportJson(r: TrainingJobResult): Record<string, unknown> {
@@ -51,6 +59,9 @@ export function trainReportJson(r: TrainingJobResult): Record<string, unknown> {
       rules: metricsJson(r.baselines.rules),
       active: r.active ? { version: r.active.version, metrics: metricsJson(r.active.metrics), error: r.active.error } : null,
     },
+    selection: { threshold: r.quality.selection.threshold, temperature: r.quality.selection.temperature, fitted_on: r.quality.selection.fittedOn, validation: r.quality.selection.validation },
+    calibration: r.quality.calibration,
+    expectancy: r.quality.expectancy,
     training_set: r.summary,
     epochs_run: r.epochsRun,
     best_epoch: r.bestEpoch,

@@ -22,6 +22,7 @@ import { TrainingCancelledError } from '../model/errors.ts';
 import { runTrainingJob } from '../model/training-job.ts';
 import type { Store } from '../store/store.ts';
 import type { EngineModel } from '../signals/decision.ts';
+import type { Selection } from '../signals/policy.ts';
 
 /** A loaded model the engine can serve (registry.ts LoadedModel fits). */
 export interface ServingModel {
@@ -30,6 +31,8 @@ export interface ServingModel {
   predictor: WindowPredictor;
   /** What serves it (registry.ts LoadedModel says); absent: tfjs. */
   runtime?: 'onnx' | 'tfjs';
+  /** The model's selective rule (model/selective.ts); absent for models trained without one. */
+  selection?: Selection | null;
   dispose(): void;
 }
 
@@ -89,7 +92,7 @@ export class ModelSlot {
       model.dispose();
       return;
     }
-    this.engine.setModel({ version: model.version, pipeline: model.pipeline, predictor: model.predictor });
+    this.engine.setModel({ version: model.version, pipeline: model.pipeline, predictor: model.predictor, selection: model.selection ?? null });
     if (this.current) this.retiring.push(this.current);
     const previous = this.current?.version ?? 'rules';
     this.current = model;

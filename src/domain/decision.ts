@@ -1,8 +1,9 @@
 /**
  * The direction rule of a signal (signals/policy.ts header, "Direction"): class probabilities →
  * BUY/SELL/HOLD with the model's or the rules' thresholds. On the domain floor because the ONNX
- * export check (model/onnx/check.ts) must decide exactly as the policy does, and model/ does not
- * import signals/. signals/policy.ts re-exports everything here.
+ * export check (model/onnx/check.ts) and the test-window scoring of selective signals
+ * (model/selective.ts) must decide exactly as the policy does, and model/ does not import
+ * signals/. signals/policy.ts re-exports everything here.
  */
 import { SignalbaseError } from './errors.ts';
 import type { Direction } from './prediction.ts';

@@ -30,6 +30,7 @@ import { layersPredictor, type WindowPredictor } from './batcher.ts';
 import { ArtifactError } from './errors.ts';
 import { chooseRuntime, type InferenceRuntime, type InferenceRuntimePreference } from './onnx/serving.ts';
 import { metricsJson } from './report.ts';
+import { selectionFromMetadata, type Selection } from './selective.ts';
 import { TRANSFORMS_ID } from './training-set.ts';
 
 export type RegistryErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_NOT_ACTIVATABLE' | 'NO_PREVIOUS_MODEL';
@@ -141,6 +142,8 @@ export interface LoadedModel {
   features: IndicatorColumn[];
   timesteps: number;
   metadata: ArtifactMetadata;
+  /** Its selective rule (temperature, threshold); null for models trained before selection. */
+  selection: Selection | null;
   dispose(): void;
 }
 
@@ -220,6 +223,7 @@ export async function loadModelVersion(store: Store, version: string, opts: Load
       features: [...pipeline.features],
       timesteps: metadata.timesteps,
       metadata,
+      selection: selectionFromMetadata(metadata.extra),
       dispose: () => {
         serving.release().catch(() => undefined);
         model.dispose();

@@ -26,6 +26,8 @@ import { gatherWindows, type WindowDataset } from './dataset.ts';
 import { TrainingCancelledError, TrainingError } from './errors.ts';
 import { evaluatePredictions, type Evaluation, type EvaluationInput } from './evaluate.ts';
 import { encodeFor, windowFits, type TrainingSet } from './training-set.ts';
+import { applyTemperature } from './calibration.ts';
+import { selectionFromMetadata, selectivePredictions, type Selection } from './selective.ts';
 
 const COLS = INDICATOR_COLUMNS.length;
 
@@ -87,8 +89,10 @@ export function rulePredictions(set: TrainingSet, samples: ArrayLike<number>, we
 export interface ModelScore {
   evaluation: Evaluation;
   predicted: Direction[];
-  /** Softmax rows [n × 3]; NaN rows for samples the model could not window. */
+  /** Softmax rows [n × 3], at the selection's temperature when it has one; NaN rows for samples the model could not window. */
   probabilities: Float32Array;
+  /** The softmax rows as the net gave them (= probabilities without a selection). */
+  raw: Float32Array;
   /** Samples the model could not window (scored as HOLD). */
   skipped: number;
 }
@@ -96,6 +100,8 @@ export interface ModelScore {
 export interface ScoredModel {
   predictor: WindowPredictor;
   pipeline: FeaturePipeline;
+  /** Its selective rule: then scored as the live policy serves it; absent: argmax. */
+  selection?: Selection | null;
 }
 
 /** Scores a model on `samples` of the set, through its own pipeline. */
@@ -104,20 +110,23 @@ export async function scoreModel(set: TrainingSet, m: ScoredModel, samples: Int3
   const ds = m.pipeline === set.pipeline && T === set.dataset.timesteps ? set.dataset : encodeFor(set, m.pipeline, T);
   const fits = Array.from(samples).filter((s) => windowFits(set, s, T));
   const probsFit = await predictSamples(m.predictor, ds, fits, opts);
-  const probabilities = new Float32Array(samples.length * NUM_CLASSES).fill(Number.NaN);
-  const predicted: Direction[] = new Array<Direction>(samples.length);
+  const raw = new Float32Array(samples.length * NUM_CLASSES).fill(Number.NaN);
+  let predicted: Direction[] = new Array<Direction>(samples.length);
   let j = 0;
   for (let k = 0; k < samples.length; k++) {
     if (j < fits.length && fits[j] === samples[k]) {
-      probabilities.set(probsFit.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), k * NUM_CLASSES);
+      raw.set(probsFit.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), k * NUM_CLASSES);
       predicted[k] = CLASSES[argmaxAt(probsFit, j)];
       j++;
     } else {
       predicted[k] = 'HOLD';
     }
   }
+  const sel = m.selection ?? null;
+  const probabilities = sel ? applyTemperature(raw, sel.temperature) : raw;
+  if (sel) predicted = selectivePredictions(probabilities, sel.threshold);
   const evaluation = evaluatePredictions({ ...evaluationBase(set, samples), predicted });
-  return { evaluation, predicted, probabilities, skipped: samples.length - fits.length };
+  return { evaluation, predicted, probabilities, raw, skipped: samples.length - fits.length };
 }
 
 export interface ActiveComparison {
@@ -147,7 +156,8 @@ export function workerModelLoader(run: TrainingRun): ModelLoader {
     const key = `stored/${version}`;
     const m = await run.load(key, stored.blobs, stored.expectedFeatures);
     try {
-      return { predictor: m.predictor, pipeline: pipelineFromMetadata(version, m.metadata), dispose: () => run.unload(key) };
+      const selection = selectionFromMetadata(m.metadata.extra);
+      return { predictor: m.predictor, pipeline: pipelineFromMetadata(version, m.metadata), selection, dispose: () => run.unload(key) };
     } catch (err) {
       run.unload(key);
       throw err;

@@ -42,8 +42,9 @@ import { deriveSeed, seedFromRunId } from './seed.ts';
 import type { SplitOptions } from './split.ts';
 import type { HyperParams, TrainProgress, TrainResult } from './train-loop.ts';
 import { startTraining } from './trainer.ts';
-import { evaluationBase, rulePredictions, scoreActiveModel, scoreModel, workerModelLoader } from './training-eval.ts';
-import { artifactMetadata, runSummary, writePerformance, type TrainingOutcome } from './training-record.ts';
+import { evaluationBase, rulePredictions, scoreActiveModel, workerModelLoader } from './training-eval.ts';
+import { evaluateCandidate } from './candidate-eval.ts';
+import { artifactMetadata, qualityMetadata, runSummary, writePerformance, type TrainingOutcome } from './training-record.ts';
 import type { ActiveComparison } from './training-eval.ts';
 import { buildTrainingSet, type SeriesCandles } from './training-set.ts';
 import { readTrainingSeries } from './training-source.ts';
@@ -91,6 +92,8 @@ export interface TrainingJobOptions {
   seed?: number;
   /** Default: random. The version's suffix comes from it. */
   runId?: string;
+  /** The time the version is stamped with (default now; walk-forward: the fold's simulated time). */
+  versionAt?: Date;
   /** Activate even if the gate refuses (logged at warn). */
   activate?: boolean;
   signal?: AbortSignal;
@@ -127,6 +130,8 @@ export interface TrainingJobResult {
   overridden: boolean;
   weightsSha256: string;
   metrics: ModelMetrics;
+  /** The selective rule fitted on validation, the test calibration and the net expectancy. */
+  quality: ReturnType<typeof qualityMetadata>;
   baselines: { alwaysHold: ModelMetrics; rules: ModelMetrics };
   active: ActiveComparison | null;
   importance: ImportanceResult;
@@ -142,7 +147,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
   const runId = opts.runId ?? newRunId();
   const seed = opts.seed ?? seedFromRunId(runId);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  const version = modelVersion(runId);
+  const version = modelVersion(runId, opts.versionAt);
   const log = deps.log.child({ module: 'training', version });
   const phase = (p: JobPhase, message: string) => {
     log.info({ phase: p }, message);
@@ -210,12 +215,14 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
       const predictor = run.predictor();
       phase('evaluation', `evaluating on ${set.split.test.length} test windows beside the baselines`);
       const test = set.split.test;
-      const scored = await scoreModel(set, { predictor, pipeline: set.pipeline }, test, { signal: opts.signal, batch: INFERENCE_BATCH });
+      const candidate = await evaluateCandidate(set, predictor, { signal: opts.signal, batch: INFERENCE_BATCH });
       const base = evaluationBase(set, test);
       const alwaysHold = evaluateAlwaysHold(base);
       const rules = evaluatePredictions({ ...base, predicted: rulePredictions(set, test, weights) });
       const active = await scoreActiveModel(store, set, test, { load: workerModelLoader(run), signal: opts.signal, batch: INFERENCE_BATCH, log });
-      let gate = promotionGate({ candidate: scored.evaluation.metrics, alwaysHold: alwaysHold.metrics, active: active?.metrics ?? null });
+      // What serves now: the active model, or the rule consensus when none is (or it cannot be scored).
+      const incumbent = active?.metrics ? { version: active.version, profitFactor: active.metrics.profitFactor } : { version: 'rules', profitFactor: rules.metrics.profitFactor };
+      let gate = promotionGate({ candidate: candidate.evaluation.metrics, alwaysHold: alwaysHold.metrics, incumbent, expectancy: candidate.expectancy });
       if (active?.error) gate = { ...gate, reason: `${gate.reason} (the active model ${active.version} could not be scored: ${active.error})` };
       dEvaluation = lap();
       checkCancelled();
@@ -228,7 +235,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
         batch: INFERENCE_BATCH,
       });
       dImportance = lap();
-      outcome = { version, runId, seed, set, train, model: scored.evaluation, testProbabilities: scored.probabilities, alwaysHold, rules, active, gate, importance };
+      outcome = { version, runId, seed, set, train, model: candidate.evaluation, testProbabilities: candidate.probabilities, alwaysHold, rules, active, gate, importance, candidate };
     } finally {
       await run.release();
     }
@@ -269,6 +276,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
         gate,
         baselines: { alwaysHold: outcome.alwaysHold.metrics, rules: outcome.rules.metrics },
         active: outcome.active,
+        ...qualityMetadata(outcome.candidate),
       }),
     });
     if (overridden) log.warn({ reason: gate.reason }, `gate refused ${version}; activating it anyway (--activate)`);
@@ -287,6 +295,7 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
       overridden,
       weightsSha256: train.weightsSha256,
       metrics: outcome.model.metrics,
+      quality: qualityMetadata(outcome.candidate),
       baselines: { alwaysHold: outcome.alwaysHold.metrics, rules: outcome.rules.metrics },
       active: outcome.active,
       importance: outcome.importance,

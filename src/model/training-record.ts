@@ -6,6 +6,7 @@
 import type { WeightUpdate } from '../features/weights.ts';
 import type { Store } from '../store/store.ts';
 import type { MetadataInput } from './artifact.ts';
+import type { CandidateEvaluation } from './candidate-eval.ts';
 import type { Evaluation } from './evaluate.ts';
 import type { GateDecision } from './gate.ts';
 import type { ImportanceResult } from './importance.ts';
@@ -28,6 +29,20 @@ export interface TrainingOutcome {
   active: ActiveComparison | null;
   gate: GateDecision;
   importance: ImportanceResult;
+  candidate: CandidateEvaluation;
+}
+
+/**
+ * The selection (temperature and threshold, fitted on validation), the test-window calibration and
+ * net expectancy: in the artifact metadata (the policy reads `selection` back) and on ml_models.
+ */
+export function qualityMetadata(c: CandidateEvaluation) {
+  const { validation, ...rule } = c.selection;
+  return {
+    selection: { ...rule, fittedOn: 'validation', validation },
+    calibration: c.calibration,
+    expectancy: c.expectancy,
+  };
 }
 
 /** Symbols, window and sample counts: the part of the run a reader of ml_models wants at a glance. */
@@ -67,6 +82,7 @@ export function artifactMetadata(o: TrainingOutcome): MetadataInput {
       baselines: { alwaysHold: o.alwaysHold.metrics, rules: o.rules.metrics },
       active: o.active,
       gate: o.gate,
+      ...qualityMetadata(o.candidate),
       confusion: o.model.confusion,
       importance: { metric: o.importance.metric, values: o.importance.importance, baseline: o.importance.baseline, samples: o.importance.samples },
       driftReference: { features: featureReference(o.set), predictions: predictionReference(o.testProbabilities) },

@@ -18,6 +18,7 @@ import { FailureThrottle } from './failure-throttle.ts';
 import { StoreRateLimiter } from './key-usage.ts';
 import { discardRemainder } from './body.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
+import { scorecardRoute } from './scorecard-route.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import { serveMetrics } from './metrics.ts';
@@ -104,6 +105,7 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
   const routes = [
     ...buildRoutes(deps, opts),
     ...(deps.dashboardViews ? dashboardRoutes(deps, deps.dashboardViews, { subscribers: () => hub.clientCount }) : []),
+    ...(deps.scorecard ? [scorecardRoute(deps, { scorecard: deps.scorecard })] : []),
   ];
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: hub.options.maxMessageBytes });
   // headersTimeout covers upgrades too: a socket that never finishes its request (or its websocket

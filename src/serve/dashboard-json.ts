@@ -7,6 +7,7 @@ import type { Candle } from '../domain/candle.ts';
 import type { PredictionRecord, PredictionType } from '../domain/prediction.ts';
 import { toSignal, type Signal } from '../domain/signal.ts';
 import type { DriftRecord, ModelMetrics, ModelRecord, RetrainRequest } from '../store/types.ts';
+import { selectionFromMetadata } from '../model/selective.ts';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -66,7 +67,15 @@ export interface ModelJson {
   baselines: { always_hold: Record<string, number | null> | null; rules: Record<string, number | null> | null } | null;
   /** The promotion gate's verdict; null until the model was evaluated. */
   gate: { pass: boolean; reason: string } | null;
+  /** The selective rule fitted on validation, and the test window's calibration (models trained before it: null). */
+  selection: { threshold: number; temperature: number } | null;
+  calibration: { brier: number; ece: number } | null;
   status_reason: string | null;
+}
+
+function testCalibration(meta: Record<string, unknown>): ModelJson['calibration'] {
+  const test = record(record(meta.calibration)?.test);
+  return test && typeof test.brier === 'number' && typeof test.ece === 'number' ? { brier: test.brier, ece: test.ece } : null;
 }
 
 /** A registry row; baselines and the gate come from the metadata the training job records. */
@@ -86,6 +95,8 @@ export function modelJson(m: ModelRecord): ModelJson {
     metrics: metricsJson(m.metrics),
     baselines: baselines ? { always_hold: metricsJson(record(baselines.alwaysHold)), rules: metricsJson(record(baselines.rules)) } : null,
     gate: gate && typeof gate.pass === 'boolean' ? { pass: gate.pass, reason: typeof gate.reason === 'string' ? gate.reason : '' } : null,
+    selection: selectionFromMetadata(m.metadata),
+    calibration: testCalibration(m.metadata),
     status_reason: m.statusReason,
   };
 }

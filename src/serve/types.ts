@@ -3,6 +3,7 @@
  * implementations (the Store, the pipeline, the retrain queue); tests wire small in-memory ones.
  * Nothing in src/serve/ imports the daemon, the store adapters or the model.
  */
+import type { ScorecardQuery, ScorecardRow } from '../store/queries/quality.ts';
 import type { Registry } from 'prom-client';
 import type { Candle } from '../domain/candle.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -59,6 +60,8 @@ export interface ApiDeps {
   indicators(symbol: string): MaybePromise<Record<string, unknown> | null>;
   /** The row of get_ml_dashboard_data(). */
   dashboard(): MaybePromise<Record<string, unknown>>;
+  /** The live scorecard (GET /v1/scorecard); absent: the route is not served. */
+  scorecard?(q: ScorecardQuery): Promise<ScorecardRow[]>;
   /** Runs one drift check now (POST /v1/drift/check); absent: 503. null when no model is active. */
   driftCheck?(): Promise<unknown>;
   readiness(): MaybePromise<Readiness>;

@@ -17,7 +17,7 @@ import { mergeTicks } from '../ingest/merge.ts';
 import type { CandleBatch } from '../ingest/source.ts';
 import type { Logger } from '../log.ts';
 import { evaluateAlwaysHold, evaluatePredictions, type Evaluation } from '../model/evaluate.ts';
-import { SignalEngine } from './engine.ts';
+import { SignalEngine, type TickOutput } from './engine.ts';
 import { type EngineModel } from './decision.ts';
 import { RULES_MODEL_VERSION } from './policy.ts';
 
@@ -32,6 +32,21 @@ export interface BacktestOptions {
   /** Ticks per engine call (inference batches across them). Default 64. */
   ticksPerBatch?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Score only signals whose candle_time is in [from, to) (walk-forward: the fold's test window; earlier candles only warm up). */
+  scoreWindow?: { from: number; to: number };
+  /** Every tick's output, in order (walk-forward feeds its drift monitor). */
+  onTick?: (out: TickOutput) => void;
+}
+
+/** The scored signals' labels, predictions and barrier P/L, aligned, in stream order. */
+export interface ScoredSamples {
+  actual: Direction[];
+  predicted: Direction[];
+  rules: Direction[];
+  buyPnlPct: number[];
+  sellPnlPct: number[];
+  /** candle_time of each scored signal. */
+  times: number[];
 }
 
 export interface BacktestResult {
@@ -42,7 +57,19 @@ export interface BacktestResult {
   /** Outcomes the live tracker resolved during the run (open ones at the end are not counted). */
   outcomes: Record<Outcome, number>;
   evaluations: { model: Evaluation | null; alwaysHold: Evaluation | null; rules: Evaluation | null };
+  samples: ScoredSamples;
   durationMs: number;
+}
+
+/** The three evaluations of scored samples (null with none). */
+export function evaluateSamples(s: ScoredSamples): BacktestResult['evaluations'] {
+  if (s.actual.length === 0) return { model: null, alwaysHold: null, rules: null };
+  const base = { actual: s.actual, buyPnlPct: s.buyPnlPct, sellPnlPct: s.sellPnlPct };
+  return {
+    model: evaluatePredictions({ ...base, predicted: s.predicted }),
+    alwaysHold: evaluateAlwaysHold(base),
+    rules: evaluatePredictions({ ...base, predicted: s.rules }),
+  };
 }
 
 interface SeriesIndex {
@@ -76,11 +103,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
   const ticks: CandleBatch[] = [...mergeTicks(o.series.map((s) => [...s]))].map((t) => ({ closeTime: t.closeTime, candles: t.candles, backfill: false }));
   const per = o.ticksPerBatch ?? 64;
 
-  const actual: Direction[] = [];
-  const predicted: Direction[] = [];
-  const rules: Direction[] = [];
-  const buyPnl: number[] = [];
-  const sellPnl: number[] = [];
+  const samples: ScoredSamples = { actual: [], predicted: [], rules: [], buyPnlPct: [], sellPnlPct: [], times: [] };
+  const { actual, predicted, rules, buyPnlPct: buyPnl, sellPnlPct: sellPnl } = samples;
+  const win = o.scoreWindow;
   const byDirection: Record<Direction, number> = { BUY: 0, SELL: 0, HOLD: 0 };
   const outcomes: Record<Outcome, number> = { TP_HIT: 0, SL_HIT: 0, EXPIRED: 0, NO_TRADE: 0 };
   let total = 0;
@@ -88,11 +113,13 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
   try {
     for (let i = 0; i < ticks.length; i += per) {
       for (const out of await engine.process(ticks.slice(i, i + per))) {
+        o.onTick?.(out);
         for (const r of out.resolved) outcomes[r.outcome.outcome]++;
         for (const s of out.signals) {
           total++;
           byDirection[s.predictedDirection]++;
           if (s.modelVersion !== scoredVersion) continue;
+          if (win && (s.candleTime < win.from || s.candleTime >= win.to)) continue;
           const series = index.get(`${s.symbol}|${s.timeframe}`)!;
           const label = tripleBarrierAt(series.prices, s.technicalIndicators.atr_value, series.indexOf.get(s.candleTime)!, o.barrier);
           if (!label) continue;
@@ -101,6 +128,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
           rules.push((s.marketConditions?.consensus_direction as Direction | undefined) ?? 'HOLD');
           buyPnl.push(label.long.pnlPct);
           sellPnl.push(label.short.pnlPct);
+          samples.times.push(s.candleTime);
         }
       }
       o.onProgress?.(Math.min(i + per, ticks.length), ticks.length);
@@ -109,8 +137,6 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     await engine.stop();
   }
 
-  const scored = actual.length > 0;
-  const base = { actual, buyPnlPct: buyPnl, sellPnlPct: sellPnl };
   const times = o.series.flatMap((s) => (s.length ? [s[0]!.openTime, s.at(-1)!.openTime] : []));
   return {
     modelVersion: scoredVersion,
@@ -118,11 +144,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     period: times.length ? { from: new Date(Math.min(...times)).toISOString(), to: new Date(Math.max(...times)).toISOString() } : null,
     signals: { total, scored: actual.length, byDirection },
     outcomes,
-    evaluations: {
-      model: scored ? evaluatePredictions({ ...base, predicted }) : null,
-      alwaysHold: scored ? evaluateAlwaysHold(base) : null,
-      rules: scored ? evaluatePredictions({ ...base, predicted: rules }) : null,
-    },
+    evaluations: evaluateSamples(samples),
+    samples,
     durationMs: performance.now() - started,
   };
 }

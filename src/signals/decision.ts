@@ -15,13 +15,15 @@ import type { FeaturePipeline } from '../features/pipeline.ts';
 import type { TechnicalSummary } from '../features/summary.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
 import type { WindowPredictor } from '../model/batcher.ts';
-import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities } from './policy.ts';
+import { RULES_MODEL_VERSION, decideSignal, rulesProbabilities, type Selection } from './policy.ts';
 
 /** A model ready to serve: its version, the pipeline that encodes its input, and its predictor. */
 export interface EngineModel {
   version: string;
   pipeline: FeaturePipeline;
   predictor: WindowPredictor;
+  /** Its selective rule (model/selective.ts); null/absent: MODEL_THRESHOLDS. */
+  selection?: Selection | null;
 }
 
 /** Whether `model` decides the series' signal: its window is full and as long as the model reads (else the rules do). */
@@ -57,6 +59,7 @@ export function decide(i: DecisionInput): PredictionRecord {
     indicators: i.indicators,
     probabilities: a ? a.probabilities : rulesProbabilities(i.consensus),
     modelVersion: a ? a.model.version : RULES_MODEL_VERSION,
+    selection: a ? (a.model.selection ?? null) : null,
     weights: i.weights,
     barrier: i.barrier,
     clock: i.clock,

@@ -15,6 +15,10 @@
  *   the consensus already has its dead zone (|score| < 0.2 is HOLD), and gating twice would make
  *   the live "rules" signals disagree with the rule-consensus baseline of the model report. With
  *   RULES_THRESHOLDS and ATR available, the policy's direction equals the consensus direction.
+ *   A model with a selection (model/selective.ts: temperature and threshold fitted on its validation
+ *   window) is served with its calibrated probabilities and `selectionThresholds` instead: a BUY/SELL
+ *   needs its calibrated probability at or above the threshold, no margin rule. Models without one
+ *   (trained before selection existed) keep MODEL_THRESHOLDS.
  * Confidence = the normalised probability of the chosen class (for a demoted signal: of HOLD).
  * Recommendation: STRONG_BUY / STRONG_SELL when confidence >= `strongConfidence` (0.70), else BUY /
  *   SELL; HOLD for HOLD.
@@ -33,6 +37,7 @@ import type { Direction, PredictionRecord, PredictionType, Recommendation } from
 import { consensus as ruleConsensus, type ConsensusResult } from '../features/consensus.ts';
 import type { TechnicalSummary } from '../features/summary.ts';
 import type { IndicatorWeights } from '../features/weights.ts';
+import { calibrated, selectionThresholds, type Selection } from '../model/selective.ts';
 import { predictionId } from './prediction-id.ts';
 import { assessRisk, positionMultiplier, signalWeight } from './sizing.ts';
 
@@ -48,7 +53,7 @@ export {
   type DirectionChoice,
   type PolicyThresholds,
 } from '../domain/decision.ts';
-
+export { calibrated, selectionThresholds, type Selection } from '../model/selective.ts';
 
 export function recommendationFor(direction: Direction, confidence: number, strongConfidence: number): Recommendation {
   if (direction === 'HOLD') return 'HOLD';
@@ -78,8 +83,10 @@ export interface PolicyInput {
   /** Measured duration of computing this prediction, ms (never a timestamp). */
   processingTimeMs: number;
   predictionType?: PredictionType;
-  /** Default: RULES_THRESHOLDS for the rules version, MODEL_THRESHOLDS otherwise. */
+  /** Default: RULES_THRESHOLDS for the rules version, the selection's, else MODEL_THRESHOLDS. */
   thresholds?: PolicyThresholds;
+  /** The model's selective rule; null/omitted for rules and for models trained without one. */
+  selection?: Selection | null;
   /** The rule consensus on this candle, when the caller already has it. */
   consensus?: ConsensusResult;
   /** Technical summary of this candle (market context, volatility regime). */
@@ -97,10 +104,13 @@ export function decideSignal(input: PolicyInput): PredictionRecord {
       processingTimeMs: input.processingTimeMs,
     });
   }
-  const thresholds = input.thresholds ?? (input.modelVersion === RULES_MODEL_VERSION ? RULES_THRESHOLDS : MODEL_THRESHOLDS);
+  const isRules = input.modelVersion === RULES_MODEL_VERSION;
+  const selection = isRules ? null : (input.selection ?? null);
+  const thresholds = input.thresholds ?? (isRules ? RULES_THRESHOLDS : selection ? selectionThresholds(selection) : MODEL_THRESHOLDS);
   const atr = indicators.atr_value;
   const atrAvailable = atr !== null && Number.isFinite(atr) && atr > 0;
-  const choice = chooseDirection(input.probabilities, thresholds, atrAvailable);
+  const probabilities = selection ? calibrated(normaliseProbabilities(input.probabilities), selection) : input.probabilities;
+  const choice = chooseDirection(probabilities, thresholds, atrAvailable);
   const { direction, confidence } = choice;
   const cons = input.consensus ?? ruleConsensus(indicators, candle, input.weights);
   const regime = input.summary?.volatility ?? 'normal';
@@ -153,6 +163,7 @@ export function decideSignal(input: PolicyInput): PredictionRecord {
       argmax: choice.argmax,
       demoted: choice.demoted,
       thresholds: { ...thresholds },
+      ...(selection ? { selection: { ...selection } } : {}),
       barrier: { tp_atr_mult: barrier.tpAtrMult, sl_atr_mult: barrier.slAtrMult, horizon: barrier.horizon, fee_pct: barrier.feePct },
     },
     processingTimeMs: input.processingTimeMs,

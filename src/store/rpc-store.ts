@@ -10,6 +10,8 @@ import type { RpcCtx } from './queries/common.ts';
 import * as drift from './queries/drift.ts';
 import * as logs from './queries/logs.ts';
 import * as models from './queries/models.ts';
+import * as quality from './queries/quality.ts';
+import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
 import * as retention from './queries/retention.ts';
 import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import * as retrain from './queries/retrain.ts';
@@ -113,6 +115,13 @@ export abstract class RpcStore {
   }
   dashboard(): Promise<Record<string, unknown>> {
     return logs.dashboard(this.ctx);
+  }
+
+  scorecard(q?: ScorecardQuery): Promise<ScorecardRow[]> {
+    return quality.scorecard(this.ctx, q);
+  }
+  insertBacktest(b: NewBacktest): Promise<string> {
+    return quality.insertBacktest(this.ctx, b);
   }
 
   tryAcquireLeadership(name: string): Promise<LeaderLease | null> {

@@ -57,6 +57,9 @@ export const RPC_SIGNATURES = {
   sb_reserve_key_usage: { p_key_id: 'uuid', p_at_ms: 'double precision', p_want: 'integer', p_limit: 'integer' },
   sb_put_setting: { p_name: 'text', p_value: 'jsonb' },
   get_ml_dashboard_data: {},
+  // From sql/20261204000200_ml_backtests.sql and sql/20261204000210_signal_scorecard.sql.
+  sb_insert_backtest: { p_row: 'jsonb' },
+  get_signal_scorecard: { p_model_version: 'text', p_symbol: 'text', p_days: 'integer' },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type RpcName = keyof typeof RPC_SIGNATURES;

@@ -9,6 +9,7 @@ import type { Candle } from '../domain/candle.ts';
 import type { IndicatorWeight } from '../domain/indicators.ts';
 import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import type { Timeframe } from '../domain/timeframe.ts';
+import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
 import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import type {
   ApiKeyInfo,
@@ -148,6 +149,11 @@ export interface Store {
 
   /** The row of get_ml_dashboard_data(). */
   dashboard(): Promise<Record<string, unknown>>;
+
+  /** The live scorecard: rows of get_signal_scorecard(). */
+  scorecard(q?: ScorecardQuery): Promise<ScorecardRow[]>;
+  /** Records a backtest result (ml_backtests); returns its id. */
+  insertBacktest(b: NewBacktest): Promise<string>;
 
   /**
    * Tries to become the leader for `name` (retrains, drift checks). Postgres: a session advisory

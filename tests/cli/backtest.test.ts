@@ -32,6 +32,7 @@ describe('signalbase backtest', () => {
     expect(before.signals.scored).toBe(2 * (900 - 49 - 24));
     expect(before.evaluations.model.trades).toBe(before.evaluations.rules.trades);
     expect(before.evaluations.always_hold.trades).toBe(0);
+    expect(before.in_sample).toBe(false); // the rules were trained on nothing
 
     const trained = await signalbase(['train', '--feed', FEED, '--seed', '1', '--epochs', '1', '--units', '4', '--activate', '--json']);
     expect(trained.status).toBe('active');
@@ -41,5 +42,8 @@ describe('signalbase backtest', () => {
     expect(after.signals.scored).toBe(2 * (900 - 49 - 59 - 24));
     for (const k of ['model', 'always_hold', 'rules']) expect(typeof after.evaluations[k].accuracy).toBe('number');
     expect(after.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(after.signals.scored);
-  });
+    // The model was trained on this very feed: the backtest says it is in-sample, and where.
+    expect(after.in_sample).toBe(true);
+    expect(after.model_train_window).toEqual({ from: trained.training_set.window.trainStart, to: trained.training_set.window.valEnd });
+  }, 240_000);
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { tripleBarrierLabels, type TripleBarrierLabel } from '../../src/domain/barrier.ts';
 import type { Direction } from '../../src/domain/prediction.ts';
 import { evaluateAlwaysHold, evaluatePredictions, evaluationInput, tradingFigures } from '../../src/model/evaluate.ts';
-import { promotionGate } from '../../src/model/gate.ts';
 
 // Hand-computed case (figures derived in the comments, definitions in src/model/evaluate.ts).
 const actual: Direction[] = ['BUY', 'SELL', 'HOLD', 'HOLD', 'BUY', 'SELL'];
@@ -75,25 +74,5 @@ describe('evaluatePredictions', () => {
     const r = evaluatePredictions(evaluationInput(rows, ['BUY', 'HOLD']));
     expect(rows[0]!.label).toBe('BUY');
     expect(r.metrics.avgProfitPerTrade).toBeCloseTo(3.8, 12); // 4 % − 2 × 0.1 % fee
-  });
-});
-
-describe('promotionGate', () => {
-  it('with no active model requires beating always-HOLD on macro F1, strictly', () => {
-    expect(promotionGate({ candidate: { f1Macro: 0.4, profitFactor: 0.5 }, alwaysHold: { f1Macro: 0.3 } })).toEqual({
-      pass: true,
-      reason: 'macro F1 0.4000 beats always-HOLD 0.3000; no active model to compare profit factor with',
-    });
-    const tie = promotionGate({ candidate: { f1Macro: 0.3, profitFactor: 2 }, alwaysHold: { f1Macro: 0.3 }, active: null });
-    expect(tie.pass).toBe(false);
-    expect(tie.reason).toContain('does not beat always-HOLD');
-  });
-
-  it('also requires a profit factor at least the active model\'s', () => {
-    const worse = promotionGate({ candidate: { f1Macro: 0.5, profitFactor: 1.2 }, alwaysHold: { f1Macro: 0.2 }, active: { profitFactor: 1.5 } });
-    expect(worse).toEqual({ pass: false, reason: "macro F1 0.5000 beats always-HOLD 0.2000; profit factor 1.2000 < active model's 1.5000" });
-    expect(promotionGate({ candidate: { f1Macro: 0.5, profitFactor: 1.5 }, alwaysHold: { f1Macro: 0.2 }, active: { profitFactor: 1.5 } }).pass).toBe(true);
-    expect(promotionGate({ candidate: { f1Macro: 0.5, profitFactor: Infinity }, alwaysHold: { f1Macro: 0.2 }, active: { profitFactor: 9 } }).pass).toBe(true);
-    expect(promotionGate({ candidate: { f1Macro: 0.1, profitFactor: 3 }, alwaysHold: { f1Macro: 0.2 }, active: { profitFactor: 1 } }).pass).toBe(false);
   });
 });

@@ -56,7 +56,7 @@ describe('model registry', () => {
     expect(b.metrics).toEqual(b.baselines.alwaysHold);
     expect(b.gate.pass).toBe(false);
     expect(b.gate.reason).toContain('does not beat always-HOLD');
-    expect(b.gate.reason).toContain("< active model's");
+    expect(b.gate.reason).toContain(`< active model ${a.version}'s`);
     expect(b.status).toBe('trained');
     expect(await store.getModel(b.version)).toMatchObject({ status: 'trained', isActive: false, statusReason: b.gate.reason });
     expect((await store.activeModel())?.version).toBe(a.version);

@@ -11,6 +11,7 @@ import { initBackend } from '../../src/model/backend.ts';
 import { classOf } from '../../src/model/classes.ts';
 import { DatasetError, TrainingCancelledError } from '../../src/model/errors.ts';
 import { promotionGate } from '../../src/model/gate.ts';
+import { THRESHOLD_GRID, selectionFromMetadata } from '../../src/model/selective.ts';
 import { liveTrainingWorkers } from '../../src/model/trainer.ts';
 import { runTrainingJob, type TrainingJobOptions } from '../../src/model/training-job.ts';
 import { buildTrainingSet, type SeriesCandles } from '../../src/model/training-set.ts';
@@ -92,7 +93,14 @@ describe('runTrainingJob', () => {
     const [hold, rules, test] = rows as [Record<string, number>, Record<string, number>, Record<string, unknown>];
     expect(test.f1_score).toBe(r.metrics.f1Macro);
     expect(rules.trades_count).toBe(r.baselines.rules.trades);
-    expect(promotionGate({ candidate: { f1Macro: test.f1_score as number, profitFactor: test.profit_factor as number }, alwaysHold: { f1Macro: hold.f1_score! } })).toEqual(r.gate);
+    // No model is active, so what serves is the rule consensus: the gate compares with its profit factor.
+    const incumbent = { version: 'rules', profitFactor: rules.profit_factor! };
+    expect(
+      promotionGate({ candidate: { f1Macro: test.f1_score as number, profitFactor: test.profit_factor as number }, alwaysHold: { f1Macro: hold.f1_score! }, incumbent, expectancy: r.quality.expectancy }),
+    ).toEqual(r.gate);
+    expect(r.gate.reason).toContain("the rule consensus's (serving, no active model)");
+    if (r.metrics.profitFactor < r.baselines.rules.profitFactor || !(r.quality.expectancy.lower > 0)) expect(r.gate.pass).toBe(false);
+    expect(r.quality.expectancy.trades).toBe(r.metrics.trades);
     for (const v of Object.values(r.metrics)) expect(Number.isNaN(v)).toBe(false);
     expect(r.metrics.accuracy).toBeGreaterThanOrEqual(0);
     expect(r.metrics.accuracy).toBeLessThanOrEqual(1);
@@ -129,6 +137,11 @@ describe('runTrainingJob', () => {
     const mix = drift.predictions.classMix;
     expect(mix.BUY + mix.SELL + mix.HOLD).toBeCloseTo(1, 12);
     expect(drift.predictions.samples).toBe(r.summary.samples.test);
+    // The selective rule chosen on validation travels in the artifact, and the policy reads it back.
+    expect(THRESHOLD_GRID).toContain(meta.extra.selection.threshold);
+    expect(meta.extra.selection.fittedOn).toBe('validation');
+    expect(selectionFromMetadata(meta.extra)).toEqual({ temperature: r.quality.selection.temperature, threshold: r.quality.selection.threshold });
+    expect(meta.extra.calibration.test.samples).toBe(r.summary.samples.test);
   });
 
   it('is reproducible: the same seed gives the same weights hash, another seed another', async () => {

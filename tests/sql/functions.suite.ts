@@ -288,8 +288,8 @@ export function sqlFunctionSuite(label: string, open: () => Promise<SqlTarget>):
         );
         // 12 + ml_leader_leases (store_rpc) + ml_settings, ml_api_key_usage (key_limits) + ml_function_usage
         // (edge_functions) + ml_prediction_daily and ml_rollup_state (retention) + ml_broadcast_settings
-        // (broadcast); ml_predictions' monthly partitions are read through it.
-        expect(tables.length).toBe(19);
+        // (broadcast) + ml_backtests (ml_backtests); ml_predictions' monthly partitions are read through it.
+        expect(tables.length).toBe(20);
         const secret = k!.api_key.slice(3);
         for (const { tablename } of tables) {
           const rows = await q<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM ${s}."${tablename}" x`);

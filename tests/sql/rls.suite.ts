@@ -54,6 +54,7 @@ const TABLES = [
   'ml_settings',
   'ml_api_key_usage',
   'ml_function_usage',
+  'ml_backtests',
 ] as const;
 const VIEWS = ['ml_active_model', 'ml_recent_training_runs', 'ml_open_signals'] as const;
 
@@ -74,6 +75,7 @@ const READS: Record<(typeof TABLES)[number] | (typeof VIEWS)[number], [anon: num
   ml_settings: ['denied', 'denied'],
   ml_api_key_usage: ['denied', 'denied'],
   ml_function_usage: ['denied', 'denied'],
+  ml_backtests: [0, 0], // walk-forward results are public like model performance (none in the fixture)
   ml_active_model: [1, 1],
   ml_recent_training_runs: ['denied', 2],
   ml_open_signals: ['denied', 1],

@@ -108,6 +108,7 @@ export function migrationSuite(label: string, open: () => Promise<MigrationTarge
         [
           'ml_api_key_usage',
           'ml_api_keys',
+          'ml_backtests',
           'ml_broadcast_settings',
           'ml_candles',
           'ml_function_usage',

@@ -7,6 +7,7 @@ import { $, fill, h, notice, price, utc } from './dom.js';
 import { DriftPanel } from './drift.js';
 import { renderHealth } from './health.js';
 import { ModelPanel } from './model.js';
+import { renderScorecard } from './scorecard.js';
 import { SignalsTable } from './signals.js';
 import { LiveStream } from './stream.js';
 
@@ -167,6 +168,9 @@ class Dashboard {
       const models = await this.api.get('/v1/models');
       this.model.show(models);
       this.drift.setModelActive(models.active_version !== null);
+      const active = models.models.find((m) => m.is_active) ?? null;
+      const card = active ? await this.api.get(`/v1/scorecard?model=${encodeURIComponent(active.version)}`) : { rows: [] };
+      renderScorecard($('#scorecard'), card.rows, active);
     });
   }
 
