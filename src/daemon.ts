@@ -34,18 +34,15 @@ import { initBackend } from './model/backend.ts';
 import { loadActiveModel } from './model/registry.ts';
 import type { ApiServer } from './serve/index.ts';
 import { SignalEngine } from './signals/engine.ts';
-import { onDriftReport, onModelEvent } from './signals/sinks/alerts.ts';
-import { alertingTrainer, DaemonAlerts, drainSinks, loadFileSinks } from './signals/sinks/daemon-sinks.ts';
-import { driftEvent, modelEvent } from './signals/sinks/events.ts';
-import { SinkFanout } from './signals/sinks/fanout.ts';
+import { alertingTrainer, loadFileSinks } from './signals/sinks/daemon-sinks.ts';
+import { startDaemonSinks, stopDaemonSinks, type DaemonSinks } from './daemon/sinks.ts';
 import type { SignalSink } from './signals/sinks/sink.ts';
-import { StreamHubSink } from './serve/hub-sink.ts';
 import { openStore, type Store } from './store/index.ts';
 import { makePrivate } from './store/private-dir.ts';
 import { Outbox } from './store/outbox/index.ts';
 import { unflushedError } from './daemon/unflushed.ts';
 import { ActiveModelWatch } from './daemon/model-watch.ts';
-import { logFeedStart, openFeed } from './daemon/feed.ts';
+import { logFeedEnd, logFeedStart, openFeed } from './daemon/feed.ts';
 import { accessOptions, syncAccessSettings } from './daemon/access.ts';
 import { ensureLocalStreamKey } from './daemon/local-key.ts';
 import { BackgroundTrainer, installActiveModel, jobTrainer, ModelSlot, type ModelLoader } from './daemon/models.ts';
@@ -94,8 +91,7 @@ export class Daemon {
   private source: CandleSource | null = null;
   private loop: TickLoop | null = null;
   private server: ApiServer | null = null;
-  private sinks: SinkFanout | null = null;
-  private alerts: DaemonAlerts | null = null;
+  private sinkSet: DaemonSinks | null = null;
   private fileSinks: SignalSink[] = [];
   private weights: IndicatorWeights | null = null;
   private series: SeriesInfo[] = [];
@@ -196,13 +192,8 @@ export class Daemon {
     // The sinks come up before anything publishes: the model loaded below announces itself.
     const stopDeadlineMs = this.opts.api?.shutdownDeadlineMs ?? Math.min(5_000, (this.opts.stopDeadlineMs ?? 10_000) / 3);
     const hub = createStreamHub({ store, symbols: () => this.series.map((s) => s.symbol), clock: this.clock, log: root, options: accessOptions(config, this.opts.api) });
-    const sinks = (this.sinks = new SinkFanout([new StreamHubSink(hub, stopDeadlineMs), ...(this.opts.sinks ?? []), ...fileSinks.sinks], root));
-    await sinks.start(); // events SINKS_FILE's sinks journaled in the last run are delivered from here on
-    const alerts = (this.alerts = new DaemonAlerts({ spec: fileSinks.alerts, publish: (e) => sinks.publish(e), sinkStatus: () => sinks.status(), clock: this.clock, log: root }));
-    const publishModel = (data: Record<string, unknown>) => {
-      sinks.publish([modelEvent(data)]);
-      onModelEvent(alerts.manager, data);
-    };
+    this.sinkSet = await startDaemonSinks({ hub, stopDeadlineMs, extra: this.opts.sinks ?? [], file: fileSinks, clock: this.clock, log: root });
+    const { sinks, alerts, publishModel, publishDrift } = this.sinkSet;
 
     this.weights = weightsFromRecords(await store.getWeights());
     const engine = (this.engineRef = new SignalEngine({ barrier: config.barrier, weights: this.weights, clock: this.clock, log: root, windowSize: WINDOW, maxBatch: MAX_PREDICT_BATCH }));
@@ -250,10 +241,7 @@ export class Daemon {
       cooldownMs: config.drift.cooldownMs,
       clock: this.clock,
       log: root,
-      publish: (data) => {
-        sinks.publish([driftEvent(data)]);
-        onDriftReport(alerts.manager, data);
-      },
+      publish: publishDrift,
       onRetrainFiled: () => this.retrainWorker?.wake(),
     }));
     const loop = (this.loop = new TickLoop({
@@ -310,16 +298,7 @@ export class Daemon {
       log: root,
     }));
     this.elector.onChange((status) => (status === 'leader' ? retrainWorker.lead() : retrainWorker.stepDown()));
-    this.elector.onChange((status) => alerts.manager.notify('leader_changed', this.worker, { severity: 'info', message: `${this.worker} is now ${status === 'leader' ? 'the leader (retrains, drift checks)' : 'a follower'}` }));
-    alerts.watch({
-      feed: () => ({ kind: source.kind, status: source.status }),
-      outbox: () => {
-        const h = outbox.health();
-        return { state: h.state, lastError: h.lastError ? `${h.lastError.code}: ${h.lastError.message}` : null };
-      },
-      outboxDeadLetters: () => outbox.health().deadLetters,
-    });
-    source.onStatus((status) => alerts.feedStatus(status));
+    alerts.attach({ worker: this.worker, elector: this.elector, source, outbox });
 
     loop.start();
     logFeedStart(log, feed, this.series);
@@ -361,17 +340,8 @@ export class Daemon {
     const source = this.source;
     if (!source || source.status !== 'ended' || this.stopping) return;
     await this.loop?.idle();
-    if (this.opts.once) {
-      this.log.info({ ticks: this.loop?.processedTicks, signals: this.loop?.publishedSignals }, 'the replay ended (--once): finishing the last ticks and flushing the store');
-      void this.finishOnce();
-      return;
-    }
-    this.log.info(
-      { ticks: this.loop?.processedTicks, signals: this.loop?.publishedSignals },
-      this.loop?.processedTicks
-        ? 'the replay ended; still serving the HTTP API and the stream (Ctrl-C to stop)'
-        : `the replay had no new candles (an earlier run processed them all); serving the HTTP API and the stream (to replay the demo from scratch, stop and delete ${this.config.dataDir})`,
-    );
+    logFeedEnd(this.log, this.loop, this.opts.once ?? false, this.config.dataDir);
+    if (this.opts.once) void this.finishOnce();
   }
 
   /** --once: the replay ended. With --retrain-now, train on what is now stored (as the leader), then stop. */
@@ -412,10 +382,7 @@ export class Daemon {
     await step('the leadership', () => this.elector?.stop());
     await step('the model watch', () => this.modelWatch?.stop());
     await step('the engine', () => this.engineRef?.stop());
-    await step('the alert checks', () => this.alerts?.stop());
-    // SINKS_FILE's sinks drain in parallel (the fan-out stops sinks one by one); their stop is idempotent.
-    await step('the sink deliveries', () => drainSinks(this.fileSinks, Math.min(3_000, Math.max(500, left() / 3))));
-    await step('the sinks', () => this.sinks?.stop());
+    await stopDaemonSinks(this.sinkSet, this.fileSinks, step, left());
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
     if (this.opts.once && this.fatal === undefined && this.outbox) {

@@ -113,3 +113,11 @@ export function logFeedStart(log: Logger, feed: FeedChoice, series: readonly Ser
     log.info({ feed: feed.source.kind, symbols: series.map((x) => x.symbol), speed: feed.speed }, `feed: ${feed.source.kind}, ${series.length} series`);
   }
 }
+
+/** The line logged when a finite feed (a replay) has delivered everything. */
+export function logFeedEnd(log: Logger, loop: { processedTicks: number; publishedSignals: number } | null, once: boolean, dataDir: string): void {
+  const counts = { ticks: loop?.processedTicks, signals: loop?.publishedSignals };
+  if (once) log.info(counts, 'the replay ended (--once): finishing the last ticks and flushing the store');
+  else if (loop?.processedTicks) log.info(counts, 'the replay ended; still serving the HTTP API and the stream (Ctrl-C to stop)');
+  else log.info(counts, `the replay had no new candles (an earlier run processed them all); serving the HTTP API and the stream (to replay the demo from scratch, stop and delete ${dataDir})`);
+}

@@ -63,6 +63,30 @@ export class DaemonAlerts {
     this.#watcher.start();
   }
 
+  /**
+   * Watches the daemon's components once they exist: leadership changes become notices; the feed,
+   * the outbox and every sink's dead letters are checked for alert conditions.
+   */
+  attach(c: {
+    worker: string;
+    elector: { onChange(listener: (status: 'leader' | 'follower') => void): unknown };
+    source: { readonly kind: string; readonly status: SourceStatus; onStatus(listener: (status: SourceStatus) => void): unknown };
+    outbox: { health(): { state: string; lastError?: { code: string; message: string } | null; deadLetters: number } };
+  }): void {
+    c.elector.onChange((status) =>
+      this.manager.notify('leader_changed', c.worker, { severity: 'info', message: `${c.worker} is now ${status === 'leader' ? 'the leader (retrains, drift checks)' : 'a follower'}` }),
+    );
+    this.watch({
+      feed: () => ({ kind: c.source.kind, status: c.source.status }),
+      outbox: () => {
+        const h = c.outbox.health();
+        return { state: h.state, lastError: h.lastError ? `${h.lastError.code}: ${h.lastError.message}` : null };
+      },
+      outboxDeadLetters: () => c.outbox.health().deadLetters,
+    });
+    c.source.onStatus((status) => this.feedStatus(status));
+  }
+
   /** Pass CandleSource.onStatus changes here: a feed outage is timed from when it started. */
   feedStatus(status: SourceStatus): void {
     this.#watcher?.feedStatus(status);
