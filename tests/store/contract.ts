@@ -127,10 +127,13 @@ export function storeContract(label: string, open: () => Promise<ContractTarget>
           entryPrice: 0.0000123,
           stopLoss: null,
           takeProfit: 0.0000119,
-          predictionType: 'BACKTEST',
         });
         await store.insertPredictions([p]);
         expect(await store.getPrediction(p.id)).toEqual(p);
+        // By id the store answers for the market record only (a `since` cursor names a SIGNAL).
+        const api = prediction({ symbol: 'ZEC/BTC', candleTime: T0 - 50 * MIN5, predictionType: 'API', requestedBy: randomUUID() });
+        await store.insertPredictions([api]);
+        expect(await store.getPrediction(api.id)).toBeNull();
         expect(await store.getPrediction(randomUUID())).toBeNull();
         expect(await store.getPrediction('not-a-uuid')).toBeNull();
       });

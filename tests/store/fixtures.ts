@@ -60,6 +60,8 @@ export function prediction(over: Partial<PredictionRecord> & { symbol: string; c
     actualProfitLoss: null,
     exitPrice: null,
     outcomeTime: null,
+    requestedBy: null,
+    apiKeyId: null,
     ...over,
   };
 }
