@@ -5,35 +5,26 @@
  * weekend by the centres' hours, or a holiday: heartbeats but no tradeable price) is no gap: it is
  * neither logged as one, nor counted, nor backfilled.
  */
-import { ConfigError } from '../../errors.ts';
-import { marketShutThroughout } from '../../domain/market-session.ts';
-import { rootLogger, type Logger } from '../../log.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
-import { PolledSource } from '../polled/polled-source.ts';
+import { marketShutThroughout } from '../../domain/market-session.ts';
+import { timeframeMs } from '../../domain/timeframe.ts';
+import { ConfigError } from '../../errors.ts';
+import { rootLogger } from '../../log.ts';
+import { PolledSource, type PolledSourceOptions } from '../polled/polled-source.ts';
 import type { CandleVenue } from '../polled/venue.ts';
-import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
-import type { StepBackoff } from '../../domain/timing.ts';
 import { OandaClient, type OandaPrice } from './client.ts';
 import { PricingHeartbeat } from './heartbeat.ts';
 import { OANDA_HOSTS, granularityOf, instrumentOf, type OandaEnvironment } from './instruments.ts';
 
-export interface OandaSourceOptions {
+/** What the polled source takes (symbols, timeframe, clock, resume, warm-up, settle, backoff) and OANDA's own. */
+export interface OandaSourceOptions extends Pick<PolledSourceOptions, 'symbols' | 'timeframe' | 'clock' | 'log' | 'resume' | 'warmupCandles' | 'settleMs' | 'backoff'> {
   environment: OandaEnvironment;
   token: string | undefined;
   accountId: string | undefined;
-  symbols: readonly string[];
-  timeframe: Timeframe;
   price?: OandaPrice;
   /** Overrides of the environment's hosts (tests point them at a fake on loopback). */
   restBase?: string;
   streamBase?: string;
-  clock?: Clock;
-  log?: Logger;
-  resume?: ReadonlyMap<string, number>;
-  warmupCandles?: number;
-  settleMs?: number;
-  backoff?: StepBackoff;
   heartbeatTimeoutMs?: number;
   fetchImpl?: typeof fetch;
 }

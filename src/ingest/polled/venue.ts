@@ -4,18 +4,11 @@
  * its consumer (closed candles only, validation, dedupe, gap backfill before the next candle, ticks
  * across symbols, retries with backoff) is done once, in polled-source.ts, over this port.
  */
+import type { Candle } from '../../domain/candle.ts';
 import type { Timeframe } from '../../domain/timeframe.ts';
 
 /** A candle as the venue reports it, before validation; `complete` false means still forming. */
-export interface VenueCandle {
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  complete?: boolean;
-}
+export type VenueCandle = Omit<Candle, 'symbol' | 'timeframe'> & { complete?: boolean };
 
 export interface CandleVenue {
   /** For logs and metrics: `oanda`, `ccxt:kraken`. */
