@@ -17,6 +17,8 @@ export interface CandidateEvaluation {
   evaluation: Evaluation;
   /** Calibrated test-window softmax rows (what its signals show). */
   probabilities: Float32Array;
+  /** The network's own test-window softmax rows, before calibration (what an ONNX export must reproduce). */
+  rawProbabilities: Float32Array;
   selection: FittedSelection;
   calibration: { test: CalibrationReport; testUncalibrated: CalibrationReport; validation: CalibrationReport };
   expectancy: ExpectancyBound;
@@ -40,6 +42,7 @@ export async function evaluateCandidate(set: TrainingSet, predictor: WindowPredi
   return {
     evaluation: scored.evaluation,
     probabilities: scored.probabilities,
+    rawProbabilities: scored.raw,
     selection,
     calibration: {
       test: calibrationReport(scored.probabilities, testLabels),

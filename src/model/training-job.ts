@@ -243,8 +243,9 @@ export async function runTrainingJob(deps: TrainingJobDeps, opts: TrainingJobOpt
 
     // From here on the run completes: cancelling now would leave less consistent state than finishing.
     phase('saving', 'saving artifacts and reports');
-    // model.onnx for ONNX Runtime serving, checked on the test windows (null: the model serves with tfjs).
-    const onnx = await exportTrainedModel(train.model, set, { samples: set.split.test, probabilities: outcome.testProbabilities }, log);
+    // model.onnx for ONNX Runtime serving, checked on the test windows against the network's own
+    // (uncalibrated) outputs; calibration is applied after either runtime (null: tfjs serves).
+    const onnx = await exportTrainedModel(train.model, set, { samples: set.split.test, probabilities: outcome.candidate.rawProbabilities }, log);
     const meta = artifactMetadata(outcome);
     const blobs = packArtifact(train.model, train.weightsSha256, onnx ? { ...meta, extra: { ...meta.extra, onnx: onnx.record } } : meta);
     if (onnx) blobs.push(onnx.blob);
