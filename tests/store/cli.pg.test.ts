@@ -30,7 +30,9 @@ describe.runIf(server.available)('signalbase migrate / doctor (server Postgres)'
       ['store', true],
       ['schema', true],
       ['tfjs', true],
+      ['inference', true],
       ['feed', true],
+      ['data-dir', true],
     ]);
 
     const client = new pg.Client({ connectionString: server.url });

@@ -47,6 +47,7 @@ export interface OutboxOptions {
    * the store by far, 4000 keeps up (the rows' cost in the database is the same either way).
    */
   maxBatch?: number;
+  /** Retry delays. Default 0.5 s doubling up to 5 s: a store back from an outage is written to within 5 s. */
   backoff?: ExponentialBackoff;
   /** Failing for longer than this makes health() degraded. Default 10 s. */
   degradedAfterMs?: number;
@@ -56,6 +57,9 @@ export interface OutboxOptions {
   clock?: Clock;
   random?: () => number;
 }
+
+/** The outbox's retry policy unless configured: a store outage delays writes by at most ~5 s after it ends. */
+const OUTBOX_BACKOFF: ExponentialBackoff = { baseMs: 500, capMs: 5_000 };
 
 export interface OutboxHealth {
   state: 'not_started' | 'idle' | 'draining' | 'retrying' | 'stopped';
@@ -329,7 +333,7 @@ export class Outbox implements OutboxWriter {
         await applyBatch(this.opts.store, batch, this.hooks);
       } catch {
         if (this.closed) return;
-        const delay = backoffDelay(this.attempt++, this.opts.backoff, this.opts.random);
+        const delay = backoffDelay(this.attempt++, this.opts.backoff ?? OUTBOX_BACKOFF, this.opts.random);
         if (this.stopping && this.clock.now() + delay >= this.deadline) return;
         await this.sleep(delay);
         continue;
