@@ -54,7 +54,7 @@ describe('a model trained with Supabase configured', () => {
   it('lands in the private ml-models bucket, one folder per version, and not in the table', async () => {
     expect(t.storage.buckets.get(MODELS_BUCKET)).toMatchObject({ id: MODELS_BUCKET, public: false });
     const names = [...t.storage.objects.keys()].filter((k) => k.startsWith(`${MODELS_BUCKET}/${trained.version}/`)).sort();
-    expect(names).toEqual(['manifest.json', 'metadata.json', 'model.json', 'weights.bin'].map((n) => `${MODELS_BUCKET}/${trained.version}/${n}`));
+    expect(names).toEqual(['manifest.json', 'metadata.json', 'model.json', 'model.onnx', 'weights.bin'].map((n) => `${MODELS_BUCKET}/${trained.version}/${n}`));
     const weights = t.storage.objects.get(`${MODELS_BUCKET}/${trained.version}/weights.bin`)!;
     const manifest = JSON.parse(t.storage.objects.get(`${MODELS_BUCKET}/${trained.version}/manifest.json`)!.bytes.toString('utf8')) as {
       artifacts: { name: string; sha256: string }[];
