@@ -34,7 +34,15 @@ export async function fileFirstModel(
   log: Logger,
 ): Promise<RetrainRequest | null> {
   if (await store.activeModel()) return null;
-  const open = (await store.listRetrains(50)).find((r) => r.status === 'PENDING' || r.status === 'RUNNING');
+  const recent = await store.listRetrains(50);
+  // A first model trained before and refused by the gate is not trained again at every restart:
+  // the rules serve until a scheduled or requested retrain passes the gate.
+  const done = recent.find((r) => r.reason === FIRST_MODEL_REASON && r.status === 'DONE');
+  if (done) {
+    log.info({ request: done.id, model: done.modelVersion }, `a first model (${done.modelVersion ?? 'unknown'}) was trained before and is not active; not training another (the rules serve until a retrain passes the gate)`);
+    return null;
+  }
+  const open = recent.find((r) => r.status === 'PENDING' || r.status === 'RUNNING');
   if (open) {
     log.info({ request: open.id }, `retrain request ${open.id} is already ${open.status.toLowerCase()}; it trains the first model`);
     return null;
