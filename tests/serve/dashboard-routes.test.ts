@@ -73,6 +73,8 @@ async function seed(): Promise<void> {
       modelVersion: 'v20260102000000-bbbbbb', dataDriftScore: 0.1 * (i + 1), predictionDriftScore: 0.05, performanceDriftScore: null, overallDriftScore: 0.1 * (i + 1),
       featureDriftDetails: { rsi_value: { psi: 0.3 } }, driftDetected: i === 2, actionTaken: i === 2 ? 'retrain_requested' : 'none', retrainingTriggered: i === 2,
       thresholds: { psi: 0.2, ks_p: 0.05 }, status: i === 2 ? 'drift' : 'ok',
+      // A minute apart: rows inserted back to back can share a now() at the clock's resolution.
+      createdAt: Date.now() - (3 - i) * 60_000,
     });
   }
 }
