@@ -7,17 +7,19 @@
  * published before a kill -9 is delivered after the restart; one delivered just before the kill but
  * whose `done` line did not reach the file is sent again (receivers dedupe on the event id).
  *
- * Durability is the outbox journal's trade-off (src/store/outbox/journal.ts): synchronous write(2)
- * without fsync survives kill -9 (the page cache holds it) but a power loss may take the last few
- * seconds; `fsync: true` flushes after each append. A torn or unreadable last line (a crash during
- * a write) is cut off at open and logged; an unreadable line elsewhere is skipped and logged.
+ * The file is a files/jsonl-file.ts JsonlFile, the base it shares with the outbox journal, and has
+ * its durability: synchronous write(2) without fsync survives kill -9 (the page cache holds it) but
+ * a power loss may take the last few seconds; `fsync: true` flushes after each append. A torn or
+ * unreadable last line (a crash during a write) is cut off at open and logged; an unreadable line
+ * elsewhere is skipped and logged.
  *
  * The file is compacted (pending events rewritten to a temp file, renamed over it) once it holds
  * more than COMPACT_BYTES and at least three quarters of its records are finished.
  */
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignalbaseError } from '../../domain/errors.ts';
+import { JsonlFile, recoverLines, replaceFile } from '../../files/jsonl-file.ts';
 import type { Logger } from '../../log.ts';
 import type { SinkEvent } from './sink.ts';
 
@@ -35,7 +37,6 @@ export class SinkJournalError extends SignalbaseError {
 }
 
 const COMPACT_BYTES = 4 * 1024 * 1024;
-const NL = 0x0a;
 
 type Line = { kind: 'event'; entry: QueuedEvent } | { kind: 'done'; seq: number };
 
@@ -53,29 +54,32 @@ function parseLine(text: string): Line | null {
 }
 
 export class SinkJournal {
-  private fd: number | null = null;
-  private size = 0;
+  private readonly file: JsonlFile;
+  /**
+   * The bytes the compaction rule weighs: the file's size, except that a compaction that failed
+   * restarts the count (so it is retried once as much has been written again, not at every call).
+   */
+  private weighed = 0;
   private records = 0;
   private finished = 0;
   private nextSeq = 1;
-  private readonly path: string;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly log: Logger,
-    private readonly fsync: boolean,
-  ) {
-    this.path = join(dir, 'queue.ndjson');
+  private constructor(path: string, private readonly log: Logger, fsync: boolean) {
+    this.file = new JsonlFile(path, 0, fsync);
+  }
+
+  private get path(): string {
+    return this.file.path;
   }
 
   /** Opens (creating) the journal in `dir` and returns it with the events still to deliver, in order. */
   static open(dir: string, log: Logger, opts: { fsync?: boolean } = {}): { journal: SinkJournal; pending: QueuedEvent[]; seen: string[] } {
-    const j = new SinkJournal(dir, log, opts.fsync ?? false);
+    const j = new SinkJournal(join(dir, 'queue.ndjson'), log, opts.fsync ?? false);
     try {
       mkdirSync(dir, { recursive: true });
       const seen: string[] = [];
       const pending = j.replay(seen);
-      j.fd = openSync(j.path, 'a');
+      j.file.open();
       return { journal: j, pending, seen };
     } catch (err) {
       j.close();
@@ -100,95 +104,58 @@ export class SinkJournal {
 
   /** Rewrites the file with only `pending` when it has grown large and is mostly finished records. */
   maybeCompact(pending: readonly QueuedEvent[]): void {
-    if (this.size < COMPACT_BYTES || this.finished < this.records * 0.75) return;
-    const tmp = `${this.path}.tmp`;
+    if (this.weighed < COMPACT_BYTES || this.finished < this.records * 0.75) return;
     const text = pending.map((e) => JSON.stringify(e) + '\n').join('');
     try {
-      writeFileSync(tmp, text);
-      this.close();
-      renameSync(tmp, this.path);
+      replaceFile(this.path, text);
+      this.file.close(); // its descriptor is the file renamed over
+      this.file.size = Buffer.byteLength(text);
     } catch (err) {
       this.log.warn({ err, path: this.path }, 'cannot compact the sink journal; it keeps growing until the next try');
     }
-    this.fd ??= openSync(this.path, 'a');
-    this.size = Buffer.byteLength(text);
+    this.file.open();
+    this.weighed = Buffer.byteLength(text);
     this.records = pending.length;
     this.finished = 0;
   }
 
   close(): void {
-    if (this.fd === null) return;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
-    }
-    this.fd = null;
+    this.file.close();
   }
 
   private write(text: string, records: number): void {
-    if (this.fd === null) throw new SinkJournalError(`the sink journal ${this.path} is closed`, { path: this.path });
+    if (!this.file.isOpen) throw new SinkJournalError(`the sink journal ${this.path} is closed`, { path: this.path });
     const buf = Buffer.from(text, 'utf8');
-    let written = 0;
     try {
-      while (written < buf.length) written += writeSync(this.fd, buf, written, buf.length - written);
-      if (this.fsync) fsyncSync(this.fd);
+      this.file.append(buf); // no half line is left behind
     } catch (err) {
-      try {
-        ftruncateSync(this.fd, this.size); // leave no half line behind
-      } catch {
-        // open() repairs a torn tail
-      }
       throw new SinkJournalError(`cannot append to the sink journal ${this.path}: ${(err as Error).message}`, { path: this.path }, err);
     }
-    this.size += buf.length;
+    this.weighed += buf.length;
     this.records += records;
   }
 
   /** Reads the file: returns the pending events and pushes every event id it holds onto `seen`. */
   private replay(seen: string[]): QueuedEvent[] {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(this.path);
-    } catch {
-      return [];
-    }
     const pending = new Map<number, QueuedEvent>();
-    let start = 0;
-    let good = 0;
-    let skipped = 0;
-    let tornLines = 0;
-    while (start < buf.length) {
-      const nl = buf.indexOf(NL, start);
-      const end = nl === -1 ? buf.length : nl;
-      const line = parseLine(buf.toString('utf8', start, end));
-      if (line && nl !== -1) {
-        skipped += tornLines;
-        tornLines = 0;
-        good = nl + 1;
-        this.records++;
-        if (line.kind === 'event') {
-          pending.set(line.entry.seq, line.entry);
-          seen.push(line.entry.event.id);
-          this.nextSeq = Math.max(this.nextSeq, line.entry.seq + 1);
-        } else {
-          pending.delete(line.seq);
-          this.finished += 2;
-        }
-      } else if (buf.toString('utf8', start, end).trim() !== '') tornLines++;
-      start = end + 1;
-    }
-    if (skipped > 0) this.log.warn({ path: this.path, lines: skipped }, 'unreadable sink journal lines skipped');
-    if (good < buf.length) {
-      this.log.warn({ path: this.path, bytes: buf.length - good, lines: tornLines }, 'sink journal ends in a torn or unreadable line (crash during a write); cut off');
-      const fd = openSync(this.path, 'r+');
-      try {
-        ftruncateSync(fd, good);
-      } finally {
-        closeSync(fd);
+    const r = recoverLines(this.path, (text) => {
+      const line = parseLine(text);
+      if (!line) return 'bad';
+      this.records++;
+      if (line.kind === 'event') {
+        pending.set(line.entry.seq, line.entry);
+        seen.push(line.entry.event.id);
+        this.nextSeq = Math.max(this.nextSeq, line.entry.seq + 1);
+      } else {
+        pending.delete(line.seq);
+        this.finished += 2;
       }
-    }
-    this.size = good;
+      return 'record';
+    });
+    if (r.skipped > 0) this.log.warn({ path: this.path, lines: r.skipped }, 'unreadable sink journal lines skipped');
+    if (r.cutBytes > 0) this.log.warn({ path: this.path, bytes: r.cutBytes, lines: r.cutLines }, 'sink journal ends in a torn or unreadable line (crash during a write); cut off');
+    this.file.size = r.size;
+    this.weighed = r.size;
     return [...pending.values()].sort((a, b) => a.seq - b.seq);
   }
 }

@@ -11,7 +11,8 @@
  * written (temp file + rename) before any segment is deleted, and a segment is deleted only once
  * all its entries are acked.
  *
- * Durability: appends are synchronous write(2) calls on an open descriptor, without fsync. A
+ * Durability: appends are synchronous write(2) calls on an open descriptor, without fsync
+ * (files/jsonl-file.ts, the base it shares with the sinks' queues). A
  * kill -9 loses nothing (the data is in the page cache); a power loss or kernel crash can lose the
  * last few seconds of entries and leave a torn last line. A torn or unparseable line at the end of
  * the last segment is cut off at open, and so is a grouped append (one tick's predictions, outcomes,
@@ -21,8 +22,9 @@
  * (outbox_journal_corrupt_lines_total) and logged. fsync per entry would cost a disk flush per
  * signal; the store writes are idempotent and the feed can be replayed, so we take this trade-off.
  */
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { JsonlFile, recoverLines, replaceFile } from '../../files/jsonl-file.ts';
 import type { Logger } from '../../log.ts';
 import { OutboxJournalError } from './errors.ts';
 import { outboxJournalCorrupt } from './metrics.ts';
@@ -45,10 +47,15 @@ export interface JournalEntry<O extends OutboxOp = OutboxOp> {
 /** One operation's rows inside a grouped append. */
 export type JournalPart = { [O in OutboxOp]: readonly [O, readonly OpRows[O][]] }[OutboxOp];
 
-interface Segment {
-  first: number;
-  path: string;
-  size: number;
+/** One segment file; `first` is the sequence of its first entry. */
+class Segment extends JsonlFile {
+  constructor(
+    public first: number,
+    path: string,
+    size = 0,
+  ) {
+    super(path, size);
+  }
 }
 
 const SEGMENT_RE = /^journal-(\d{16})\.ndjson$/;
@@ -76,8 +83,8 @@ export interface JournalOptions {
 }
 
 export class Journal {
+  /** In order; only the last is appended to (and open). */
   private readonly segments: Segment[] = [];
-  private fd: number | null = null;
   private ackedSeq = 0;
   private last = 0;
   private cursor: { first: number; offset: number; next: number } | null = null;
@@ -99,7 +106,7 @@ export class Journal {
       j.ackedSeq = j.readCheckpoint();
       for (const name of readdirSync(opts.dir).sort()) {
         const m = SEGMENT_RE.exec(name);
-        if (m) j.segments.push({ first: Number(m[1]), path: join(opts.dir, name), size: statSync(join(opts.dir, name)).size });
+        if (m) j.segments.push(new Segment(Number(m[1]), join(opts.dir, name), statSync(join(opts.dir, name)).size));
       }
       const tail = j.segments.at(-1);
       j.last = tail ? j.repairTail(tail) : j.ackedSeq;
@@ -149,20 +156,12 @@ export class Journal {
     const buf = Buffer.from(text, 'utf8');
     let seg = this.segments.at(-1);
     if (!seg || seg.size >= this.segmentBytes) seg = this.roll(first);
-    else if (this.fd === null) this.fd = openSync(seg.path, 'a'); // first append after open: continue the last segment
-    let written = 0;
+    else seg.open(); // first append after open: continue the last segment
     try {
-      while (written < buf.length) written += writeSync(this.fd!, buf, written, buf.length - written);
+      seg.append(buf); // no half entry is left behind
     } catch (err) {
-      // Leave no half entry behind: cut back to the last complete line.
-      try {
-        ftruncateSync(this.fd!, seg.size);
-      } catch {
-        // the journal may now end in a torn line; open() repairs it
-      }
       throw new OutboxJournalError(`cannot append to the outbox journal ${seg.path}: ${(err as Error).message}; free space or fix permissions on the data directory`, { path: seg.path }, err);
     }
-    seg.size += buf.length;
     this.last = first + count - 1;
     return { first, last: this.last };
   }
@@ -196,10 +195,8 @@ export class Journal {
   ack(seq: number): void {
     if (seq <= this.ackedSeq) return;
     this.ackedSeq = seq;
-    const tmp = `${this.checkpointPath}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify({ acked: seq }));
-      renameSync(tmp, this.checkpointPath);
+      replaceFile(this.checkpointPath, JSON.stringify({ acked: seq }));
     } catch (err) {
       // A stale checkpoint only means more is replayed at next start (idempotently); segments stay
       // until a checkpoint covering them is on disk.
@@ -210,14 +207,7 @@ export class Journal {
   }
 
   close(): void {
-    if (this.fd !== null) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-      this.fd = null;
-    }
+    this.segments.at(-1)?.close();
   }
 
   private readCheckpoint(): number {
@@ -237,47 +227,26 @@ export class Journal {
     return 0;
   }
 
-  /** Scans the last segment, cuts a torn or unparseable tail, returns its last sequence. */
+  /** Scans the last segment, cuts a torn, unparseable or incomplete tail, returns its last sequence. */
   private repairTail(seg: Segment): number {
-    const buf = readFileSync(seg.path);
     let lastSeq = seg.first - 1;
-    let good = 0;
-    let start = 0;
-    let badInside = 0;
-    let pendingBad = 0;
-    while (start < buf.length) {
-      const nl = buf.indexOf(NL, start);
-      if (nl === -1) break;
-      const e = parseEntry(buf.toString('utf8', start, nl));
-      if (e && e.seq < (e.end ?? e.seq)) {
-        // inside a grouped append: complete only once its last entry is read
-        start = nl + 1;
-        continue;
-      }
-      if (e) {
-        lastSeq = e.seq;
-        good = nl + 1;
-        badInside += pendingBad;
-        pendingBad = 0;
-      } else pendingBad++;
-      start = nl + 1;
-    }
-    if (good < buf.length) {
-      const dropped = buf.subarray(good).toString('utf8').split('\n').filter((l) => l !== '').length;
+    const r = recoverLines(seg.path, (line) => {
+      const e = parseEntry(line);
+      if (!e) return 'bad';
+      if (e.seq < (e.end ?? e.seq)) return 'open'; // inside a grouped append: complete only once its last entry is read
+      lastSeq = e.seq;
+      return 'record';
+    });
+    seg.size = r.size;
+    if (r.cutBytes > 0) {
+      const dropped = r.cutLines;
       outboxJournalCorrupt.inc(dropped);
       this.log.warn(
-        { path: seg.path, bytes: buf.length - good, lines: dropped },
+        { path: seg.path, bytes: r.cutBytes, lines: dropped },
         `outbox journal ${seg.path} ends in ${dropped} torn, unreadable or incomplete entr${dropped === 1 ? 'y' : 'ies'} (a crash or a full disk during a write); cut off, the feed replays that tick`,
       );
-      const fd = openSync(seg.path, 'r+');
-      try {
-        ftruncateSync(fd, good);
-      } finally {
-        closeSync(fd);
-      }
-      seg.size = good;
     }
-    if (badInside > 0) this.log.warn({ path: seg.path }, 'outbox journal segment had unreadable lines before its end; they will be skipped');
+    if (r.skipped > 0) this.log.warn({ path: seg.path }, 'outbox journal segment had unreadable lines before its end; they will be skipped');
     return lastSeq;
   }
 
@@ -293,10 +262,10 @@ export class Journal {
       tail.path = path;
       seg = tail;
     } else {
-      seg = { first, path: join(this.dir, segmentName(first)), size: 0 };
+      seg = new Segment(first, join(this.dir, segmentName(first)));
       this.segments.push(seg);
     }
-    this.fd = openSync(seg.path, 'a');
+    seg.open();
     return seg;
   }
 
@@ -309,7 +278,7 @@ export class Journal {
       const active = !next;
       if (lastInSeg > this.ackedSeq) break;
       if (active && seg.size < this.segmentBytes) break;
-      if (active) this.close();
+      if (active) seg.close();
       try {
         unlinkSync(seg.path);
       } catch (err) {
