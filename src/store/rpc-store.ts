@@ -19,21 +19,7 @@ import * as samples from './queries/samples.ts';
 import * as weights from './queries/weights.ts';
 import type { Leadership } from './leadership.ts';
 import type { ArtifactStore, LeaderLease } from './store.ts';
-import type {
-  ApiKeyValidation,
-  ArtifactRecord,
-  CandleSeriesInfo,
-  CreatedApiKey,
-  DriftRecord,
-  GenerationLogRecord,
-  ModelPatch,
-  ModelRecord,
-  NewApiKey,
-  NewModel,
-  PerformanceRecord,
-  RetrainRequest,
-  RetrainSource,
-} from './types.ts';
+import type * as types from './types.ts';
 
 export abstract class RpcStore {
   protected abstract readonly ctx: RpcCtx;
@@ -42,7 +28,7 @@ export abstract class RpcStore {
   /** `artifacts`: where model artifacts go instead of the ml_model_artifacts table (openStore: Supabase Storage). */
   constructor(protected readonly artifacts: ArtifactStore | null) {}
 
-  listCandleSeries(): Promise<CandleSeriesInfo[]> {
+  listCandleSeries(): Promise<types.CandleSeriesInfo[]> {
     return candles.listCandleSeries(this.ctx);
   }
   pruneCandles(olderThan: number): Promise<number> {
@@ -58,46 +44,46 @@ export abstract class RpcStore {
     return samples.countTrainingSamples(this.ctx);
   }
 
-  createModel(m: NewModel): Promise<ModelRecord> {
+  createModel(m: types.NewModel): Promise<types.ModelRecord> {
     return models.createModel(this.ctx, m);
   }
-  updateModel(version: string, patch: ModelPatch): Promise<ModelRecord> {
+  updateModel(version: string, patch: types.ModelPatch): Promise<types.ModelRecord> {
     return models.updateModel(this.ctx, version, patch);
   }
-  activateModel(version: string): Promise<ModelRecord> {
+  activateModel(version: string): Promise<types.ModelRecord> {
     return models.activateModel(this.ctx, version);
   }
-  putArtifacts(rows: readonly ArtifactRecord[]): Promise<void> {
+  putArtifacts(rows: readonly types.ArtifactRecord[]): Promise<void> {
     return this.artifacts ? this.artifacts.put(rows) : models.putArtifacts(this.ctx, rows);
   }
-  getArtifacts(version: string): Promise<ArtifactRecord[]> {
+  getArtifacts(version: string): Promise<types.ArtifactRecord[]> {
     return this.artifacts ? this.artifacts.get(version) : models.getArtifactsRpc(this.ctx, version);
   }
 
-  insertPerformance(row: PerformanceRecord): Promise<void> {
+  insertPerformance(row: types.PerformanceRecord): Promise<void> {
     return weights.insertPerformance(this.ctx, row);
   }
-  insertDrift(row: DriftRecord): Promise<string> {
+  insertDrift(row: types.DriftRecord): Promise<string> {
     return drift.insertDrift(this.ctx, row);
   }
 
-  enqueueRetrain(r: { source: RetrainSource; reason?: string | null; force?: boolean }): Promise<RetrainRequest> {
+  enqueueRetrain(r: { source: types.RetrainSource; reason?: string | null; force?: boolean }): Promise<types.RetrainRequest> {
     return retrain.enqueueRetrain(this.ctx, r);
   }
-  claimRetrain(worker: string): Promise<RetrainRequest | null> {
+  claimRetrain(worker: string): Promise<types.RetrainRequest | null> {
     return retrain.claimRetrain(this.ctx, worker);
   }
   finishRetrain(
     id: string,
     result: { status: 'DONE' | 'FAILED' | 'SKIPPED'; modelVersion?: string | null; error?: string | null },
-  ): Promise<RetrainRequest> {
+  ): Promise<types.RetrainRequest> {
     return retrain.finishRetrain(this.ctx, id, result);
   }
 
-  createApiKey(k: NewApiKey): Promise<CreatedApiKey> {
+  createApiKey(k: types.NewApiKey): Promise<types.CreatedApiKey> {
     return apiKeys.createApiKey(this.ctx, k);
   }
-  validateApiKey(key: string): Promise<ApiKeyValidation> {
+  validateApiKey(key: string): Promise<types.ApiKeyValidation> {
     return apiKeys.validateApiKey(this.ctx, key);
   }
   reserveKeyUsage(keyId: string, atMs: number, want: number, limit: number): Promise<number> {
@@ -110,7 +96,7 @@ export abstract class RpcStore {
     return apiKeys.revokeApiKey(this.ctx, id);
   }
 
-  insertGenerationLog(row: GenerationLogRecord): Promise<void> {
+  insertGenerationLog(row: types.GenerationLogRecord): Promise<void> {
     return logs.insertGenerationLog(this.ctx, row);
   }
   dashboard(): Promise<Record<string, unknown>> {
