@@ -49,20 +49,26 @@ export async function storedState(dataDir: string): Promise<{ predictions: Predi
 }
 
 /**
- * What a test that starts daemons on a replay needs: a migrated data directory holding one API key,
- * a replay directory of the first `n` candles of `files`, and the paths to remove afterwards.
+ * What a test that starts a daemon on a replay needs: a migrated data directory, a replay directory
+ * of the first `n` candles of `files`, and the paths to remove afterwards.
  */
+export async function replaySetup(files: readonly string[], n: number): Promise<{ data: string; feed: string; dirs: string[] }> {
+  const template = await migratedTemplate();
+  const feed = replayDir(files, n);
+  const data = dataDirFrom(template);
+  return { data, feed, dirs: [template, feed, data] };
+}
+
+/** replaySetup, with one API key created in the data directory. */
 export async function keyedReplaySetup(
   files: readonly string[],
   n: number,
   key: { name: string; type: 'stream' | 'prediction' | 'admin' },
 ): Promise<{ data: string; feed: string; key: string; dirs: string[] }> {
-  const template = await migratedTemplate();
-  const feed = replayDir(files, n);
-  const data = dataDirFrom(template);
+  const { data, feed, dirs } = await replaySetup(files, n);
   const store = await openStoreAt(data);
   try {
-    return { data, feed, key: (await store.createApiKey(key)).key, dirs: [template, feed, data] };
+    return { data, feed, key: (await store.createApiKey(key)).key, dirs };
   } finally {
     await store.close();
   }

@@ -5,7 +5,7 @@
  * signal under its stored id and every outcome as `outcome:<prediction id>`, and is stopped at
  * stop().
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
@@ -14,21 +14,7 @@ import { Scaler } from '../../src/features/scaler.ts';
 import { uniformWeights } from '../../src/features/weights.ts';
 import { createLogger } from '../../src/log.ts';
 import type { SignalSink, SinkEvent, SinkStatus } from '../../src/signals/sinks/sink.ts';
-import { dataDirFrom, migratedTemplate, removeDir, replayDir, storedState } from './helpers.ts';
-
-const dirs: string[] = [];
-let template: string;
-let feed: string;
-
-beforeAll(async () => {
-  template = await migratedTemplate();
-  feed = replayDir(['LTC_BTC-5m.json'], 200);
-  dirs.push(template, feed);
-}, 240_000);
-
-afterAll(() => {
-  for (const d of dirs) removeDir(d);
-});
+import { removeDir, replaySetup, storedState } from './helpers.ts';
 
 class Recorder implements SignalSink {
   readonly name = 'recorder';
@@ -51,8 +37,10 @@ class Recorder implements SignalSink {
 }
 
 it('publishes the start-up model event, every signal and outcome to the sinks, with stable ids', async () => {
-  const data = dataDirFrom(template);
-  dirs.push(data);
+  const { data, feed, dirs } = await replaySetup(['LTC_BTC-5m.json'], 200);
+  onTestFinished(() => {
+    for (const d of dirs) removeDir(d);
+  });
   const config = loadConfig({ SIGNALBASE_DATA_DIR: data, LOG_LEVEL: 'silent', TFJS_BACKEND: 'wasm' });
   const recorder = new Recorder();
   const daemon = new Daemon(config, createLogger({ level: 'silent', pretty: false }), {
@@ -86,4 +74,4 @@ it('publishes the start-up model event, every signal and outcome to the sinks, w
     expect(o.id).toBe(`outcome:${id}`);
     expect(resolved.get(id)).toBe((o.data as { outcome: string }).outcome);
   }
-}, 300_000);
+}, 540_000); // the migration (once in a beforeAll of 240 s) and the daemon run (300 s)
