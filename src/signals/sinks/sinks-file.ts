@@ -14,8 +14,6 @@ import { ConfigError } from '../../errors.ts';
 import type { SinkEventType } from './sink.ts';
 
 export const SINK_EVENT_TYPES = ['signal', 'outcome', 'model', 'drift', 'alert'] as const satisfies readonly SinkEventType[];
-export const SINK_KIND_NAMES = ['webhook', 'telegram', 'discord', 'slack', 'mqtt'] as const;
-export type SinkKind = (typeof SINK_KIND_NAMES)[number];
 
 const httpUrl = z.string().refine(
   (v) => {
@@ -132,6 +130,9 @@ const alertsSchema = z
 const fileSchema = z.object({ sinks: z.array(z.unknown()).prefault([]), alerts: alertsSchema }).strict();
 
 export type SinkEntry = z.infer<typeof sinkSchema>;
+export type SinkKind = SinkEntry['kind'];
+/** The kinds the schema knows, in its order: a kind is added to `sinkSchema` and nowhere else here. */
+export const SINK_KIND_NAMES: readonly SinkKind[] = sinkSchema.options.map((o) => o.shape.kind.value);
 export type AlertsSpec = z.infer<typeof alertsSchema>;
 export interface SinksFile {
   sinks: SinkEntry[];
