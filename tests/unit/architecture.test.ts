@@ -2,7 +2,7 @@
  * The import rules of src/ (docs/architecture.md "Layers"), checked on every test run so they stay
  * true as the code moves:
  *
- * 1. `src/domain/` is the floor: it imports nothing else of the project.
+ * 1. `src/domain/` is the floor: it imports nothing else of the project; nor does `src/files/`.
  * 2. No circle between folders (a root file such as `config.ts` counts as its own folder).
  * 3. The engine folders (features, model, signals, drift) never import an adapter: not ws, pg,
  *    PGlite or supabase-js, and of `src/store/` only the port (`store/store.ts`, `store/types.ts`).
@@ -132,6 +132,12 @@ describe('src/ import rules', () => {
 
   it('domain/ imports nothing else of the project', () => {
     const bad = edges.filter((e) => folderOf(e.from) === 'domain' && e.to !== null && folderOf(e.to) !== 'domain');
+    expect(bad.map(show)).toEqual([]);
+  });
+
+  it('files/ (the on-disk base under the outbox journal and the sink queues) imports nothing of the project', () => {
+    // signals/ (engine) and store/ (adapter) both build on it, so it must sit below both.
+    const bad = edges.filter((e) => folderOf(e.from) === 'files' && e.to !== null && folderOf(e.to) !== 'files');
     expect(bad.map(show)).toEqual([]);
   });
 
