@@ -25,27 +25,35 @@ export interface Ledger {
 
 const num = (x: unknown) => (x === null ? 'null' : String(Number(x)));
 
+/** Runs one SQL statement, returning its rows (a pg.Client's or an embedded store's client). */
+export type QueryRows = (sql: string) => Promise<{ rows: Array<Record<string, unknown>> }>;
+
 export async function readLedger(url: string, schema: string): Promise<Ledger> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const s = `"${schema}"`;
-    const p = await c.query(`SELECT id, predicted_direction, actual_outcome, actual_profit_loss, exit_price FROM ${s}.ml_predictions ORDER BY candle_time, symbol, id`);
-    const t = await c.query(`SELECT prediction_id, status, profit_loss FROM ${s}.ml_training_samples ORDER BY candle_time, symbol, prediction_id`);
-    const k = await c.query(`SELECT symbol, timeframe, open_time, close FROM ${s}.ml_candles ORDER BY symbol, timeframe, open_time`);
-    const dp = await c.query(`SELECT count(*) - count(DISTINCT (symbol, timeframe, candle_time)) AS n FROM ${s}.ml_predictions`);
-    const ds = await c.query(`SELECT count(*) - count(DISTINCT (symbol, timeframe, candle_time)) AS n FROM ${s}.ml_training_samples`);
-    return {
-      predictions: p.rows.map((r) => `${r.id} ${r.predicted_direction} ${r.actual_outcome} ${num(r.actual_profit_loss)} ${num(r.exit_price)}`),
-      samples: t.rows.map((r) => `${r.prediction_id} ${r.status} ${num(r.profit_loss)}`),
-      candles: k.rows.map((r) => `${r.symbol} ${r.timeframe} ${(r.open_time as Date).toISOString()} ${num(r.close)}`),
-      duplicatePredictions: Number(dp.rows[0].n),
-      duplicateSamples: Number(ds.rows[0].n),
-      open: p.rows.filter((r) => r.actual_outcome === null).length,
-    };
+    return await ledgerOf((sql) => c.query(sql), schema);
   } finally {
     await c.end();
   }
+}
+
+/** The ledger of `schema` read with plain SQL through `query`. */
+export async function ledgerOf(query: QueryRows, schema: string): Promise<Ledger> {
+  const s = `"${schema}"`;
+  const p = await query(`SELECT id, predicted_direction, actual_outcome, actual_profit_loss, exit_price FROM ${s}.ml_predictions ORDER BY candle_time, symbol, id`);
+  const t = await query(`SELECT prediction_id, status, profit_loss FROM ${s}.ml_training_samples ORDER BY candle_time, symbol, prediction_id`);
+  const k = await query(`SELECT symbol, timeframe, open_time, close FROM ${s}.ml_candles ORDER BY symbol, timeframe, open_time`);
+  const dp = await query(`SELECT count(*) - count(DISTINCT (symbol, timeframe, candle_time)) AS n FROM ${s}.ml_predictions`);
+  const ds = await query(`SELECT count(*) - count(DISTINCT (symbol, timeframe, candle_time)) AS n FROM ${s}.ml_training_samples`);
+  return {
+    predictions: p.rows.map((r) => `${String(r.id)} ${String(r.predicted_direction)} ${String(r.actual_outcome)} ${num(r.actual_profit_loss)} ${num(r.exit_price)}`),
+    samples: t.rows.map((r) => `${String(r.prediction_id)} ${String(r.status)} ${num(r.profit_loss)}`),
+    candles: k.rows.map((r) => `${String(r.symbol)} ${String(r.timeframe)} ${new Date(r.open_time as string | Date).toISOString()} ${num(r.close)}`),
+    duplicatePredictions: Number(dp.rows[0]!.n),
+    duplicateSamples: Number(ds.rows[0]!.n),
+    open: p.rows.filter((r) => r.actual_outcome === null).length,
+  };
 }
 
 /**

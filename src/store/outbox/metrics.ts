@@ -8,6 +8,8 @@ import { registry } from '../../metrics.ts';
 export interface OutboxGaugeSource {
   depth(): number;
   oldestAgeSeconds(): number;
+  /** Rows held in memory (at most maxInMemory; the rest wait in the journal). */
+  inMemory(): number;
 }
 
 /** Running outboxes (normally one), for the collected gauges. */
@@ -20,6 +22,17 @@ export const outboxDepth = new Gauge({
   collect() {
     let sum = 0;
     for (const o of liveOutboxes) sum += o.depth();
+    this.set(sum);
+  },
+});
+
+export const outboxInMemory = new Gauge({
+  name: 'outbox_in_memory_rows',
+  help: 'Store writes held in memory (bounded; the rest of the backlog waits in the journal)',
+  registers: [registry],
+  collect() {
+    let sum = 0;
+    for (const o of liveOutboxes) sum += o.inMemory();
     this.set(sum);
   },
 });

@@ -111,7 +111,7 @@ export class Outbox implements OutboxWriter {
   private deadCount = 0;
   private drainWaiters: Array<() => void> = [];
   private leftover: Partial<Record<OutboxOp, number>> | null = null;
-  private readonly gauges = { depth: () => this.depth(), oldestAgeSeconds: () => this.oldestAgeSeconds() };
+  private readonly gauges = { depth: () => this.depth(), oldestAgeSeconds: () => this.oldestAgeSeconds(), inMemory: () => this.window.length };
   private readonly hooks: BatchHooks = {
     onFailure: (err, kind, op, rows) => this.noteFailure(err, kind, op, rows),
     onPoison: (p) => this.deadLetter(p),
