@@ -1,10 +1,12 @@
 /**
- * Prints what each sink kind sends for one signal, its outcome and an alert (the README's
- * "Sinks" examples): `node --import tsx scripts/sink-examples.ts`.
+ * What each sink kind sends for one signal, its outcome and an alert, as the README's "Sinks"
+ * section shows it (tests/signals/sinks/readme.test.ts checks the README holds exactly this text):
+ * `node --import tsx scripts/sink-examples.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { INDICATOR_COLUMNS, type IndicatorValues } from '../src/domain/indicators.ts';
 import { createLogger } from '../src/log.ts';
 import type { Signal } from '../src/domain/signal.ts';
@@ -45,16 +47,43 @@ const events: SinkEvent[] = [
   { type: 'alert', id: 'alert:feed_down:binance:1709294700000', data: { condition: 'feed_down', subject: 'binance', severity: 'critical', state: 'firing', message: 'the binance feed has delivered no candles for 5 min (status reconnecting)', at: 1709294700000 } },
 ];
 
-const dir = mkdtempSync(join(tmpdir(), 'sb-examples-'));
-const tg = new TelegramTransport({ name: 'tg', bot_token: '1:x', chat_id: -1001234567890, api_base: 'https://api.telegram.org', parse_mode: 'HTML' }, dir, createLogger({ level: 'silent', pretty: false }));
-const mqtt = parseSinks({ sinks: [{ name: 'm', kind: 'mqtt', url: 'mqtt://localhost', preset: 'hummingbot' }] }).sinks[0] as Parameters<typeof mqttMessage>[0];
-const [sig] = events;
-const body = webhookBody(sig!);
-console.log('webhook body:', body);
-console.log('X-Signalbase-Signature (secret "example-secret-123"):', signBody('example-secret-123', body));
-for (const e of events) console.log(`\ntelegram ${e.type} text:\n${tg.body(e).text as string}`);
-console.log('\ndiscord signal:', JSON.stringify(discordBody(sig!)));
-console.log('\nslack signal:', JSON.stringify(slackBody(sig!)));
-console.log('\nmqtt (hummingbot) signal:', JSON.stringify(mqttMessage(mqtt, sig!)));
-console.log('mqtt alert:', JSON.stringify(mqttMessage(mqtt, events[2]!)));
-rmSync(dir, { recursive: true, force: true });
+const SECRET = 'example-secret-123';
+
+/** The examples, one titled block each. */
+export function sinkExamples(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-examples-'));
+  try {
+    const tg = new TelegramTransport({ name: 'tg', bot_token: '1:x', chat_id: -1001234567890, api_base: 'https://api.telegram.org', parse_mode: 'HTML' }, dir, createLogger({ level: 'silent', pretty: false }));
+    const mqtt = parseSinks({ sinks: [{ name: 'm', kind: 'mqtt', url: 'mqtt://localhost', preset: 'hummingbot' }] }).sinks[0] as Parameters<typeof mqttMessage>[0];
+    const [sig, outcome, alert] = events as [SinkEvent, SinkEvent, SinkEvent];
+    const body = webhookBody(sig);
+    const hb = mqttMessage(mqtt, sig);
+    const mqttAlert = mqttMessage(mqtt, alert);
+    return [
+      `# webhook: POST with these headers and this body (the signature is the HMAC of these bytes with the secret "${SECRET}")`,
+      `X-Signalbase-Event: ${sig.type}`,
+      `X-Signalbase-Id: ${sig.id}`,
+      `Idempotency-Key: ${sig.id}`,
+      `X-Signalbase-Signature: ${signBody(SECRET, body)}`,
+      body,
+      '',
+      '# telegram: sendMessage text (parse_mode HTML) of the signal, its outcome (a reply to it) and an alert',
+      ...[sig, outcome, alert].flatMap((e) => [tg.body(e).text as string, '']),
+      '# discord: the signal\'s execute-webhook body',
+      JSON.stringify(discordBody(sig)),
+      '',
+      '# slack: the signal\'s incoming-webhook body',
+      JSON.stringify(slackBody(sig)),
+      '',
+      `# mqtt, preset hummingbot: the signal on ${hb.topic} (QoS 1, not retained)`,
+      hb.payload,
+      '',
+      `# mqtt: an alert on ${mqttAlert.topic}`,
+      mqttAlert.payload,
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.stdout.write(`${sinkExamples()}\n`);

@@ -13,6 +13,12 @@
  *                                and importance in the training worker) runs on the daemon's
  *                                store. Trainings follow one another until TRAINING_TICKS ticks
  *                                were measured.
+ *   tick_p99_ms_failing_sink     the steady ticks again (same symbols, STEADY_TICKS) with one more sink
+ *                                after the websocket hub: a webhook (signals/sinks/, its own journaled
+ *                                queue) whose receiver on loopback answers every request 500, retried
+ *                                once and dead-lettered. Publishing never awaits a receiver, so this
+ *                                is tick_p99_ms plus the sink's own work on the same cores.
+ *                                `pipeline.ts sinks` runs both arms, without and with the sink, in one process.
  *   replay_candles_per_s         `run --once` over the four bundled 5m files at speed 0 with the
  *                                model active: replayed candles / wall seconds from daemon start to
  *                                `done` (the outbox drained every prediction into the store:
@@ -22,12 +28,18 @@
  * takes minutes; the replay alone is what one profiles).
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { systemClock } from '../../src/domain/clock.ts';
 import { SAMPLE_DATA_DIR } from '../../src/ingest/feed-spec.ts';
 import { DEFAULT_STREAM_OPTIONS } from '../../src/serve/stream-hub.ts';
 import { registry } from '../../src/metrics.ts';
 import type { Config } from '../../src/config.ts';
 import { runTrainingJob } from '../../src/model/training-job.ts';
+import { createSinks } from '../../src/signals/sinks/registry.ts';
+import type { SignalSink } from '../../src/signals/sinks/sink.ts';
+import { parseSinks } from '../../src/signals/sinks/sinks-file.ts';
 import { openStore } from '../../src/store/index.ts';
 import {
   benchConfig,
@@ -62,6 +74,8 @@ export interface PipelineBench {
   symbols: number;
   tick_p99_ms: number;
   tick_p99_ms_during_training: number;
+  /** Steady ticks with a webhook sink whose receiver always answers 500 (same symbols, steady ticks). */
+  tick_p99_ms_failing_sink: number;
   replay_candles_per_s: number;
   /** 5,000 symbols closing in the same second, steady (no training). */
   tick_p99_ms_5000: number;
@@ -80,6 +94,7 @@ export async function benchPipeline(): Promise<PipelineBench> {
     const t = await tickLatencies(n, { training: false, steadyTicks: SCALE_TICKS });
     byCount[n] = { p50: t.steadyP50, p99: t.steady };
   }
+  const failingSink = await failingSinkTicks();
   const replay = await replayThroughput();
   const replayPg = await replayThroughputPostgres();
   const lo = byCount[SCALE_SYMBOLS[0]]!.p50;
@@ -88,6 +103,7 @@ export async function benchPipeline(): Promise<PipelineBench> {
     symbols: SYMBOLS,
     tick_p99_ms: ticks.steady,
     tick_p99_ms_during_training: ticks.training,
+    tick_p99_ms_failing_sink: failingSink,
     replay_candles_per_s: replay,
     tick_p99_ms_5000: byCount[5_000]!.p99,
     tick_ms_by_symbols: byCount,
@@ -98,10 +114,10 @@ export async function benchPipeline(): Promise<PipelineBench> {
 
 async function tickLatencies(
   symbols: number = SYMBOLS,
-  opts: { training?: boolean; steadyTicks?: number } = {},
+  opts: { training?: boolean; steadyTicks?: number; sinks?: (dataDir: string) => SignalSink[] } = {},
 ): Promise<{ steady: number; steadyP50: number; training: number }> {
   const steadyTicks = opts.steadyTicks ?? STEADY_TICKS;
-  const { dir, tpl } = await benchDataDir(`pipeline-${symbols}`);
+  const { dir, tpl } = await benchDataDir(`pipeline-${symbols}${opts.sinks ? '-sinks' : ''}`);
   const arrived = new Map<number, number>(); // closeTime → clockMs()
   const daemon = await startBenchDaemon(dir, {
     feed: syntheticFeed(symbols, 100_000, SPEED),
@@ -109,6 +125,7 @@ async function tickLatencies(
     // default 1 MiB slow-consumer limit would drop it from about 1,700 symbols on.
     api: { stream: { maxBufferedBytes: Math.max(DEFAULT_STREAM_OPTIONS.maxBufferedBytes, symbols * 2_048) } },
     onTickArrived: (closeTime, at) => arrived.set(closeTime, at + performance.timeOrigin),
+    ...(opts.sinks ? { sinks: opts.sinks(dir) } : {}),
   });
   const sub = new Subscriber(symbols);
   const abort = new AbortController();
@@ -169,6 +186,35 @@ async function tickLatencies(
     await training?.catch(() => undefined);
     sub.close();
     await daemon.stop();
+  }
+}
+
+/** tick_p99_ms_failing_sink: steady ticks with a webhook sink whose receiver answers every request 500. */
+async function failingSinkTicks(): Promise<number> {
+  let requests = 0;
+  const receiver = createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on('end', () => res.writeHead(500).end('down'));
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  let sink: SignalSink | undefined;
+  try {
+    const t = await tickLatencies(SYMBOLS, {
+      training: false,
+      sinks: (dataDir) => {
+        const spec = { name: 'bench-failing', kind: 'webhook', url, secret: 'bench-failing-sink-secret', events: ['signal'], retry: { base_ms: 5, cap_ms: 20, max_attempts: 2 } };
+        [sink] = createSinks(parseSinks({ sinks: [spec] }).sinks, { dataDir, log: silentLog, clock: systemClock });
+        return [sink!];
+      },
+    });
+    const st = sink?.status();
+    note('pipeline', `failing sink: ${requests} requests answered 500, ${st?.deadLetters ?? 0} events dead-lettered, ${st?.dropped ?? 0} dropped at the queue bound, ${st?.queueDepth ?? 0} still queued at stop`);
+    return t.steady;
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
   }
 }
 
@@ -265,6 +311,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         ? { replay_candles_per_s_postgres: await replayThroughputPostgres() }
         : part === 'scale'
           ? await steadyAt(process.argv.slice(3).map(Number))
+      : part === 'sinks'
+        ? { tick_p99_ms: (await tickLatencies(SYMBOLS, { training: false })).steady, tick_p99_ms_failing_sink: await failingSinkTicks() }
       : part === 'ticks'
         ? await tickLatencies().then((t) => ({ tick_p99_ms: t.steady, tick_p99_ms_during_training: t.training }))
         : await benchPipeline();

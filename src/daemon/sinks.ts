@@ -23,7 +23,7 @@ export interface DaemonSinks {
 export async function startDaemonSinks(o: { hub: StreamHub; stopDeadlineMs: number; extra: readonly SignalSink[]; file: FileSinks; clock: Clock; log: Logger }): Promise<DaemonSinks> {
   const sinks = new SinkFanout([new StreamHubSink(o.hub, o.stopDeadlineMs), ...o.extra, ...o.file.sinks], o.log);
   await sinks.start(); // events SINKS_FILE's sinks journaled in the last run are delivered from here on
-  const alerts = new DaemonAlerts({ spec: o.file.alerts, publish: (e) => sinks.publish(e), sinkStatus: () => sinks.status(), clock: o.clock, log: o.log });
+  const alerts = new DaemonAlerts({ spec: o.file.alerts, publish: (e) => sinks.publish(e), sinkStatus: () => sinks.status(), clock: o.clock, log: o.log, statePath: o.file.alertState });
   return {
     sinks,
     alerts,

@@ -5,9 +5,14 @@
  *  - kill -9 mid-replay and a restart: the receiver got every BUY/SELL signal the store holds,
  *    each exactly once (answered 2xx once), every body validly signed. The kill lands while the
  *    receiver holds a request unanswered, so the test does not depend on where the kill falls;
- *  - one receiver that never answers and one that always answers 500: the replay runs to its end,
- *    a websocket subscriber gets every signal, the hung sink still holds every BUY/SELL queued, and
- *    the failing one dead-lettered exactly that many; SIGTERM still exits 0 within the deadline.
+ *  - the receiver down for 30 s of wall time (from the sink's first failed attempt), then back on
+ *    its port: it gets every BUY/SELL of the replay once, signed, none dead-lettered;
+ *  - one receiver that accepts the connection and never answers and one that always answers 500:
+ *    every tick runs and a websocket subscriber has every signal, in order, while the hung receiver
+ *    still holds the sink's first request open (one request, before its 60 s timeout: the tick loop
+ *    never awaits a delivery); the hung sink holds every BUY/SELL queued, the failing one
+ *    dead-lettered exactly that many (status line and sink_dead_letters_total); SIGTERM still
+ *    exits 0 within the deadline.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +41,15 @@ function sinksFile(sinks: unknown[]): string {
   const path = join(dir, 'sinks.json');
   writeFileSync(path, JSON.stringify({ sinks }));
   return path;
+}
+
+/** A sample's value on the daemon's /metrics (summed over series; `sink` picks one sink's). */
+async function metricValue(base: string, name: string, sink?: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && (sink === undefined || l.includes(`sink="${sink}"`)))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 const hook = (name: string, url: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'webhook', url, secret: SECRET, events: ['signal'], timeout_ms: 60_000, retry: { base_ms: 20, cap_ms: 200 }, ...extra });
@@ -117,10 +131,66 @@ describe('the daemon with SINKS_FILE', () => {
     expect([...accepted].sort()).toEqual([...trades].sort()); // each once: no duplicate, none missing
   }, 400_000);
 
+  it('loses nothing while the receiver is down for 30 s: every BUY/SELL arrives once, signed, when it is back', async () => {
+    const setup = await keyedReplaySetup(FILES, N, { name: 'sinks-outage', type: 'admin' });
+    dirs.push(...setup.dirs);
+    const receiver = await new Receiver().start();
+    closers.push(() => receiver.stop());
+    const receiverPort = receiver.port;
+    await receiver.stop(); // down from the start: every attempt meets a closed port
+    const file = sinksFile([hook('hook', receiver.url, { retry: { base_ms: 200, cap_ms: 5_000 } })]);
+    const port = await freePort();
+    const daemon = spawnDaemon(['--feed', `replay:${setup.feed}?speed=0`], { SIGNALBASE_DATA_DIR: setup.data, PORT: String(port), SINKS_FILE: file });
+    closers.push(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
+    const status = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/status`, { headers: { Authorization: `Bearer ${setup.key}` } });
+      return (await res.json()) as { feed: { state: string }; sinks: { name: string; queue_depth: number; delivered: number; failed: number; dead_letters: number; last_error: string | null }[] };
+    };
+    const row = async () => (await status()).sinks.find((x) => x.name === 'hook')!;
+    await vi.waitFor(async () => expect((await row()).failed).toBeGreaterThan(0), { timeout: 180_000, interval: 200 });
+    const downSince = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 30_000)); // the outage: 30 s of wall time from the first failed attempt
+    const during = await row();
+    expect(during).toMatchObject({ delivered: 0, dead_letters: 0 });
+    expect(during.last_error).toMatch(/^network: /);
+    expect(Date.now() - downSince).toBeGreaterThanOrEqual(30_000);
+
+    const accepted: string[] = [];
+    receiver.answer = (r, res) => {
+      expect(validSignature(SECRET, r)).toBe(true);
+      accepted.push((JSON.parse(r.body) as { id: string }).id);
+      res.writeHead(200).end();
+    };
+    await receiver.start(receiverPort);
+    await vi.waitFor(
+      async () => {
+        const s = await status();
+        expect(s.feed.state).toBe('ended');
+        expect(s.sinks.find((x) => x.name === 'hook')).toMatchObject({ queue_depth: 0, dead_letters: 0 });
+      },
+      { timeout: 120_000, interval: 200 },
+    );
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    const trades = (await storedState(setup.data)).predictions.filter((p) => p.predictedDirection !== 'HOLD').map((p) => p.id);
+    expect(trades.length).toBeGreaterThan(10);
+    expect([...accepted].sort()).toEqual([...trades].sort()); // each once: none lost in the outage, none twice
+  }, 400_000);
+
   it('a hung and a failing receiver delay neither the ticks nor the websocket; the dead letters are counted', async () => {
     const setup = await keyedReplaySetup(FILES, N, { name: 'sinks-test', type: 'admin' });
     dirs.push(...setup.dirs);
-    const hung = createServer(() => undefined); // reads the request, never answers
+    // Accepts the connection, reads the request, never answers (the sink's attempt timeout is 60 s).
+    const hungRequests: number[] = [];
+    let hungOpen = 0;
+    const hung = createServer((req) => {
+      hungRequests.push(Date.now());
+      req.resume();
+    });
+    hung.on('connection', (socket) => {
+      hungOpen++;
+      socket.on('close', () => hungOpen--);
+    });
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     closers.push(() => {
       hung.closeAllConnections();
@@ -152,12 +222,29 @@ describe('the daemon with SINKS_FILE', () => {
     });
     ws.send(JSON.stringify({ type: 'subscribe', symbols: ['*'], since: '2000-01-01T00:00:00.000Z' }));
 
-    type Status = { feed: { state: string }; sinks: { name: string; queue_depth: number; delivered: number; dead_letters: number }[] };
+    type Status = { feed: { state: string }; sinks: { name: string; queue_depth: number; delivered: number; failed: number; dead_letters: number }[] };
     const status = async () => (await (await fetch(`${base}/v1/status`, { headers: auth })).json()) as Status;
     await vi.waitFor(async () => expect((await status()).feed.state).toBe('ended'), { timeout: 180_000, interval: 200 });
     await vi.waitFor(() => expect(received).toHaveLength(2 * (N - 49)), { timeout: 30_000 });
-    const trades = received.filter((s) => s.predicted_direction !== 'HOLD').length;
-    await vi.waitFor(async () => expect((await status()).sinks.find((s) => s.name === 'failing')).toMatchObject({ queue_depth: 0, dead_letters: trades, delivered: 0 }), { timeout: 60_000, interval: 200 });
+    // Every tick ran and the subscriber has every signal while the hung receiver still holds the
+    // first delivery open: one request, one connection, no timeout counted, so no retry yet. Had
+    // the tick loop awaited that delivery, not one tick could have completed before it timed out.
+    const ticks = await metricValue(base, 'ticks_total');
+    expect(ticks).toBe(await metricValue(base, 'tick_latency_seconds_count'));
+    expect(ticks).toBeGreaterThanOrEqual(N - 49);
+    expect(await metricValue(base, 'tick_errors_total')).toBe(0);
+    expect(hungRequests).toHaveLength(1);
+    expect(hungOpen).toBe(1);
+    expect((await status()).sinks.find((x) => x.name === 'hung')).toMatchObject({ delivered: 0, failed: 0 });
+    // In order: per symbol, each signal's candle is later than the one before.
+    for (const symbol of ['LTC/BTC', 'XLM/BTC']) {
+      const times = received.filter((x) => x.symbol === symbol).map((x) => Date.parse(x.candle_time));
+      expect(times).toHaveLength(N - 49);
+      expect(times.every((t, i) => i === 0 || t > times[i - 1]!)).toBe(true);
+    }
+    const trades = received.filter((x) => x.predicted_direction !== 'HOLD').length;
+    await vi.waitFor(async () => expect((await status()).sinks.find((x) => x.name === 'failing')).toMatchObject({ queue_depth: 0, dead_letters: trades, delivered: 0 }), { timeout: 60_000, interval: 200 });
+    expect(await metricValue(base, 'sink_dead_letters_total', 'failing')).toBe(trades);
     const s = await status();
     // The hung sink: its first delivery still in flight, every other BUY/SELL waiting behind it.
     expect(s.sinks.find((x) => x.name === 'hung')).toMatchObject({ queue_depth: trades, delivered: 0, dead_letters: 0 });
@@ -166,5 +253,7 @@ describe('the daemon with SINKS_FILE', () => {
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     ws.close();
+    // What the subscriber got is what the store holds.
+    expect(new Set(received.map((x) => x.id))).toEqual(new Set((await storedState(setup.data)).predictions.map((p) => p.id)));
   }, 300_000);
 });

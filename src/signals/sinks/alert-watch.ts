@@ -107,7 +107,8 @@ export class AlertWatcher {
     for (const [subject, count] of Object.entries(counts)) {
       const seen = this.#dead.get(subject);
       if (!seen) {
-        this.#dead.set(subject, { count, lastNewAt: Number.NEGATIVE_INFINITY });
+        // The baseline. A dead_letters alert still firing from before a restart clears after a quiet period counted from now.
+        this.#dead.set(subject, { count, lastNewAt: this.alerts.isFiring('dead_letters', subject) ? at : Number.NEGATIVE_INFINITY });
         continue;
       }
       if (count > seen.count) {

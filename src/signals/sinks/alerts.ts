@@ -15,9 +15,11 @@
  *   leader_changed   instance        info      (notice)
  *
  * Event ids are stable per occurrence (`alert:<condition>:<subject>:<fired at>[:resolved]`), so a
- * resend after a restart dedupes at the receiver.
+ * resend after a restart dedupes at the receiver. With `state` (alert-state.ts) the firing
+ * conditions survive a restart: the rule holds across it too.
  */
 import type { Logger } from '../../log.ts';
+import type { AlertState } from './alert-state.ts';
 import type { AlertData, AlertSeverity, SinkEvent } from './sink.ts';
 
 export interface AlertInput {
@@ -31,6 +33,8 @@ export interface AlertManagerOptions {
   publish: (events: SinkEvent[]) => void;
   log: Logger;
   now?: () => number;
+  /** Where the firing conditions are kept across restarts; in memory only without it. */
+  state?: AlertState;
 }
 
 const key = (condition: string, subject: string) => `${condition}\u0000${subject}`;
@@ -45,6 +49,8 @@ export class AlertManager {
     this.#opts = opts;
     this.#log = opts.log.child({ module: 'alerts' });
     this.#now = opts.now ?? Date.now;
+    for (const a of opts.state?.load() ?? []) this.#firing.set(key(a.condition, a.subject), a);
+    if (this.#firing.size > 0) this.#log.info({ firing: [...this.#firing.values()].map((a) => `${a.condition}:${a.subject}`) }, `${this.#firing.size} alert conditions were firing at the last stop; each resolves once it clears`);
   }
 
   /** The condition holds. Emits a firing alert unless it is already firing; returns whether it emitted. */
@@ -54,6 +60,7 @@ export class AlertManager {
     const alert: AlertData = { condition, subject, severity: input.severity, state: 'firing', message: input.message, at: this.#now(), ...(input.details ? { details: input.details } : {}) };
     this.#firing.set(k, alert);
     this.#emit(alert, `alert:${condition}:${subject}:${alert.at}`);
+    this.#save();
     return true;
   }
 
@@ -67,6 +74,7 @@ export class AlertManager {
     const minutes = Math.max(0, Math.round((at - fired.at) / 60_000));
     const alert: AlertData = { condition, subject, severity: fired.severity, state: 'resolved', message: message ?? `resolved after ${minutes} min: ${fired.message}`, at, details: { ...fired.details, fired_at: fired.at } };
     this.#emit(alert, `alert:${condition}:${subject}:${fired.at}:resolved`);
+    this.#save();
     return true;
   }
 
@@ -83,6 +91,11 @@ export class AlertManager {
   /** Conditions firing now (for the status page). */
   firing(): AlertData[] {
     return [...this.#firing.values()];
+  }
+
+  /** After the event is published (journaled by the sinks): a crash in between sends it twice rather than never. */
+  #save(): void {
+    this.#opts.state?.save([...this.#firing.values()]);
   }
 
   #emit(alert: AlertData, id: string): void {

@@ -7,6 +7,7 @@
 import type { Clock } from '../../domain/clock.ts';
 import type { SourceStatus } from '../../ingest/source.ts';
 import type { Logger } from '../../log.ts';
+import { AlertState, alertStatePath } from './alert-state.ts';
 import { AlertWatcher, type WatchedSources } from './alert-watch.ts';
 import { AlertManager } from './alerts.ts';
 import { QueuedSink } from './queued-sink.ts';
@@ -17,12 +18,14 @@ import { loadSinksFile, parseSinks, type AlertsSpec } from './sinks-file.ts';
 export interface FileSinks {
   sinks: SignalSink[];
   alerts: AlertsSpec;
+  /** Where the firing alert conditions are kept across restarts (alert-state.ts). */
+  alertState: string;
 }
 
 /** SINKS_FILE's sinks (journals opened, not started) and alert thresholds; none without a file. */
 export function loadFileSinks(sinksFile: string | undefined, deps: SinkDeps): FileSinks {
   const file = sinksFile ? loadSinksFile(sinksFile) : parseSinks({});
-  return { sinks: createSinks(file.sinks, deps), alerts: file.alerts };
+  return { sinks: createSinks(file.sinks, deps), alerts: file.alerts, alertState: alertStatePath(deps.dataDir) };
 }
 
 /**
@@ -42,6 +45,8 @@ export interface DaemonAlertsOptions {
   sinkStatus: () => SinkStatus[];
   clock: Clock;
   log: Logger;
+  /** FileSinks.alertState: the firing conditions survive a restart. */
+  statePath?: string;
 }
 
 /** The alert manager and its watcher; watch() starts the checks once the components exist. */
@@ -50,7 +55,7 @@ export class DaemonAlerts {
   #watcher: AlertWatcher | null = null;
 
   constructor(private readonly opts: DaemonAlertsOptions) {
-    this.manager = new AlertManager({ publish: opts.publish, log: opts.log, now: () => opts.clock.now() });
+    this.manager = new AlertManager({ publish: opts.publish, log: opts.log, now: () => opts.clock.now(), ...(opts.statePath ? { state: new AlertState(opts.statePath, opts.log) } : {}) });
   }
 
   watch(sources: Omit<WatchedSources, 'deadLetters'> & { outboxDeadLetters?: () => number }): void {
@@ -90,6 +95,11 @@ export class DaemonAlerts {
   /** Pass CandleSource.onStatus changes here: a feed outage is timed from when it started. */
   feedStatus(status: SourceStatus): void {
     this.#watcher?.feedStatus(status);
+  }
+
+  /** One look at the watched components now (the timer does this every check_seconds). */
+  check(): Promise<void> {
+    return this.#watcher?.check() ?? Promise.resolve();
   }
 
   stop(): void {

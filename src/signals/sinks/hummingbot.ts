@@ -4,7 +4,12 @@
  *
  * The controller subscribes to `{topic}/{pair}/ML_SIGNALS` where `topic` is its config (default
  * `hbot/predictions`) and `pair` its trading_pair with `-` turned into `_` and lower-cased
- * (BTC-USDT → btc_usdt); MQTT topics are case-sensitive, so the pair is lower-cased here too.
+ * (`normalized_pair = self.config.trading_pair.replace("-", "_").lower()`, ai_livestream.py at
+ * hummingbot/hummingbot 295e36f7), through ExternalTopicFactory.create_async(use_bot_prefix=False),
+ * i.e. that exact topic (hummingbot/remote_iface/mqtt.py ETopicListener); the payload is read as
+ * JSON into a dict. MQTT topics are case-sensitive, so DESIGN.md's `<BASE>_<QUOTE>` is written
+ * lower-case by default (BTC/USDT → btc_usdt), which is what an unmodified controller receives;
+ * `hummingbot_topic_case: upper` keeps the symbol's case (BTC_USDT) for a subscriber that wants it.
  * Its handler does `short, neutral, long = signal["probabilities"]`, goes short when short >
  * short_threshold, long when long > long_threshold (both 0.5 by default), else flat; and it scales its
  * triple barrier by `target_pct` (`triple_barrier_config.new_instance_with_adjusted_volatility(
@@ -23,10 +28,13 @@ export interface HummingbotPrediction {
   target_pct: number;
 }
 
-/** `hbot/predictions/ltc_btc/ML_SIGNALS` for LTC/BTC under the default prefix. */
-export function hummingbotTopic(prefix: string, symbol: string): string {
+export type TopicCase = 'lower' | 'upper';
+
+/** `hbot/predictions/ltc_btc/ML_SIGNALS` for LTC/BTC under the default prefix (`upper`: LTC_BTC). */
+export function hummingbotTopic(prefix: string, symbol: string, topicCase: TopicCase = 'lower'): string {
   const [base = '', quote = ''] = symbol.split('/');
-  return `${prefix.replace(/\/+$/, '')}/${`${base}_${quote}`.toLowerCase()}/ML_SIGNALS`;
+  const pair = `${base}_${quote}`;
+  return `${prefix.replace(/\/+$/, '')}/${topicCase === 'lower' ? pair.toLowerCase() : pair.toUpperCase()}/ML_SIGNALS`;
 }
 
 export function hummingbotPrediction(s: Signal): HummingbotPrediction {

@@ -44,9 +44,9 @@ export function fillTopic(template: string, data: Record<string, unknown>): stri
 }
 
 /** Topic, payload and retain flag for an event. */
-export function mqttMessage(spec: Pick<MqttSpec, 'preset' | 'topics' | 'hummingbot_topic'>, event: SinkEvent): { topic: string; payload: string; retain: boolean } {
+export function mqttMessage(spec: Pick<MqttSpec, 'preset' | 'topics' | 'hummingbot_topic' | 'hummingbot_topic_case'>, event: SinkEvent): { topic: string; payload: string; retain: boolean } {
   if (spec.preset === 'hummingbot' && event.type === 'signal') {
-    return { topic: hummingbotTopic(spec.hummingbot_topic, event.data.symbol), payload: JSON.stringify(hummingbotPrediction(event.data)), retain: false };
+    return { topic: hummingbotTopic(spec.hummingbot_topic, event.data.symbol, spec.hummingbot_topic_case), payload: JSON.stringify(hummingbotPrediction(event.data)), retain: false };
   }
   const template = spec.topics[event.type] ?? DEFAULT_TOPICS[event.type];
   return { topic: fillTopic(template, event.data as unknown as Record<string, unknown>), payload: webhookBody(event), retain: RETAINED.has(event.type) };
@@ -57,7 +57,7 @@ export class MqttTransport implements Transport {
   private readonly healthTopic: string;
 
   constructor(
-    private readonly spec: Pick<MqttSpec, 'name' | 'url' | 'username' | 'password' | 'client_id' | 'preset' | 'topics' | 'hummingbot_topic' | 'timeout_ms'>,
+    private readonly spec: Pick<MqttSpec, 'name' | 'url' | 'username' | 'password' | 'client_id' | 'preset' | 'topics' | 'hummingbot_topic' | 'hummingbot_topic_case' | 'timeout_ms'>,
     private readonly log: Logger,
   ) {
     this.healthTopic = spec.topics.health ?? DEFAULT_TOPICS.health;

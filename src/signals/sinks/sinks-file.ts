@@ -108,6 +108,8 @@ const mqtt = z
     topics: z.object({ signal: topicTemplate.optional(), outcome: topicTemplate.optional(), model: topicTemplate.optional(), drift: topicTemplate.optional(), alert: topicTemplate.optional(), health: topicTemplate.optional() }).strict().prefault({}),
     /** Topic prefix of the hummingbot preset (the controller's `topic` setting). */
     hummingbot_topic: topicTemplate.prefault('hbot/predictions'),
+    /** The pair's case in the hummingbot topic: `lower` (what ai_livestream subscribes to) or `upper`. */
+    hummingbot_topic_case: z.enum(['lower', 'upper']).prefault('lower'),
   })
   .strict();
 

@@ -2,9 +2,10 @@
  * Alerts end to end through a real webhook sink: a feed outage (driven by the feed's status and a
  * virtual clock) and a drift alarm (drift reports as the drift monitor publishes them) each reach
  * the receiver as one firing and one resolved alert, however often the condition is looked at.
- * Dead letters, the outbox and the model gate follow the same once-then-resolved rule.
+ * Dead letters, the outbox and the model gate follow the same once-then-resolved rule, and it holds
+ * across a restart: the firing conditions are kept in <dataDir>/sinks/alerts-state.json (0600).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -12,7 +13,7 @@ import type { SourceStatus } from '../../../src/ingest/source.ts';
 import { createLogger } from '../../../src/log.ts';
 import { AlertWatcher } from '../../../src/signals/sinks/alert-watch.ts';
 import { AlertManager, onDriftReport, onModelEvent } from '../../../src/signals/sinks/alerts.ts';
-import { alertingTrainer } from '../../../src/signals/sinks/daemon-sinks.ts';
+import { alertingTrainer, DaemonAlerts, loadFileSinks } from '../../../src/signals/sinks/daemon-sinks.ts';
 import { QueuedSink } from '../../../src/signals/sinks/queued-sink.ts';
 import type { AlertData, SinkEvent } from '../../../src/signals/sinks/sink.ts';
 import { parseSinks, type SinkEntry } from '../../../src/signals/sinks/sinks-file.ts';
@@ -27,14 +28,19 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
+function pagerSink(url: string, dataDir: string): QueuedSink {
+  const spec = parseSinks({ sinks: [{ name: 'pager', kind: 'webhook', url, secret: 'x'.repeat(20), events: ['alert'] }] }).sinks[0] as Extract<SinkEntry, { kind: 'webhook' }>;
+  const sink = new QueuedSink({ spec, transport: new WebhookTransport(spec), dataDir, log });
+  cleanup.push(() => sink.stop());
+  return sink;
+}
+
 async function alertHook() {
   const receiver = await new Receiver().start();
   cleanup.push(() => receiver.stop());
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-alerts-'));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const spec = parseSinks({ sinks: [{ name: 'pager', kind: 'webhook', url: receiver.url, secret: 'x'.repeat(20), events: ['alert'] }] }).sinks[0] as Extract<SinkEntry, { kind: 'webhook' }>;
-  const sink = new QueuedSink({ spec, transport: new WebhookTransport(spec), dataDir, log });
-  cleanup.push(() => sink.stop());
+  const sink = pagerSink(receiver.url, dataDir);
   await sink.start();
   let now = Date.UTC(2024, 0, 1);
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
@@ -64,7 +70,7 @@ describe('alerts', () => {
       clock.advance(MIN);
       await watcher.check();
     }
-    await vi.waitFor(() => expect(sink.status().delivered).toBe(2), { timeout: 5_000 });
+    await vi.waitFor(() => expect(sink.status()).toMatchObject({ queueDepth: 0, delivered: received().length }), { timeout: 5_000 });
     const got = received();
     expect(got.map((r) => [r.data.condition, r.data.subject, r.data.severity, r.data.state])).toEqual([
       ['feed_down', 'binance', 'critical', 'firing'],
@@ -76,10 +82,14 @@ describe('alerts', () => {
   });
 
   it('a drift alarm: one alert while checks keep alarming, one resolution at the first check without drift', async () => {
-    const { sink, alerts, received } = await alertHook();
+    const { sink, alerts, clock, received } = await alertHook();
     const report = (drift: boolean) => ({ model_version: 'v20240101-000000', drift_detected: drift, status: drift ? 'DRIFT' : 'OK', summary: drift ? 'data drift in rsi_value (PSI 0.31)' : 'all within thresholds' });
-    for (const drift of [false, true, true, true, true, false, false]) onDriftReport(alerts, report(drift));
-    await vi.waitFor(() => expect(sink.status().delivered).toBe(2), { timeout: 5_000 });
+    for (const drift of [false, true, true, true, true, false, false]) {
+      clock.advance(60 * MIN); // checks an hour apart: a repeated alert would carry a new id, which the sink would not dedupe
+      onDriftReport(alerts, report(drift));
+    }
+    // Everything published is queued synchronously: once the queue is empty the receiver has it all.
+    await vi.waitFor(() => expect(sink.status()).toMatchObject({ queueDepth: 0, delivered: received().length }), { timeout: 5_000 });
     expect(received().map((r) => [r.data.condition, r.data.subject, r.data.state])).toEqual([
       ['drift_detected', 'v20240101-000000', 'firing'],
       ['drift_detected', 'v20240101-000000', 'resolved'],
@@ -140,5 +150,73 @@ describe('alerts', () => {
       ['retrain_failed', '', 'critical', 'firing'],
       ['retrain_failed', '', 'critical', 'resolved'],
     ]);
+  });
+
+  it('across a restart: a condition still holding is not alerted again, one that cleared meanwhile resolves once', async () => {
+    const receiver = await new Receiver().start();
+    cleanup.push(() => receiver.stop());
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-alerts-restart-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    let now = Date.UTC(2024, 0, 1);
+    const clock = { now: () => now };
+    const spec = { ...ALERTS, check_seconds: 3600 }; // the test calls check() itself
+    const drift = (detected: boolean) => ({ model_version: 'v1', drift_detected: detected, summary: detected ? 'PSI 0.4' : 'ok' });
+    let status: SourceStatus = 'streaming';
+    const source = { kind: 'binance', get status() { return status; }, onStatus: () => undefined };
+    const outbox = { health: () => ({ state: 'idle', deadLetters: 0 }) };
+    const elector = { onChange: () => undefined };
+
+    /** One daemon run: its sink (journal in dataDir), the alerts over it, the state file SINKS_FILE's loader names. */
+    const run = async () => {
+      const sink = pagerSink(receiver.url, dataDir);
+      await sink.start();
+      const { alertState } = loadFileSinks(undefined, { dataDir, log, clock });
+      const alerts = new DaemonAlerts({ spec, publish: (e) => sink.publish(e), sinkStatus: () => [], clock, log, statePath: alertState });
+      alerts.attach({ worker: 'w1', elector, source, outbox });
+      const check = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          now += MIN;
+          await alerts.check();
+        }
+      };
+      return { sink, alerts, check };
+    };
+
+    const first = await run();
+    status = 'reconnecting';
+    first.alerts.feedStatus('reconnecting');
+    await first.check(10); // 10 min down: fires once
+    onDriftReport(first.alerts.manager, drift(true));
+    await vi.waitFor(() => expect(first.sink.status().delivered).toBe(2), { timeout: 5_000 });
+    first.alerts.stop();
+    await first.sink.stop();
+    expect(statSync(join(dataDir, 'sinks', 'alerts-state.json')).mode & 0o777).toBe(0o600);
+
+    // The restart: the feed is still down, the drift cleared while the daemon was away.
+    const second = await run();
+    expect(second.alerts.manager.firing().map((a) => a.condition).sort()).toEqual(['drift_detected', 'feed_down']);
+    await second.check(10); // still down for 10 more checks: no second alert
+    onDriftReport(second.alerts.manager, drift(false));
+    onDriftReport(second.alerts.manager, drift(false));
+    status = 'streaming';
+    await second.check(3);
+    await vi.waitFor(() => expect(second.sink.status().delivered).toBe(2), { timeout: 5_000 });
+    second.alerts.stop();
+    await second.sink.stop();
+
+    const got = receiver.requests.map((r) => JSON.parse(r.body) as { id: string; data: AlertData });
+    expect(got.map((r) => [r.data.condition, r.data.state])).toEqual([
+      ['feed_down', 'firing'],
+      ['drift_detected', 'firing'],
+      ['drift_detected', 'resolved'],
+      ['feed_down', 'resolved'],
+    ]);
+    expect(got[2]!.id).toBe(`${got[1]!.id}:resolved`);
+    expect(got[3]!.id).toBe(`${got[0]!.id}:resolved`);
+
+    // A third run finds nothing open.
+    const third = await run();
+    expect(third.alerts.manager.firing()).toEqual([]);
+    third.alerts.stop();
   });
 });
