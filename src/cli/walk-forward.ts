@@ -5,7 +5,7 @@
  * goes to stderr (a bar on a terminal, else one line per fold); --json prints DESIGN.md's document:
  * everything but the `duration_ms` fields is identical for the same seed, feed and code.
  */
-import type { Config } from '../config.ts';
+import { loadavg } from 'node:os';
 import { jsonSafe, metricsJson } from '../model/report.ts';
 import type { FoldResult, WalkForwardProgress, WalkForwardResult } from '../backtest/walk-forward.ts';
 import type { BacktestResult } from '../signals/backtest.ts';
@@ -95,13 +95,30 @@ export function renderWalkForward(r: WalkForwardResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One line per fold stage on stderr; a training's own epoch lines are not repeated. */
-export function walkForwardProgress(stream: NodeJS.WriteStream): (p: WalkForwardProgress) => void {
+/** CPU time of the whole process (every thread) in ms, and the load average. */
+const processProbe = {
+  cpuMs: () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+  load: () => loadavg(),
+};
+
+/**
+ * One line per fold stage on stderr; a training's own epoch lines at most every 5 s. A fold's last
+ * line gives its wall time, the CPU time of the whole process over it (every thread: the fit runs
+ * in a worker) and the load average: on a shared machine the CPU seconds, not the wall time, say
+ * what a fold costs on a quiet one (one thread at a time does the work: the fit, then the replay).
+ */
+export function walkForwardProgress(stream: NodeJS.WritableStream, probe: { cpuMs(): number; load(): number[] } = processProbe): (p: WalkForwardProgress) => void {
   const started = Date.now();
+  const cpuStarted = probe.cpuMs();
   let lastEpochLine = 0;
+  let fold = { index: -1, wall: 0, cpu: 0 };
   return (p) => {
     const bar = (done: number) => `[${'#'.repeat(Math.round((20 * done) / p.folds)).padEnd(20, '.')}]`;
     const elapsed = `${((Date.now() - started) / 60_000).toFixed(1)} min`;
+    if (p.fold !== fold.index) fold = { index: p.fold, wall: Date.now(), cpu: probe.cpuMs() };
     if (p.job) {
       if (p.job.kind === 'epoch' && Date.now() - lastEpochLine > 5_000) {
         lastEpochLine = Date.now();
@@ -109,9 +126,15 @@ export function walkForwardProgress(stream: NodeJS.WriteStream): (p: WalkForward
       }
       return;
     }
-    if (p.stage === 'done') stream.write(`${bar(p.fold + 1)} fold ${p.fold + 1}/${p.folds} done (${elapsed})\n`);
-    else stream.write(`${bar(p.fold)} fold ${p.fold + 1}/${p.folds} ${p.stage} (${elapsed})\n`);
+    if (p.stage !== 'done') {
+      stream.write(`${bar(p.fold)} fold ${p.fold + 1}/${p.folds} ${p.stage} (${elapsed})\n`);
+      return;
+    }
+    const s = (ms: number) => (ms / 1000).toFixed(1);
+    const load = probe.load().map((x) => x.toFixed(1)).join(' ');
+    stream.write(
+      `${bar(p.fold + 1)} fold ${p.fold + 1}/${p.folds} done (${elapsed}): ${s(Date.now() - fold.wall)} s wall, ${s(probe.cpuMs() - fold.cpu)} s CPU; ` +
+        `run so far ${s(Date.now() - started)} s wall, ${s(probe.cpuMs() - cpuStarted)} s CPU; load average ${load}\n`,
+    );
   };
 }
-
-export type { Config };

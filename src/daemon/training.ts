@@ -7,13 +7,14 @@
  *   (if it leads) trains on what is stored, then the daemon stops.
  * - RETRAIN_CRON: an unforced request, source 'cron' (the gate and the minimum interval apply).
  * - The bundled-sample demo with no active model: a forced request for a first model, filed by the
- *   leader only (so two instances sharing a Postgres train one), and only when no request is
- *   already waiting or running (a restart while the first training runs does not file a second).
+ *   leader only (so two instances sharing a Postgres train one), and only when no model has finished
+ *   training (the registry: one the gate refused stays refused) and no request is already waiting
+ *   or running (a restart while the first training runs does not file a second).
  */
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import type { RetrainRequest } from '../store/types.ts';
+import type { ModelStatus, RetrainRequest } from '../store/types.ts';
 import type { Config } from '../config.ts';
 import type { LeaderElector } from './leader.ts';
 import type { RetrainWorker } from './retrain-worker.ts';
@@ -28,21 +29,34 @@ export async function fileRetrainNow(store: Pick<Store, 'enqueueRetrain'>, log: 
   return r;
 }
 
-/** Files the first model's request unless a model is active or a request is already queued. */
+/**
+ * A registry status that means a training ran to its end: the model was gated (and refused, or
+ * activated and since retired or rejected). 'training' (a run still going, or one a crash cut
+ * short) and 'failed' do not count: the first model is tried again.
+ */
+const FINISHED: ReadonlySet<ModelStatus> = new Set(['trained', 'active', 'retired', 'rejected']);
+
+/**
+ * Files the first model's request unless a model is active, a model has already finished training
+ * (the registry says so, however many requests were filed since), or a request is already queued.
+ */
 export async function fileFirstModel(
-  store: Pick<Store, 'enqueueRetrain' | 'listRetrains' | 'activeModel' | 'listCandleSeries'>,
+  store: Pick<Store, 'enqueueRetrain' | 'listRetrains' | 'activeModel' | 'listModels' | 'listCandleSeries'>,
   log: Logger,
 ): Promise<RetrainRequest | null> {
   if (await store.activeModel()) return null;
-  const recent = await store.listRetrains(50);
-  // A first model trained before and refused by the gate is not trained again at every restart:
-  // the rules serve until a scheduled or requested retrain passes the gate.
-  const done = recent.find((r) => r.reason === FIRST_MODEL_REASON && r.status === 'DONE');
-  if (done) {
-    log.info({ request: done.id, model: done.modelVersion }, `a first model (${done.modelVersion ?? 'unknown'}) was trained before and is not active; not training another (the rules serve until a retrain passes the gate)`);
+  // A model trained before and refused by the gate is not followed by another first model at every
+  // restart: the rules serve until `signalbase retrain --force`, a cron or a drift retrain passes the gate.
+  const trained = (await store.listModels()).filter((m) => FINISHED.has(m.status)).sort((a, b) => b.createdAt - a.createdAt)[0];
+  if (trained) {
+    log.info(
+      { model: trained.version, status: trained.status },
+      `model ${trained.version} was trained before and is not active (${trained.status}); not training a first model (the rules serve until a retrain passes the gate)`,
+    );
     return null;
   }
-  const open = recent.find((r) => r.status === 'PENDING' || r.status === 'RUNNING');
+  // Requests are claimed oldest first, so an open one is among the newest.
+  const open = (await store.listRetrains(50)).find((r) => r.status === 'PENDING' || r.status === 'RUNNING');
   if (open) {
     log.info({ request: open.id }, `retrain request ${open.id} is already ${open.status.toLowerCase()}; it trains the first model`);
     return null;
@@ -82,7 +96,7 @@ export async function retrainNowThenStop(d: { store: Pick<Store, 'enqueueRetrain
 }
 
 export interface RetrainQueueDeps {
-  store: Pick<Store, 'enqueueRetrain' | 'listRetrains' | 'activeModel' | 'listCandleSeries'>;
+  store: Pick<Store, 'enqueueRetrain' | 'listRetrains' | 'activeModel' | 'listModels' | 'listCandleSeries'>;
   elector: LeaderElector;
   retrainWorker: RetrainWorker;
   config: Pick<Config, 'retrainCron' | 'driftCron'>;

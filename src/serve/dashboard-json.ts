@@ -8,6 +8,7 @@ import type { PredictionRecord, PredictionType } from '../domain/prediction.ts';
 import { toSignal, type Signal } from '../domain/signal.ts';
 import type { DriftRecord, ModelMetrics, ModelRecord, RetrainRequest } from '../store/types.ts';
 import { selectionFromMetadata } from '../model/selective.ts';
+import type { BacktestRecord } from '../store/queries/quality.ts';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -131,5 +132,26 @@ export function driftJson(d: DriftRecord & { id: string; createdAt: number }) {
     retraining_triggered: d.retrainingTriggered,
     thresholds: d.thresholds,
     feature_drift_details: d.featureDriftDetails,
+  };
+}
+
+/**
+ * A recorded walk-forward run (ml_backtests): its --json document (cli/walk-forward.ts: plan, folds
+ * with their gate verdicts, evaluations of the system, always-HOLD and the rules, drift; overall and
+ * summary) under the row's id and recording time.
+ */
+export function backtestJson(b: BacktestRecord) {
+  const r = b.result;
+  return {
+    id: b.id,
+    kind: b.kind,
+    feed: b.feed,
+    seed: b.seed,
+    recorded_at: iso(b.createdAt),
+    duration_ms: b.durationMs,
+    plan: r.plan ?? null,
+    summary: r.summary ?? null,
+    overall: r.overall ?? null,
+    folds: Array.isArray(r.folds) ? r.folds : [],
   };
 }

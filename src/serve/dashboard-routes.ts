@@ -11,6 +11,8 @@
  *                                     model version, leadership
  *   GET /v1/drift?limit=N             {drift: DriftJson[]}   the newest N ml_model_drift records, oldest first
  *                                     (default 50, cap 500)
+ *   GET /v1/backtests?limit=N         {backtests: BacktestJson[]}   the newest N recorded walk-forward runs
+ *                                     (ml_backtests), newest first (default 1, cap 10)
  *   GET /vendor/lightweight-charts.mjs   the charting library's standalone ES module build (no key: it is public code)
  *
  * A `limit` that is not a positive integer is a 400; a larger one than the cap is lowered to it.
@@ -19,7 +21,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Timeframe } from '../domain/timeframe.ts';
 import type { Store } from '../store/store.ts';
-import { driftJson, candleJson, modelJson, retrainJson, signalJson } from './dashboard-json.ts';
+import { backtestJson, driftJson, candleJson, modelJson, retrainJson, signalJson } from './dashboard-json.ts';
 import { ApiError } from './errors.ts';
 import { newestSignals } from './recent-signals.ts';
 import { exact, paramAfter, resolveSymbol, type Route } from './routes.ts';
@@ -27,7 +29,7 @@ import type { ApiDeps } from './types.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
-export type DashboardStore = Pick<Store, 'readCandles' | 'readPredictions' | 'listCandleSeries' | 'listModels' | 'getRetrain' | 'listDrift'>;
+export type DashboardStore = Pick<Store, 'readCandles' | 'readPredictions' | 'listCandleSeries' | 'listModels' | 'getRetrain' | 'listDrift' | 'listBacktests'>;
 
 /** What the daemon knows about itself right now (GET /v1/status adds ws_subscribers). */
 export interface DaemonStatus {
@@ -58,6 +60,7 @@ export const LIMITS = {
   candles: { default: 300, max: 1000 },
   signals: { default: 50, max: 500 },
   drift: { default: 50, max: 500 },
+  backtests: { default: 1, max: 10 },
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -147,6 +150,16 @@ export function dashboardRoutes(deps: Pick<ApiDeps, 'knownSymbols'>, views: Dash
         const limit = parseLimit(urlOf(req), LIMITS.drift);
         const rows = await store.listDrift(limit);
         return { status: 200, json: { drift: rows.sort((a, b) => a.createdAt - b.createdAt).map(driftJson) } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/v1/backtests',
+      match: exact('/v1/backtests'),
+      auth: 'any',
+      handle: async ({ req }) => {
+        const rows = await store.listBacktests(parseLimit(urlOf(req), LIMITS.backtests));
+        return { status: 200, json: { backtests: rows.map(backtestJson) } };
       },
     },
   ];

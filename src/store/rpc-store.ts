@@ -11,7 +11,7 @@ import * as drift from './queries/drift.ts';
 import * as logs from './queries/logs.ts';
 import * as models from './queries/models.ts';
 import * as quality from './queries/quality.ts';
-import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
+import type { BacktestRecord, NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
 import * as retention from './queries/retention.ts';
 import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import * as retrain from './queries/retrain.ts';
@@ -108,6 +108,9 @@ export abstract class RpcStore {
   }
   insertBacktest(b: NewBacktest): Promise<string> {
     return quality.insertBacktest(this.ctx, b);
+  }
+  listBacktests(limit: number): Promise<BacktestRecord[]> {
+    return quality.listBacktests(this.ctx, limit);
   }
 
   tryAcquireLeadership(name: string): Promise<LeaderLease | null> {

@@ -60,6 +60,8 @@ export const RPC_SIGNATURES = {
   // From sql/20261204000200_ml_backtests.sql and sql/20261204000210_signal_scorecard.sql.
   sb_insert_backtest: { p_row: 'jsonb' },
   get_signal_scorecard: { p_model_version: 'text', p_symbol: 'text', p_days: 'integer' },
+  // From sql/20261206000200_list_backtests.sql.
+  sb_list_backtests: { p_limit: 'integer' },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type RpcName = keyof typeof RPC_SIGNATURES;

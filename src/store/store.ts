@@ -9,7 +9,7 @@ import type { Candle } from '../domain/candle.ts';
 import type { IndicatorWeight } from '../domain/indicators.ts';
 import type { OutcomeRecord, PredictionRecord } from '../domain/prediction.ts';
 import type { Timeframe } from '../domain/timeframe.ts';
-import type { NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
+import type { BacktestRecord, NewBacktest, ScorecardQuery, ScorecardRow } from './queries/quality.ts';
 import type { RetentionQuery, RetentionResult } from './queries/retention.ts';
 import type {
   ApiKeyInfo,
@@ -154,6 +154,8 @@ export interface Store {
   scorecard(q?: ScorecardQuery): Promise<ScorecardRow[]>;
   /** Records a backtest result (ml_backtests); returns its id. */
   insertBacktest(b: NewBacktest): Promise<string>;
+  /** The newest `limit` recorded backtests, newest first. */
+  listBacktests(limit: number): Promise<BacktestRecord[]>;
 
   /**
    * Tries to become the leader for `name` (retrains, drift checks). Postgres: a session advisory

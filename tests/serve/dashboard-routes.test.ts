@@ -230,6 +230,56 @@ describe('GET /v1/models, /v1/retrain/:id, /v1/drift, /v1/status', () => {
   });
 });
 
+/** A walk-forward --json document as cli/walk-forward.ts writes it (two folds; figures made up). */
+function walkForwardDoc(seed: number, promoted: number) {
+  const m = (avg: number, pf: number | string, trades: number) => ({ trades, win_rate: 0.4, avg_profit_per_trade: avg, profit_factor: pf, max_drawdown: 9, f1_macro: 0.27, accuracy: 0.45 });
+  const fold = (index: number, day: string, served: string, status: string) => ({
+    index,
+    train: { from: '2018-01-10T04:55:00.000Z', to: '2018-01-17T04:55:00.000Z' },
+    test: { from: `${day}T06:55:00.000Z`, to: `${day}T23:55:00.000Z` },
+    model_version: served,
+    trained: `v2018011704550${index}-abcdef`,
+    status,
+    gate: { passed: status === 'promoted', reason: status === 'promoted' ? 'passes' : 'net expectancy bound -0.03% <= 0' },
+    evaluations: { model: m(-0.45, 0.65, 200), always_hold: m(0, 0, 0), rules: m(-0.5, 'Infinity', 190) },
+    drift: index === 1 ? { status: 'drift', detected: true, drifted: ['prediction'], summary: 's', action: 'retrain requested' } : null,
+    duration_ms: 1000,
+  });
+  return {
+    feed: 'replay:data/sample/LTC_BTC-5m.json',
+    seed,
+    plan: { train_ms: 7 * 86_400_000, test_ms: 86_400_000, step_ms: 86_400_000, purge_ms: 7_200_000 },
+    folds: [fold(0, '2018-01-17', 'rules', 'refused'), fold(1, '2018-01-18', 'v20180117045500-abcdef', promoted ? 'promoted' : 'refused')],
+    overall: { model: m(-0.3, 0.65, 390), always_hold: m(0, 0, 0), rules: m(-0.42, 0.5, 380) },
+    summary: { folds: 2, promoted, refused: 2 - promoted, failed: 0, drift_alarms: 1, scored_signals: 2304, served_by_model: 1 },
+    duration_ms: 60_000,
+  };
+}
+
+describe('GET /v1/backtests', () => {
+  it('answers the newest recorded walk-forward runs, newest first, with folds, overall figures and the summary', async () => {
+    const older = await store.insertBacktest({ kind: 'walk_forward', feed: 'replay:a', seed: 1, result: walkForwardDoc(1, 0) });
+    const createdAt = (await store.listBacktests(1))[0]!.createdAt;
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(createdAt + 2)); // two distinct recording times
+    const newer = await store.insertBacktest({ kind: 'walk_forward', feed: 'replay:b', seed: 2, result: walkForwardDoc(2, 1) });
+    const one = await get('/v1/backtests');
+    expect(one.status).toBe(200);
+    const runs = one.body.backtests as Array<ReturnType<typeof walkForwardDoc> & { id: string; kind: string; recorded_at: string }>;
+    expect(runs.map((r) => [r.id, r.seed, r.feed])).toEqual([[newer, 2, 'replay:b']]);
+    const run = runs[0]!;
+    expect(run).toMatchObject({ kind: 'walk_forward', duration_ms: 60_000, summary: { folds: 2, promoted: 1, refused: 1, drift_alarms: 1 } });
+    expect(Date.parse(run.recorded_at)).toBeGreaterThan(createdAt);
+    expect(run.folds.map((f) => [f.index, f.model_version, f.status, f.evaluations.model.trades, f.evaluations.rules.profit_factor])).toEqual([
+      [0, 'rules', 'refused', 200, 'Infinity'],
+      [1, 'v20180117045500-abcdef', 'promoted', 200, 'Infinity'],
+    ]);
+    expect(run.overall).toMatchObject({ model: { avg_profit_per_trade: -0.3, trades: 390 }, always_hold: { trades: 0 }, rules: { avg_profit_per_trade: -0.42 } });
+    expect(((await get('/v1/backtests?limit=5')).body.backtests as Array<{ id: string }>).map((r) => r.id)).toEqual([newer, older]);
+    expect((await get('/v1/backtests?limit=0')).status).toBe(400);
+    expect((await get('/v1/backtests', null)).status).toBe(401);
+  });
+});
+
 describe('the page and its library', () => {
   it('serves the dashboard at / and the charting module without a key; the API routes still need one', async () => {
     const page = await fetch(`${base}/`);
@@ -241,7 +291,7 @@ describe('the page and its library', () => {
     expect(lib.headers.get('content-type')).toContain('javascript');
     expect(await lib.text()).toContain('createChart');
     expect((await fetch(`${base}/vendor/../package.json`)).status).toBe(404);
-    for (const path of ['/v1/signals', '/v1/models', '/v1/status', '/v1/drift', '/v1/candles/LTC%2FBTC']) {
+    for (const path of ['/v1/signals', '/v1/models', '/v1/status', '/v1/drift', '/v1/backtests', '/v1/candles/LTC%2FBTC']) {
       expect((await get(path, null)).status, path).toBe(401);
     }
   });

@@ -2,6 +2,7 @@
 // (gone when the tab closes; never localStorage, never the page URL). Everything else is read from
 // the daemon's read-only routes and kept current by /v1/stream, with slow polls as a safety net.
 import { Api, ApiFailure } from './api.js';
+import { renderBacktests } from './backtests.js';
 import { CandleChart } from './chart.js';
 import { $, fill, h, notice, price, utc } from './dom.js';
 import { DriftPanel } from './drift.js';
@@ -83,11 +84,11 @@ class Dashboard {
     else fill(ui.chartEmpty, notice('This instance handles no symbol (check SYMBOLS and SHARD).'));
 
     const since = await this.loadSignals();
-    await Promise.all([first ? this.selectSymbol(first) : null, this.refreshModels(), this.refreshDrift()]);
+    await Promise.all([first ? this.selectSymbol(first) : null, this.refreshModels(), this.refreshDrift(), this.refreshBacktests()]);
     this.stream = new LiveStream({ key: this.key, since, onMessage: (m) => this.onMessage(m), onState: (s, d) => this.onStreamState(s, d) });
     this.stream.start();
     this.every(HEALTH_EVERY_MS, () => this.refreshHealth());
-    this.every(SLOW_EVERY_MS, () => Promise.all([this.refreshModels(), this.refreshDrift()]));
+    this.every(SLOW_EVERY_MS, () => Promise.all([this.refreshModels(), this.refreshDrift(), this.refreshBacktests()]));
     this.every(CANDLES_EVERY_MS, () => (this.candlesDirty ? this.refreshCandles(50) : null));
   }
 
@@ -176,6 +177,10 @@ class Dashboard {
 
   async refreshDrift() {
     await this.once('drift', async () => this.drift.show((await this.api.get('/v1/drift?limit=100')).drift));
+  }
+
+  async refreshBacktests() {
+    await this.once('backtests', async () => renderBacktests($('#backtests'), (await this.api.get('/v1/backtests?limit=1')).backtests));
   }
 
   /** One refresh of a kind at a time: a stream event and a button landing together make one request. */

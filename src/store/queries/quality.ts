@@ -36,6 +36,18 @@ export interface NewBacktest {
   result: Record<string, unknown>;
 }
 
+/** A row of ml_backtests as the dashboard reads it (sb_list_backtests). */
+export interface BacktestRecord {
+  id: string;
+  kind: 'walk_forward';
+  feed: string;
+  seed: number | null;
+  /** The --json document (cli/walk-forward.ts walkForwardJson). */
+  result: Record<string, unknown>;
+  durationMs: number | null;
+  createdAt: number;
+}
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
@@ -74,4 +86,18 @@ export async function scorecard({ rpc }: RpcCtx, q: ScorecardQuery = {}): Promis
 
 export async function insertBacktest({ rpc }: RpcCtx, b: NewBacktest): Promise<string> {
   return rpc.value<string>('sb_insert_backtest', { p_row: { kind: b.kind, feed: b.feed, seed: b.seed, result: b.result } });
+}
+
+/** The newest `limit` recorded backtests, newest first. */
+export async function listBacktests({ rpc }: RpcCtx, limit: number): Promise<BacktestRecord[]> {
+  const rows = await rpc.rows<Record<string, unknown>>('sb_list_backtests', { p_limit: limit });
+  return rows.map((r) => ({
+    id: String(r.id),
+    kind: r.kind as BacktestRecord['kind'],
+    feed: String(r.feed),
+    seed: num(r.seed),
+    result: (typeof r.result === 'string' ? JSON.parse(r.result) : r.result) as Record<string, unknown>,
+    durationMs: num(r.duration_ms),
+    createdAt: new Date(r.created_at as string).getTime(),
+  }));
 }
