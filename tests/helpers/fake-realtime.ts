@@ -70,9 +70,11 @@
  *   broadcast(). The compatibility realtime.send keeps rows only while the writing session has
  *   signalbase.capture_broadcasts = 'on' (sql/20261204001100_broadcast.sql); the tests set it.
  *
+ * With `gateway`, plain HTTP requests (PostgREST's /rest/v1) are proxied there: one project URL.
+ *
  * Faults: dropAll() terminates every socket; refuseConnections(true) answers upgrades with 503.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -144,6 +146,11 @@ export interface FakeRealtimeOptions {
   rls?: { db: SqlExecutor; schema: string };
   /** With `rls`: the role each token stands for (a JWT's `role` claim); a token not listed is refused at join. */
   roles?: Record<string, 'anon' | 'authenticated' | 'service_role'>;
+  /**
+   * The other services of the project (e.g. the fake PostgREST's URL): plain HTTP requests are
+   * passed to it, so REST and Realtime share one project URL as behind Supabase's gateway.
+   */
+  gateway?: string;
 }
 
 /** A stand-in for :erlang.phash2 over the params: stable, so a rejoin gets the same ids. */
@@ -185,7 +192,15 @@ export class FakeRealtime {
   ) {}
 
   static async start(opts: FakeRealtimeOptions): Promise<FakeRealtime> {
-    const http = createServer((_req, res) => res.writeHead(404).end());
+    const http = createServer((req, res) => {
+      if (!opts.gateway) return void res.writeHead(404).end();
+      const up = request(new URL(req.url ?? '/', opts.gateway), { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.headersSent || res.writeHead(502).end());
+      req.pipe(up);
+    });
     const wss = new WebSocketServer({ noServer: true });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const server = new FakeRealtime(opts, http, wss, (http.address() as AddressInfo).port);
