@@ -7,7 +7,8 @@
 //   dist/client/*.d.ts       declarations for both (and dist/domain/*.d.ts they refer to).
 //
 // Nothing else depends on it: the daemon, the CLI and the tests run the TypeScript sources.
-// `--out DIR` writes under DIR instead of dist/ (the tests build into a temporary directory).
+// `--out DIR` writes under DIR instead of dist/ (the tests build into a temporary directory);
+// `--js-only` skips the declarations (the browser test needs only browser.js).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +20,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outIx = process.argv.indexOf('--out');
 const OUT = outIx > 0 ? resolve(process.argv[outIx + 1]) : join(ROOT, 'dist');
 const CLIENT = join(OUT, 'client');
+const JS_ONLY = process.argv.includes('--js-only');
 
 rmSync(CLIENT, { recursive: true, force: true });
 
@@ -39,7 +41,7 @@ const nodeOnly = inputs.filter((p) => /(^|\/)node_modules\/ws\//.test(p) || p.st
 if (nodeOnly.length > 0) throw new Error(`the browser build includes Node-only modules: ${nodeOnly.join(', ')}`);
 
 const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-await promisify(execFile)(process.execPath, [
+if (!JS_ONLY) await promisify(execFile)(process.execPath, [
   tsc, 'src/client/index.ts', 'src/client/browser.ts',
   '--declaration', '--emitDeclarationOnly', '--outDir', OUT, '--rootDir', 'src',
   '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--lib', 'ES2023', '--types', 'node',
@@ -50,7 +52,7 @@ await promisify(execFile)(process.execPath, [
 });
 
 // Declarations keep the sources' `.ts` specifiers; a consumer resolves the `.js` beside each `.d.ts`.
-for (const f of walk(OUT)) {
+for (const f of JS_ONLY ? [] : walk(OUT)) {
   if (!f.endsWith('.d.ts')) continue;
   const text = readFileSync(f, 'utf8');
   writeFileSync(f, text.replace(/(from\s+['"])(\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1$2.js$3'));
