@@ -2,11 +2,11 @@
  * Server → client frames of /v1/stream (DESIGN.md "Websocket stream"), checked at the edge: a
  * frame that is not one of these shapes is reported (BAD_FRAME) and ignored, never delivered.
  */
-import type { DriftUpdate, ModelUpdate, Signal, WeightUpdate } from './types.ts';
+import type { DriftUpdate, ModelUpdate, Signal, SignalOutcome, WeightUpdate } from './types.ts';
 
 export type ServerFrame =
   | { type: 'signal'; data: Signal }
-  | { type: 'outcome'; data: Record<string, unknown> }
+  | { type: 'outcome'; data: SignalOutcome }
   | { type: 'model'; data: ModelUpdate }
   | { type: 'weights'; data: WeightUpdate }
   | { type: 'drift'; data: DriftUpdate }
@@ -31,7 +31,13 @@ export function parseServerFrame(text: string): { frame: ServerFrame | null } | 
       }
       return { frame: { type: 'signal', data: d as unknown as Signal } };
     }
-    case 'outcome':
+    case 'outcome': {
+      const d = json.data;
+      if (!isObject(d) || typeof d.prediction_id !== 'string' || typeof d.symbol !== 'string' || typeof d.outcome !== 'string') {
+        return { invalid: 'an outcome without prediction_id, symbol or outcome' };
+      }
+      return { frame: { type: 'outcome', data: d as unknown as SignalOutcome } };
+    }
     case 'model':
     case 'weights':
     case 'drift':

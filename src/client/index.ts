@@ -1,48 +1,26 @@
 /**
- * signalbase/client: realtime signals for consumers (issue 7).
+ * signalbase/client: realtime signals for consumers, in Node (this entry, sockets from `ws`) and
+ * in browsers (browser.ts, built to dist/client/browser.js: the platform WebSocket, no `ws`).
  *
  *   const client = createSignalClient({ transport: 'daemon', url: 'ws://127.0.0.1:8787/v1/stream', key });
  *   client.subscribeToPredictions('LTC/BTC', (signal) => ...);
+ *   client.subscribeToOutcomes('LTC/BTC', (outcome) => ...);   // TP_HIT / SL_HIT / EXPIRED / NO_TRADE, once each
  *   client.onStatus((e) => ...);            // connecting / open / reconnecting / closed
  *   await client.close();
  *
- *   const client = createSignalClient({ transport: 'supabase', supabaseUrl: 'https://<ref>.supabase.co', supabaseKey: anonKey });
+ *   const client = createSignalClient({ transport: 'supabase', supabaseUrl: 'https://<ref>.supabase.co', supabaseKey: anonKey, accessToken: userJwt });
  *
  * Transports share this API: 'daemon' (the daemon's /v1/stream, with since-resume across
- * reconnects) and 'supabase' (Supabase Realtime postgres_changes on the published ml_* tables,
- * reconnecting as realtime-js does; no replay of what was missed while disconnected).
+ * reconnects) and 'supabase' (Supabase Realtime: Broadcast or postgres_changes, with a REST
+ * catch-up after each reconnect, so neither leaves a gap or repeats a signal).
  * Engine-free: nothing here imports the daemon, the store or the model.
  */
-import { DaemonSignalClient } from './daemon-transport.ts';
-import { SignalClientError } from './errors.ts';
-import { SupabaseSignalClient } from './supabase-transport.ts';
+import { createClientOn } from './create.ts';
+import { nodePlatform } from './node-platform.ts';
 import type { SignalClient, SignalClientOptions } from './types.ts';
 
 export function createSignalClient(opts: SignalClientOptions): SignalClient {
-  switch (opts.transport) {
-    case 'daemon':
-      return new DaemonSignalClient(opts);
-    case 'supabase':
-      return new SupabaseSignalClient(opts);
-    default:
-      throw new SignalClientError('INVALID_OPTIONS', `unknown transport '${(opts as { transport?: unknown }).transport}'; use 'daemon' or 'supabase'`);
-  }
+  return createClientOn(nodePlatform, opts);
 }
 
-export { SignalClientError, type ClientErrorCode } from './errors.ts';
-export { normalizeSymbol } from './daemon-transport.ts';
-export type {
-  BackoffOptions,
-  ClientStatus,
-  DaemonTransportOptions,
-  Direction,
-  DriftUpdate,
-  ModelUpdate,
-  Signal,
-  SignalClient,
-  SignalClientOptions,
-  StatusEvent,
-  Subscription,
-  SupabaseTransportOptions,
-  WeightUpdate,
-} from './types.ts';
+export * from './api.ts';

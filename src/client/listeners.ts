@@ -1,6 +1,6 @@
 /**
  * The client's subscriptions: callbacks by kind, and the set of symbols the stream must carry
- * (the union of prediction subscriptions; '*' when any is for every symbol).
+ * (the union of prediction and outcome subscriptions; '*' when any is for every symbol).
  */
 import { SignalClientError } from './errors.ts';
 import type { Subscription } from './types.ts';
@@ -25,7 +25,7 @@ export class Listeners {
       const e = this.#entries[i]!;
       const hit =
         target === undefined ? e.handle.kind !== 'status' && e.handle.kind !== 'error'
-        : typeof target === 'string' ? e.handle.kind === 'predictions' && e.handle.symbol === target
+        : typeof target === 'string' ? isSymbolKind(e.handle.kind) && e.handle.symbol === target
         : e.handle === target;
       if (hit) this.#entries.splice(i, 1);
     }
@@ -68,19 +68,30 @@ export class Listeners {
     return this.#entries.some((e) => e.handle.kind === kind && (symbol === undefined || e.handle.symbol === symbol));
   }
 
+
   /** The stream's symbols: null for all, else the distinct subscribed symbols (maybe none). */
   symbols(): string[] | null {
     const out = new Set<string>();
     for (const e of this.#entries) {
-      if (e.handle.kind !== 'predictions') continue;
+      if (!isSymbolKind(e.handle.kind)) continue;
       if (e.handle.symbol === '*') return null;
       out.add(e.handle.symbol!);
     }
     return [...out].sort();
   }
 
+  /** Every distinct symbol a prediction or outcome listener names, '*' included, sorted. */
+  listenedSymbols(): string[] {
+    return [...new Set(this.#entries.filter((e) => isSymbolKind(e.handle.kind)).map((e) => e.handle.symbol!))].sort();
+  }
+
   /** Whether anything besides status/error listeners is subscribed. */
   get active(): boolean {
     return this.#entries.some((e) => e.handle.kind !== 'status' && e.handle.kind !== 'error');
   }
+}
+
+/** The kinds that follow symbols (and so decide what the stream carries). */
+function isSymbolKind(kind: Subscription['kind']): boolean {
+  return kind === 'predictions' || kind === 'outcomes';
 }

@@ -10,7 +10,7 @@
  * checks that against toSignal on rows written by the real store).
  */
 import { z } from 'zod';
-import type { DriftUpdate, ModelUpdate, Signal, WeightUpdate } from './types.ts';
+import type { DriftUpdate, ModelUpdate, Signal, SignalOutcome, WeightUpdate } from './types.ts';
 
 /** A row that is not what the table holds: reported (BAD_FRAME) and dropped, never delivered. */
 export class BadRowError extends Error {
@@ -96,6 +96,69 @@ export function predictionRowToSignal(row: unknown): Signal {
     // The store keeps the signal's created_at as prediction_timestamp (created_at is the row's).
     created_at: r.prediction_timestamp,
   };
+}
+
+const outcomeRow = z.object({
+  id: z.string().min(1),
+  symbol: z.string().min(1),
+  timeframe: z.string().min(1),
+  candle_time: timestamp,
+  model_version: z.string().min(1),
+  predicted_direction: z.enum(['BUY', 'SELL', 'HOLD']),
+  entry_price: num,
+  actual_outcome: z.enum(['TP_HIT', 'SL_HIT', 'EXPIRED', 'NO_TRADE']),
+  actual_profit_loss: num.nullish(),
+  exit_price: num.nullish(),
+  outcome_timestamp: timestamp.nullish(),
+});
+
+/**
+ * A resolved ml_predictions row → its outcome; null while the row has none (actual_outcome null).
+ * The fields are the row's; the daemon's outcome message carries the same ones under these names
+ * (src/signals/resolution.ts OutcomeMessage: profit_loss_pct is the stored actual_profit_loss).
+ */
+export function predictionRowToOutcome(row: unknown): SignalOutcome | null {
+  if (typeof row === 'object' && row !== null && (row as Record<string, unknown>).actual_outcome == null) return null;
+  const r = parse(outcomeRow, row, 'a resolved ml_predictions row');
+  return {
+    prediction_id: r.id,
+    symbol: r.symbol,
+    timeframe: r.timeframe,
+    candle_time: r.candle_time,
+    model_version: r.model_version,
+    predicted_direction: r.predicted_direction,
+    outcome: r.actual_outcome,
+    entry_price: r.entry_price,
+    exit_price: r.exit_price ?? null,
+    profit_loss_pct: r.actual_profit_loss ?? null,
+    outcome_time: r.outcome_timestamp ?? null,
+  };
+}
+
+/** The ml_predictions columns a signal and its outcome are made of (what catch-up selects). */
+export const PREDICTION_COLUMNS = [
+  'id', 'symbol', 'timeframe', 'candle_time', 'model_version', 'predicted_direction', 'confidence_score', 'probabilities',
+  'recommendation', 'signal_weight', 'position_multiplier', 'entry_price', 'stop_loss', 'take_profit', 'risk_score',
+  'technical_indicators', 'prediction_timestamp', 'prediction_type', 'actual_outcome', 'actual_profit_loss', 'exit_price',
+  'outcome_timestamp',
+] as const;
+
+const broadcastChange = z.looseObject({
+  record: z.record(z.string(), z.unknown()),
+  table: z.string(),
+  schema: z.string(),
+  operation: z.string(),
+});
+
+/**
+ * The payload realtime.broadcast_changes sends ({record, old_record, operation, table, schema};
+ * sql/20261204001100_broadcast.sql) → the ml_predictions row, or null when it is another schema's
+ * (signalbase schemas sharing one project share the topic names) or another table's.
+ */
+export function broadcastRecord(payload: unknown, schema: string): Record<string, unknown> | null {
+  const p = parse(broadcastChange, payload, 'a signal broadcast');
+  if (p.schema !== schema || p.table !== 'ml_predictions') return null;
+  return p.record;
 }
 
 const modelRow = z.looseObject({ model_version: z.string().min(1), model_status: z.string(), is_active: z.boolean() });

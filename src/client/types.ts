@@ -25,6 +25,28 @@ export interface WeightUpdate {
   [field: string]: unknown;
 }
 
+/**
+ * A signal's outcome (TP_HIT, SL_HIT, EXPIRED; NO_TRADE for a HOLD), delivered once per signal.
+ * The fields both transports carry are typed; the daemon's stream adds the rest of its outcome
+ * message (correct, bars_held, duration_minutes, max_profit_pct, max_loss_pct).
+ */
+export interface SignalOutcome {
+  /** The id of the signal it resolves. */
+  prediction_id: string;
+  symbol: string;
+  timeframe: string;
+  candle_time: string;
+  model_version: string;
+  predicted_direction: string;
+  outcome: 'TP_HIT' | 'SL_HIT' | 'EXPIRED' | 'NO_TRADE';
+  entry_price: number;
+  exit_price: number | null;
+  profit_loss_pct: number | null;
+  /** Open time of the candle that resolved it. */
+  outcome_time: string | null;
+  [field: string]: unknown;
+}
+
 /** A `drift` message: one drift check's result. */
 export interface DriftUpdate {
   [field: string]: unknown;
@@ -51,8 +73,8 @@ export interface StatusEvent {
 
 /** A handle from a subscribe call; pass it to unsubscribe(). */
 export interface Subscription {
-  readonly kind: 'predictions' | 'model' | 'weights' | 'drift' | 'status' | 'error';
-  /** For predictions: the symbol, or '*'. */
+  readonly kind: 'predictions' | 'outcomes' | 'model' | 'weights' | 'drift' | 'status' | 'error';
+  /** For predictions and outcomes: the symbol, or '*'. */
   readonly symbol?: string;
 }
 
@@ -60,8 +82,19 @@ export interface SignalClient {
   readonly status: ClientStatus;
   /** The id of the last signal delivered: where a reconnect resumes (`since`). */
   readonly lastSignalId: string | null;
+  /**
+   * Over Supabase: which Realtime feed carries signals and outcomes ('broadcast' once the private
+   * signal channels joined, 'postgres_changes' after the fallback), null before the first join.
+   * Always null over the daemon transport.
+   */
+  readonly realtimeMode: 'broadcast' | 'postgres_changes' | null;
   /** Signals of one symbol ('LTC/BTC'), or of every symbol ('*'). */
   subscribeToPredictions(symbol: string, cb: (signal: Signal) => void): Subscription;
+  /**
+   * Outcomes of the signals of one symbol, or of every symbol ('*'), each once. An outcome
+   * subscription also makes the stream carry that symbol.
+   */
+  subscribeToOutcomes(symbol: string, cb: (outcome: SignalOutcome) => void): Subscription;
   subscribeToModelUpdates(cb: (update: ModelUpdate) => void): Subscription;
   /**
    * Indicator weight changes. The daemon transport calls it for `model` messages that carry
@@ -75,7 +108,7 @@ export interface SignalClient {
   subscribeToDrift(cb: (update: DriftUpdate) => void): Subscription;
   /** Connection state changes (connecting, open, reconnecting with the delay, closed). */
   onStatus(cb: (event: StatusEvent) => void): Subscription;
-  /** Errors the server reports (e.g. RESUME_GAP, UNKNOWN_SINCE) and callbacks that threw. */
+  /** Errors the server reports (e.g. RESUME_GAP, UNKNOWN_SINCE), failed catch-ups and callbacks that threw. */
   onError(cb: (err: SignalClientError) => void): Subscription;
   /**
    * Removes one subscription (a handle), every prediction subscription of a symbol (a string), or
@@ -98,14 +131,18 @@ export interface DaemonTransportOptions {
   transport: 'daemon';
   /** ws://host:port/v1/stream */
   url: string;
-  /** An API key of any type; sent as `Authorization: Bearer KEY`. */
+  /**
+   * An API key of any type; sent as `Authorization: Bearer KEY` (in Node) or as `?key=KEY` (in a
+   * browser, whose WebSocket cannot set headers; the daemon accepts both).
+   */
   key: string;
   /** Start from here: a signal id or an ISO 8601 time; stored signals after it are replayed first. */
   since?: string;
   backoff?: BackoffOptions;
   /**
    * No frame and no ping from the server for this long: the connection is presumed dead and
-   * replaced. Default 75000 ms (the daemon pings every 30 s).
+   * replaced. Default 75000 ms (the daemon pings every 30 s). Node only: a browser answers pings
+   * itself without telling the page, so there the browser's own socket timeout applies.
    */
   staleAfterMs?: number;
   /** Ids remembered to drop duplicates across reconnects. Default 10000. */
@@ -113,12 +150,14 @@ export interface DaemonTransportOptions {
 }
 
 /**
- * Supabase Realtime transport: the same API over postgres_changes on the tables the migrations
- * publish (ml_predictions INSERT, ml_models INSERT/UPDATE, ml_indicator_weights INSERT/UPDATE,
- * ml_model_drift INSERT), through realtime-js (reconnect 1 s, 2 s, 5 s, 10 s; heartbeat 25 s;
- * channels rejoin after a reconnect). Realtime has no replay: signals inserted while the socket
- * was down are not delivered afterwards (read them from ml_predictions, or use the daemon
- * transport's `since`).
+ * Supabase Realtime transport: the same API through realtime-js (reconnect 1 s, 2 s, 5 s, 10 s;
+ * heartbeat 25 s; channels rejoin after a reconnect). Signals and outcomes come from the private
+ * Broadcast topics signals:<BASE>_<QUOTE> / signals:all (sql/20261204001100_broadcast.sql) when the
+ * project has them, else from postgres_changes on ml_predictions (INSERT, and UPDATE for outcomes);
+ * models, weights and drift from postgres_changes on ml_models, ml_indicator_weights, ml_model_drift.
+ * Realtime has no replay, so after every (re)join the client reads ml_predictions over REST
+ * (PostgREST, /rest/v1 under the project URL) from the last candle it saw and delivers what it
+ * missed before continuing live: no gap, and no duplicate (ids are remembered).
  */
 export interface SupabaseTransportOptions {
   transport: 'supabase';
@@ -144,6 +183,22 @@ export interface SupabaseTransportOptions {
   vsn?: '1.0.0' | '2.0.0';
   /** Ids remembered to drop a signal delivered on two channels (a symbol's and '*'). Default 10000. */
   dedupeWindow?: number;
+  /**
+   * 'auto' (default): join the private Broadcast topics, and use postgres_changes if the project
+   * refuses them (no broadcast migration, or a role the policies exclude). Or force one.
+   */
+  realtime?: 'auto' | 'broadcast' | 'postgres_changes';
+  /** Read missed signals over REST after each (re)join. Default true. */
+  catchUp?: boolean;
+  /**
+   * The catch-up reads from this long before the last candle seen (a shard or an outbox can write
+   * an older candle late); what was delivered already is dropped by id. Default 600000 (10 min).
+   */
+  catchUpLookbackMs?: number;
+  /** Start from here (ISO 8601 time): signals with a later candle are read first. */
+  since?: string;
+  /** The fetch used for catch-up reads. Default globalThis.fetch. */
+  fetch?: typeof fetch;
 }
 
 export type SignalClientOptions = DaemonTransportOptions | SupabaseTransportOptions;

@@ -91,12 +91,23 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
       c.subscribeToPredictions('*', all.cb);
       await opened(c);
 
-      // The joins are what realtime-js sends: one channel per feed, postgres_changes config, the key as access_token.
+      // This fake has no policies for the private signal topics: the client asked for them first
+      // (Broadcast), was refused, and fell back to postgres_changes.
+      expect(server.joins.filter((j) => j.topic.startsWith('realtime:signals:')).map((j) => [j.topic, (j.payload.config as { private?: boolean }).private])).toEqual(
+        expect.arrayContaining([
+          ['realtime:signals:LTC_BTC', true],
+          ['realtime:signals:all', true],
+        ]),
+      );
+      expect(c.realtimeMode).toBe('postgres_changes');
+      // The joins are what realtime-js sends: one channel per feed, postgres_changes config (INSERT:
+      // signals, UPDATE: outcomes), the key as access_token.
       const joins = server.joins.filter((j) => j.topic.includes(':predictions:'));
       expect(joins).toHaveLength(2);
       const configs = joins.map((j) => (j.payload.config as { postgres_changes: unknown[] }).postgres_changes);
-      expect(configs).toContainEqual([{ event: 'INSERT', schema: sut.schema, table: 'ml_predictions', filter: 'symbol=eq.LTC/BTC' }]);
-      expect(configs).toContainEqual([{ event: 'INSERT', schema: sut.schema, table: 'ml_predictions' }]);
+      const ltcFilter = { schema: sut.schema, table: 'ml_predictions', filter: 'symbol=eq.LTC/BTC' };
+      expect(configs).toContainEqual([{ event: 'INSERT', ...ltcFilter }, { event: 'UPDATE', ...ltcFilter }]);
+      expect(configs).toContainEqual([{ event: 'INSERT', schema: sut.schema, table: 'ml_predictions' }, { event: 'UPDATE', schema: sut.schema, table: 'ml_predictions' }]);
       for (const j of joins) expect(j.payload.access_token).toBe(KEY);
       expect(joins.every((j) => j.vsn === '2.0.0' && j.topic.startsWith('realtime:'))).toBe(true);
 
@@ -180,7 +191,7 @@ export function supabaseTransportCases(label: string, open: () => Promise<StoreU
       c.subscribeToWeightUpdates(weights.cb);
       c.subscribeToDrift(drifts.cb);
       await opened(c);
-      expect(server.joins.slice(-3).every((j) => j.vsn === '1.0.0')).toBe(true);
+      expect(server.joins.filter((j) => /^realtime:signalbase:(model|weights|drift):/.test(j.topic)).slice(-3).every((j) => j.vsn === '1.0.0')).toBe(true);
 
       const version = 'v20261122000000-abcdef';
       await sut.store.createModel({ version, seed: 7, backend: 'wasm' });

@@ -2,9 +2,12 @@
  * README "Realtime applies the policies above to each subscriber: with the anon key alone only model
  * and weight changes arrive; signals and drift reports need a user's JWT", tested against the fake
  * Realtime with per-subscriber RLS (tests/helpers/fake-realtime.ts: every change is selected as the
- * subscriber's role, with its JWT claims, against the real database, as realtime.apply_rls does).
+ * subscriber's role, with its JWT claims, against the real database, as realtime.apply_rls does;
+ * a private Broadcast join is authorised by the realtime.messages policies as Realtime does).
  * Both subscribers listen to every feed; the same writes reach them; what each gets is what the
- * migrations' policies (sql/20261122000600_rls.sql) let its role read.
+ * migrations' policies (sql/20261122000600_rls.sql, sql/20261204001100_broadcast.sql) let its role
+ * read: the user receives signals over Broadcast, anon is refused the private topics (anon is not
+ * configured to receive them), falls back to postgres_changes, and RLS hides the signals there too.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSignalClient, type ModelUpdate, type Signal, type SignalClient, type WeightUpdate } from '../../src/client/index.ts';
@@ -23,6 +26,8 @@ const clients: SignalClient[] = [];
 
 beforeAll(async () => {
   store = await memoryStore('public');
+  // The compatibility realtime.send keeps broadcasts only when asked (PGlite: one session).
+  await store.client.exec(`SET signalbase.capture_broadcasts = 'on'`);
   realtime = await realtimeFor(store.client, 'public', ANON, { accessTokens: [ANON, JWT], roles: { [ANON]: 'anon', [JWT]: 'authenticated' } });
 }, 60_000);
 
@@ -86,5 +91,10 @@ describe('Supabase Realtime with per-subscriber RLS', () => {
     expect(anon.got.signals).toEqual([]);
     expect(anon.got.drift).toEqual([]);
     expect(realtime.server.hiddenByRls).toBeGreaterThan(0);
+    // Signals reached the user over Broadcast; anon was refused the private topic and got none either way.
+    expect(user.c.realtimeMode).toBe('broadcast');
+    expect(anon.c.realtimeMode).toBe('postgres_changes');
+    expect(realtime.server.refusedPrivateJoins).toBeGreaterThan(0);
+    expect(realtime.server.broadcastsSent).toBeGreaterThan(0);
   });
 });

@@ -27,6 +27,12 @@
  * - The Supabase gateway's key check: `apikey` must be a project key (401 otherwise), and
  *   `Authorization: Bearer <token>` a token PostgREST accepts (401 PGRST301 otherwise).
  *
+ * - With `cors: true`, browsers on other origins are answered as Supabase's API gateway answers
+ *   them (Kong's cors plugin on the REST routes in supabase/docker/volumes/api/kong.yml): a
+ *   preflight OPTIONS gets 204 with Access-Control-Allow-Origin / -Methods / -Headers (the request's
+ *   headers allowed), and every response carries Access-Control-Allow-Origin
+ *   (https://fetch.spec.whatwg.org/#http-cors-protocol).
+ *
  * Tests can inject failures in front of the database (failNext) to see retries and mapping.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -49,6 +55,8 @@ export interface FakePostgrestOptions {
    * returns null to pass.
    */
   services?: { handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<number | null> }[];
+  /** Answer CORS preflights and allow any origin (see the file comment). Default false. */
+  cors?: boolean;
 }
 
 export type Role = 'anon' | 'authenticated' | 'service_role';
@@ -405,6 +413,7 @@ export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakeP
   const faults: { path: RegExp; left: number; reply: Injected }[] = [];
 
   const send = (res: ServerResponse, status: number, body: string | null, headers: Record<string, string> = {}) => {
+    if (o.cors) headers = { 'access-control-allow-origin': '*', ...headers };
     res.writeHead(status, body === null ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end(body ?? undefined);
   };
@@ -412,6 +421,15 @@ export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakeP
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const raw = await readBody(req);
+    if (o.cors && req.method === 'OPTIONS') {
+      const asked = req.headers['access-control-request-headers'];
+      send(res, 204, null, {
+        'access-control-allow-methods': 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS',
+        'access-control-allow-headers': typeof asked === 'string' ? asked : 'authorization,apikey,content-type,accept-profile,content-profile,prefer,x-client-info',
+        'access-control-max-age': '3600',
+      });
+      return 204;
+    }
     for (const service of o.services ?? []) {
       const status = await service.handle(req, res, raw);
       if (status !== null) return status;

@@ -44,9 +44,37 @@
  * to that subscriber. Without `rls` every joined subscriber gets every matching row (the service
  * role's view). Not modelled: a publication check.
  *
+ * Broadcast (private channels authorised by RLS on realtime.messages, fed by database triggers):
+ * - Join: realtime-js sends config {broadcast: {ack, self}, presence, postgres_changes: [], private:
+ *   true} and access_token (node_modules/@supabase/realtime-js/dist/module/RealtimeChannel.js
+ *   subscribe()); the reply is phx_reply {status:'ok', response:{postgres_changes: []}}, which
+ *   realtime-js takes as SUBSCRIBED.
+ * - A private join is authorised as Realtime does it (supabase/realtime
+ *   lib/realtime/tenants/authorization.ex get_read_policies_for_connection): in a transaction, a
+ *   probe row is inserted into realtime.messages (topic, extension 'broadcast'), then as the
+ *   subscriber's role, with set_config('role'), 'realtime.topic' = the channel's topic and
+ *   'request.jwt.claims', the probe is selected; visible → allowed; the transaction is rolled back.
+ *   Refused: phx_reply {status:'error', response:{reason: 'Unauthorized: You do not have
+ *   permissions to read from this Channel topic: <topic>'}} (lib/realtime_web/channels/
+ *   realtime_channel.ex maybe_assign_policies). Private joins need `rls` + `roles`; without them
+ *   they are refused the same way. The policies are read once per join, as Realtime caches them for
+ *   the channel's life (a later access_token push is not re-checked here).
+ * - Messages: realtime.send / realtime.broadcast_changes insert into realtime.messages; Realtime
+ *   replicates that table and broadcasts each row to channels of its topic, private rows only to
+ *   private channels (lib/realtime/tenants/replication_connection.ex handle_message Insert →
+ *   lib/realtime/tenants/batch_broadcast.ex). The frame is event 'broadcast', join_ref and ref null,
+ *   payload {type:'broadcast', event, payload, meta:{id}} (batch_broadcast.ex
+ *   send_message_and_count), sent as a JSON text frame, which realtime-js's serializer decodes like
+ *   any other (lib/serializer.js decode). Here a trigger on realtime.messages (captureChanges) logs
+ *   this schema's rows (payload.schema) into the change log and ChangeFeed hands them to
+ *   broadcast(). The compatibility realtime.send keeps rows only while the writing session has
+ *   signalbase.capture_broadcasts = 'on' (sql/20261204001100_broadcast.sql); the tests set it.
+ *
+ * With `gateway`, plain HTTP requests (PostgREST's /rest/v1) are proxied there: one project URL.
+ *
  * Faults: dropAll() terminates every socket; refuseConnections(true) answers upgrades with 503.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -75,12 +103,25 @@ interface Channel {
   joinRef: string | null;
   accessToken: string | undefined;
   bindings: Binding[];
+  /** Joined with config.private (receives private broadcasts; authorised by RLS at join). */
+  private: boolean;
 }
 
 interface Conn {
   ws: WebSocket;
   vsn: '1.0.0' | '2.0.0';
   channels: Map<string, Channel>;
+  /** Frames are handled one after another (a join may wait on the database). */
+  queue: Promise<void>;
+}
+
+/** A realtime.messages row as Realtime broadcasts it. */
+export interface BroadcastMessage {
+  id: string;
+  topic: string;
+  event: string;
+  private: boolean;
+  payload: Record<string, unknown>;
 }
 
 interface Msg {
@@ -105,6 +146,11 @@ export interface FakeRealtimeOptions {
   rls?: { db: SqlExecutor; schema: string };
   /** With `rls`: the role each token stands for (a JWT's `role` claim); a token not listed is refused at join. */
   roles?: Record<string, 'anon' | 'authenticated' | 'service_role'>;
+  /**
+   * The other services of the project (e.g. the fake PostgREST's URL): plain HTTP requests are
+   * passed to it, so REST and Realtime share one project URL as behind Supabase's gateway.
+   */
+  gateway?: string;
 }
 
 /** A stand-in for :erlang.phash2 over the params: stable, so a rejoin gets the same ids. */
@@ -146,7 +192,15 @@ export class FakeRealtime {
   ) {}
 
   static async start(opts: FakeRealtimeOptions): Promise<FakeRealtime> {
-    const http = createServer((_req, res) => res.writeHead(404).end());
+    const http = createServer((req, res) => {
+      if (!opts.gateway) return void res.writeHead(404).end();
+      const up = request(new URL(req.url ?? '/', opts.gateway), { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.headersSent || res.writeHead(502).end());
+      req.pipe(up);
+    });
     const wss = new WebSocketServer({ noServer: true });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const server = new FakeRealtime(opts, http, wss, (http.address() as AddressInfo).port);
@@ -179,6 +233,24 @@ export class FakeRealtime {
 
   /** Changes a subscriber's role hid from it (per-subscriber RLS). */
   hiddenByRls = 0;
+  /** Private joins the realtime.messages policies refused. */
+  refusedPrivateJoins = 0;
+  /** Broadcast frames sent (one per receiving channel). */
+  broadcastsSent = 0;
+
+  /** Sends a realtime.messages row to every channel of its topic (private rows: private channels only). */
+  broadcast(msg: BroadcastMessage): number {
+    let sent = 0;
+    for (const conn of [...this.conns]) {
+      for (const ch of [...conn.channels.values()]) {
+        if (ch.topic !== `realtime:${msg.topic}` || ch.private !== msg.private) continue;
+        this.send(conn, { join_ref: null, ref: null, topic: ch.topic, event: 'broadcast', payload: { type: 'broadcast', event: msg.event, payload: msg.payload, meta: { id: msg.id } } });
+        sent++;
+      }
+    }
+    this.broadcastsSent += sent;
+    return sent;
+  }
 
   /**
    * Delivers a change to every channel with a matching binding whose subscriber may see the row
@@ -217,6 +289,16 @@ export class FakeRealtime {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
+  /** Realtime's read authorisation of a private topic for the token's role (see the file comment). */
+  private async mayRead(token: string, topic: string): Promise<boolean> {
+    const rls = this.opts.rls;
+    const role = this.opts.roles?.[token];
+    if (!rls || !role) return false;
+    const claims = JSON.stringify(role === 'authenticated' ? { role, sub: '00000000-0000-4000-8000-000000000001' } : { role });
+    const { rows } = await rls.db.query<{ ok: boolean }>(`SELECT ${q(rls.schema)}.fake_realtime_can_read($1, $2, $3) AS ok`, [role, claims, topic]);
+    return rows[0]?.ok === true;
+  }
+
   /** apply_rls for one subscriber: can its role select this row (by primary key) right now? */
   private async visible(ch: Channel, c: PgChange): Promise<boolean> {
     const rls = this.opts.rls;
@@ -250,10 +332,12 @@ export class FakeRealtime {
     const vsn = url.searchParams.get('vsn') ?? '1.0.0';
     if (vsn !== '1.0.0' && vsn !== '2.0.0') return refuse(400, 'Bad Request');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Conn = { ws, vsn, channels: new Map() };
+      const conn: Conn = { ws, vsn, channels: new Map(), queue: Promise.resolve() };
       this.connectionsTotal++;
       this.conns.add(conn);
-      ws.on('message', (data) => this.onFrame(conn, String(data)));
+      ws.on('message', (data) => {
+        conn.queue = conn.queue.then(() => this.onFrame(conn, String(data))).catch(() => conn.ws.terminate());
+      });
       ws.on('close', () => this.conns.delete(conn));
       ws.on('error', () => this.conns.delete(conn));
     });
@@ -278,7 +362,7 @@ export class FakeRealtime {
     this.send(conn, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status, response } });
   }
 
-  private onFrame(conn: Conn, text: string): void {
+  private async onFrame(conn: Conn, text: string): Promise<void> {
     let m: Msg;
     try {
       m = this.decode(conn, text);
@@ -311,7 +395,7 @@ export class FakeRealtime {
     }
   }
 
-  private join(conn: Conn, m: Msg): void {
+  private async join(conn: Conn, m: Msg): Promise<void> {
     this.joins.push({ topic: m.topic, vsn: conn.vsn, payload: m.payload });
     if (!m.topic.startsWith('realtime:') || m.topic === 'realtime:') {
       return this.reply(conn, m, 'error', { reason: 'TopicNameRequired: You must provide a topic name' });
@@ -323,7 +407,12 @@ export class FakeRealtime {
     if (typeof token !== 'string' || !allowed.includes(token) || !roleKnown) {
       return this.reply(conn, m, 'error', { reason: 'Unauthorized: the access_token is missing or not valid' });
     }
-    const config = (m.payload.config ?? {}) as { postgres_changes?: Record<string, unknown>[] };
+    const config = (m.payload.config ?? {}) as { postgres_changes?: Record<string, unknown>[]; private?: boolean };
+    const isPrivate = config.private === true;
+    if (isPrivate && !(await this.mayRead(token, m.topic.slice('realtime:'.length)))) {
+      this.refusedPrivateJoins++;
+      return this.reply(conn, m, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${m.topic.slice('realtime:'.length)}` });
+    }
     const params = (config.postgres_changes ?? []).filter((p) => p !== null);
     const withIds: (Record<string, unknown> & { id: number })[] = params.map((p) => ({ ...p, id: paramsId(p) }));
     const bindings: Binding[] = withIds.map((p) => ({
@@ -333,7 +422,7 @@ export class FakeRealtime {
       ...(typeof p.table === 'string' ? { table: p.table } : {}),
       ...(typeof p.filter === 'string' ? { filter: p.filter } : {}),
     }));
-    conn.channels.set(m.topic, { topic: m.topic, joinRef: m.join_ref, accessToken: token, bindings });
+    conn.channels.set(m.topic, { topic: m.topic, joinRef: m.join_ref, accessToken: token, bindings, private: isPrivate });
     this.reply(conn, m, 'ok', { postgres_changes: withIds });
     if (bindings.length === 0) return;
     const sub = m.topic.slice('realtime:'.length);
@@ -398,6 +487,43 @@ export async function captureChanges(db: SqlExecutor, schema: string, tables: re
     END
     $fn$;
   `);
+  // Broadcast: Realtime's join check, and the capture of this schema's realtime.messages rows.
+  const { rows: rt } = await db.query<{ ok: boolean }>(`SELECT to_regclass('realtime.messages') IS NOT NULL AS ok`);
+  if (rt[0]?.ok) {
+    await db.exec(`
+      CREATE OR REPLACE FUNCTION ${s}.fake_realtime_can_read(r text, claims text, topic text) RETURNS boolean LANGUAGE plpgsql AS $fn$
+      DECLARE
+        probe uuid := gen_random_uuid();
+        ok boolean := false;
+      BEGIN
+        BEGIN
+          INSERT INTO realtime.messages (id, topic, extension, private) VALUES (probe, topic, 'broadcast', true);
+          PERFORM set_config('role', r, true);
+          PERFORM set_config('realtime.topic', topic, true);
+          PERFORM set_config('request.jwt.claims', claims, true);
+          SELECT EXISTS (SELECT 1 FROM realtime.messages m WHERE m.id = probe) INTO ok;
+          -- Realtime rolls the probe back; an exception undoes the insert and the settings here.
+          RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'fake_realtime_probe_rollback';
+        EXCEPTION WHEN raise_exception THEN
+          NULL;
+        END;
+        RETURN ok;
+      END
+      $fn$;
+      CREATE OR REPLACE FUNCTION ${s}.fake_realtime_capture_message() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF NEW.extension = 'broadcast' AND NEW.payload->>'schema' = ${lit(schema)} THEN
+          INSERT INTO ${s}.${LOG} (tbl, op, rec)
+          VALUES ('realtime.messages', 'BROADCAST', jsonb_build_object('id', NEW.id, 'topic', NEW.topic, 'event', NEW.event, 'private', coalesce(NEW.private, false), 'payload', NEW.payload));
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      DROP TRIGGER IF EXISTS ${q(`fake_rt_${schema}`)} ON realtime.messages;
+      CREATE TRIGGER ${q(`fake_rt_${schema}`)} AFTER INSERT ON realtime.messages
+        FOR EACH ROW EXECUTE FUNCTION ${s}.fake_realtime_capture_message();
+    `);
+  }
   for (const t of tables) {
     await db.exec(`
       DROP TRIGGER IF EXISTS fake_realtime_capture ON ${s}.${q(t)};
@@ -466,6 +592,11 @@ export class ChangeFeed {
     );
     for (const r of rows) {
       this.last = Number(r.seq);
+      if (r.tbl === 'realtime.messages') {
+        this.server.broadcast(r.rec as unknown as BroadcastMessage);
+        this.delivered++;
+        continue;
+      }
       await this.server.emit({
         type: r.op as PgChange['type'],
         schema: this.schema,
