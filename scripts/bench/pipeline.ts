@@ -144,7 +144,10 @@ async function tickLatencies(
       return out.sort((a, b) => a.at - b.at);
     };
 
+    const mono0 = process.hrtime.bigint();
     await until(`${WARMUP_TICKS + steadyTicks} ticks`, () => measured(subscribedAt).length >= WARMUP_TICKS + steadyTicks, 600_000, 200);
+    // The ticks' window on the monotonic clock --cpu-prof stamps its samples with (µs), as the replay's.
+    note('pipeline', `ticks window (monotonic µs): ${mono0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
     const steady = measured(subscribedAt).slice(WARMUP_TICKS, WARMUP_TICKS + steadyTicks).map((x) => x.ms);
     note('pipeline', `steady: ${steady.length} ticks of ${symbols} signals, p50 ${percentile(steady, 50).toFixed(1)} ms, p99 ${percentile(steady, 99).toFixed(1)} ms, max ${Math.max(...steady).toFixed(1)} ms`);
     const steadyFigures = { steady: round(percentile(steady, 99), 1), steadyP50: round(percentile(steady, 50), 1) };

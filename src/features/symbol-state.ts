@@ -1,8 +1,9 @@
 /**
  * Everything the engine keeps per symbol between candles: its 17 indicators, the ring of the last T
  * transformed feature rows the model reads, and the small context the consensus and the technical
- * summary need. Memory is fixed at construction (T×17 Float32 plus the indicators' windows); an
- * update allocates only the IndicatorValues snapshot it returns.
+ * summary need. Memory is fixed at construction (T×17 Float32 plus the indicators' windows, and T×width
+ * Float32 of encoded rows once a model reads windows); an update allocates only the IndicatorValues
+ * snapshot it returns.
  *
  * The ring stores model-independent transformed rows (transforms.ts), not model input: scaling,
  * feature selection and weights are applied by `window(pipeline)`, so swapping in a model with other
@@ -39,6 +40,13 @@ export class SymbolFeatureState {
   private readonly volBaseline = new EmaCore(VOLATILITY_BASELINE_PERIOD);
   private last: IndicatorValues | null = null;
   private lastBar: Bar | null = null;
+  /** Rows written to the ring so far (the encoded copy's clock). */
+  private written = 0;
+  /**
+   * The ring's rows encoded by one pipeline, at the same positions: each row is encoded once, when
+   * the first window after it is asked for, instead of T times (once per window it is part of).
+   */
+  private encoded: { pipeline: FeaturePipeline; rows: Float32Array; written: number } | null = null;
 
   constructor(
     readonly symbol: string,
@@ -62,6 +70,7 @@ export class SymbolFeatureState {
       transformRaw(set.raw, bar, this.ring, this.head * COLS);
       this.head = this.head + 1 === this.windowSize ? 0 : this.head + 1;
       if (this.rows < this.windowSize) this.rows++;
+      this.written++;
     }
     const vol = set.raw[VOLATILITY_COL]!;
     if (vol === vol) this.volBaseline.next(vol);
@@ -97,14 +106,31 @@ export class SymbolFeatureState {
   window(pipeline: FeaturePipeline, out?: Float32Array, outOffset = 0): Float32Array {
     if (!this.isReady) throw new RangeError(`${this.symbol}: window needs ${this.windowSize} rows, has ${this.rows}`);
     const width = pipeline.width;
-    const dst = out ?? new Float32Array(this.windowSize * width);
+    const t = this.windowSize;
+    const dst = out ?? new Float32Array(t * width);
+    const rows = this.encodedRows(pipeline);
     // Oldest row sits at `head` once the ring is full.
-    let row = this.head;
-    for (let r = 0; r < this.windowSize; r++) {
-      pipeline.encodeRow(this.ring, row * COLS, dst, outOffset + r * width);
-      row = row + 1 === this.windowSize ? 0 : row + 1;
-    }
+    const head = this.head * width;
+    dst.set(rows.subarray(head), outOffset);
+    dst.set(rows.subarray(0, head), outOffset + (t * width - head));
     return dst;
+  }
+
+  /** The ring encoded by `pipeline` (same row positions), brought up to date. */
+  private encodedRows(pipeline: FeaturePipeline): Float32Array {
+    const width = pipeline.width;
+    const t = this.windowSize;
+    let enc = this.encoded;
+    if (!enc || enc.pipeline !== pipeline) enc = this.encoded = { pipeline, rows: new Float32Array(t * width), written: this.written - t };
+    // Rows written since the last encode, newest last; at most the whole ring.
+    const fresh = Math.min(t, this.written - enc.written);
+    let row = (this.head - fresh + t) % t;
+    for (let k = 0; k < fresh; k++) {
+      pipeline.encodeRow(this.ring, row * COLS, enc.rows, row * width);
+      row = row + 1 === t ? 0 : row + 1;
+    }
+    enc.written = this.written;
+    return enc.rows;
   }
 
   /** The transformed row of the latest candle (17 values, domain/indicators.ts order), copied. */
@@ -135,5 +161,7 @@ export class SymbolFeatureState {
     this.volBaseline.reset();
     this.last = null;
     this.lastBar = null;
+    this.written = 0;
+    this.encoded = null;
   }
 }

@@ -212,7 +212,15 @@ export async function loadModelVersion(store: Store, version: string, opts: Load
   const { model, metadata } = await loadArtifact(blobs, expectedFeatures);
   try {
     const pipeline = pipelineFromMetadata(version, metadata);
-    const serving = await chooseRuntime({ version, preference: opts.runtime ?? 'auto', blobs, metadata, tfjs: layersPredictor(model), log: opts.log });
+    const serving = await chooseRuntime({
+      version,
+      preference: opts.runtime ?? 'auto',
+      blobs,
+      metadata,
+      tfjs: layersPredictor(model),
+      keep: (blob) => store.putArtifacts([{ ...blob, modelVersion: version }]),
+      log: opts.log,
+    });
     return {
       version,
       record,

@@ -72,6 +72,31 @@ describe('SymbolFeatureState', () => {
     expect(live.every((x) => Number.isFinite(x))).toBe(true);
   });
 
+  it('windows asked at any cadence, by two pipelines in turn, equal a fresh encoding (each row is encoded once and kept)', () => {
+    const T = 20;
+    const matrix = buildFeatureMatrix(bars);
+    const a = new FeaturePipeline(Scaler.identity(['rsi_value', 'macd_line', 'volatility']), { ...uniformWeights(), macd_line: 2 });
+    const b = new FeaturePipeline(Scaler.identity(ALL), { ...uniformWeights(), rsi_value: 0.5 });
+    const state = new SymbolFeatureState('LTC/BTC', { windowSize: T });
+    // Gaps of 1..2T candles between windows (a window after a gap longer than T re-encodes the whole ring).
+    let n = 0;
+    let step = 0;
+    let checks = 0;
+    while (n < bars.length) {
+      state.update(bars[n++]!);
+      if (!state.isReady || n % (1 + (step % (2 * T))) !== 0) continue;
+      step++;
+      for (const p of step % 3 === 0 ? [b, a] : [a]) {
+        expect(Array.from(state.window(p))).toEqual(Array.from(p.encodeRows(matrix.transformed, n - T, T)));
+        checks++;
+      }
+    }
+    expect(checks).toBeGreaterThan(50);
+    state.reset();
+    for (let i = 0; i < 150; i++) state.update(bars[i]!);
+    expect(Array.from(state.window(a))).toEqual(Array.from(a.encodeRows(matrix.transformed, 150 - T, T)));
+  });
+
   it('exposes the latest values, consensus and summary, and resets', () => {
     const state = new SymbolFeatureState('LTC/BTC', { windowSize: 10 });
     expect(state.values).toBeNull();

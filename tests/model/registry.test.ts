@@ -10,6 +10,7 @@ import { sha256Hex } from '../../src/model/artifact.ts';
 import { initBackend } from '../../src/model/backend.ts';
 import { ArtifactError } from '../../src/model/errors.ts';
 import { weightsSha256 } from '../../src/model/lstm.ts';
+import { servingRuntime } from '../../src/model/onnx/serving.ts';
 import { activateVersion, loadActiveModel, loadModelVersion, RegistryError, rollbackModel } from '../../src/model/registry.ts';
 import { scoreModel } from '../../src/model/training-eval.ts';
 import { runTrainingJob, type TrainingJobOptions, type TrainingJobResult } from '../../src/model/training-job.ts';
@@ -140,6 +141,37 @@ describe('model registry', () => {
       onnx.dispose();
       loaded.dispose();
     }
+  });
+
+  it('a model stored without model.onnx (trained before the exporter) is exported at its first load, stored, and read back at later loads', async () => {
+    const version = 'v20990101000000-ccccc0';
+    const blobs = await store.getArtifacts(a.version);
+    const meta = JSON.parse(new TextDecoder().decode(blobs.find((x) => x.name === 'metadata.json')!.bytes));
+    delete meta.extra.onnx;
+    const metaBytes = new TextEncoder().encode(JSON.stringify(meta));
+    await store.createModel({ version });
+    await store.updateModel(version, { status: 'trained' });
+    await store.putArtifacts(
+      blobs
+        .filter((x) => x.name !== 'model.onnx')
+        .map((x) => (x.name === 'metadata.json' ? { ...x, modelVersion: version, bytes: metaBytes, sha256: sha256Hex(metaBytes) } : { ...x, modelVersion: version })),
+    );
+    expect((await store.getArtifacts(version)).map((x) => x.name)).not.toContain('model.onnx');
+
+    const first = await loadModelVersion(store, version);
+    first.dispose();
+    expect(first.runtime).toBe('onnx');
+    expect(servingRuntime()?.reason).toMatch(/^exported on load/);
+    const kept = (await store.getArtifacts(version)).find((x) => x.name === 'model.onnx');
+    expect(kept).toBeDefined();
+    expect(sha256Hex(kept!.bytes)).toBe(kept!.sha256);
+    // The same bytes as the training's own export of these weights (the exporter is deterministic).
+    expect(kept!.sha256).toBe(blobs.find((x) => x.name === 'model.onnx')!.sha256);
+
+    const second = await loadModelVersion(store, version);
+    second.dispose();
+    expect(second.runtime).toBe('onnx');
+    expect(servingRuntime()?.reason).toMatch(/^stored model\.onnx \(exported at an earlier load\); equal to tfjs/);
   });
 
   it('loadActiveModel checks the configured FEATURES against the model and names both lists', async () => {

@@ -20,31 +20,17 @@
  * (tests/features/running-drift.test.ts) and scripts/indicator-drift.ts check it over millions of candles.
  */
 
+import { FixedRing } from './window.ts';
+
 const EPS = Number.EPSILON;
 /** Largest relative error a running value may carry before it is recomputed exactly. */
 export const MAX_REL_ERROR = 1e-12;
 /** Full window turns between two exact re-summations. */
 export const RESUM_WRAPS = 4;
 
-/** The last `capacity` values in a ring; `oldest` is the write position once full. */
-abstract class Ring {
-  protected readonly buf: Float64Array;
-  protected head = 0;
-  protected count = 0;
+/** FixedRing with the re-summation schedule; `head` is the oldest value's position once full. */
+abstract class Ring extends FixedRing {
   private wraps = 0;
-
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`window capacity must be a positive integer, got ${capacity}`);
-    this.buf = new Float64Array(capacity);
-  }
-
-  get length(): number {
-    return this.count;
-  }
-
-  get full(): boolean {
-    return this.count === this.capacity;
-  }
 
   /** Stores x; returns the value it replaced (NaN while filling) and whether a re-summation is due. */
   protected store(x: number): number {

@@ -3,10 +3,11 @@
  * once). The per-candle windowed indicators use running.ts instead: O(1) running sums that are
  * re-summed exactly, so they cannot drift either.
  */
-export class RollingWindow {
-  private readonly buf: Float64Array;
-  private head = 0; // next write position
-  private count = 0;
+/** The last `capacity` doubles in a ring: the storage the windows here and in running.ts share. */
+export abstract class FixedRing {
+  protected readonly buf: Float64Array;
+  protected head = 0; // next write position
+  protected count = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`window capacity must be a positive integer, got ${capacity}`);
@@ -20,7 +21,9 @@ export class RollingWindow {
   get full(): boolean {
     return this.count === this.capacity;
   }
+}
 
+export class RollingWindow extends FixedRing {
   push(x: number): void {
     this.buf[this.head] = x;
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;

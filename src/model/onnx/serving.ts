@@ -7,10 +7,11 @@
  * is stored with the others and metadata.extra.onnx records its sha256 and the check. Failed: logged,
  * nothing stored, the model serves with tfjs.
  *
- * At load (chooseRuntime): `tfjs` serves with tfjs. `auto` and `onnx` use the stored, recorded
- * model.onnx (its sha256 must match the record); a model trained before the exporter existed is
- * exported now, in memory (deterministic: the same bytes each load). Either way the session is
- * checked against tfjs on seeded windows before it serves. `auto` falls back to tfjs on any failure
+ * At load (chooseRuntime): `tfjs` serves with tfjs. `auto` and `onnx` use the stored model.onnx
+ * (its sha256 must match the record in metadata.json, or, for one an earlier load stored, the blob's
+ * own); a model trained before the exporter existed is exported now and, once it passed the load
+ * check, stored with the version's artifacts (`keep`), so the export is done once. Either way the
+ * session is checked against tfjs on seeded windows before it serves. `auto` falls back to tfjs on any failure
  * (logged with the reason); `onnx` turns the failure into an error (the daemon then serves rules).
  * The choice is logged, kept for `doctor` and /v1/status (servingRuntime), and exported as the
  * gauge inference_runtime_info{runtime}.
@@ -106,6 +107,11 @@ export interface ChooseRuntimeInput {
   metadata: ArtifactMetadata;
   /** The verified tfjs model as a predictor: the fallback and the reference of the load check. */
   tfjs: WindowPredictor;
+  /**
+   * Stores an export made at this load (it passed the load check) with the version's artifacts, so
+   * the next load reads it instead of exporting again. A failure is logged; the model still serves.
+   */
+  keep?: (blob: ArtifactBlob) => Promise<void>;
   log?: Logger;
 }
 
@@ -116,32 +122,41 @@ export interface ServingPredictor {
   release(): Promise<void>;
 }
 
-async function onnxFor(input: ChooseRuntimeInput): Promise<{ predictor: OnnxPredictor; reason: string }> {
-  const { blobs, metadata, tfjs } = input;
+/** Where model.onnx comes from for one load: the training's checked export, an earlier load's, or none yet. */
+function storedOnnx(blobs: readonly ArtifactBlob[], metadata: ArtifactMetadata): { onnx: Uint8Array; origin: string } | null {
   const stored = blobs.find((b) => b.name === ONNX_ARTIFACT);
+  if (!stored) return null;
   const record = recordOf(metadata);
-  let onnx: Uint8Array;
-  let origin: string;
-  if (stored && record) {
-    if (sha256Hex(stored.bytes) !== record.sha256) {
-      throw new OnnxError('ONNX_CHECK_FAILED', `${ONNX_ARTIFACT} does not match the sha256 recorded in metadata.json`, { recorded: record.sha256 });
-    }
-    onnx = stored.bytes;
-    origin = `stored ${ONNX_ARTIFACT} (checked at training on ${record.check.windows} test windows)`;
-  } else {
+  // A training's export is recorded in metadata.json; one stored by an earlier load carries its sha256 on the blob only.
+  const expected = record?.sha256 ?? stored.sha256;
+  if (sha256Hex(stored.bytes) !== expected) {
+    throw new OnnxError('ONNX_CHECK_FAILED', `${ONNX_ARTIFACT} does not match the sha256 recorded ${record ? 'in metadata.json' : 'with it'}`, { recorded: expected });
+  }
+  return {
+    onnx: stored.bytes,
+    origin: record ? `stored ${ONNX_ARTIFACT} (checked at training on ${record.check.windows} test windows)` : `stored ${ONNX_ARTIFACT} (exported at an earlier load)`,
+  };
+}
+
+async function onnxFor(input: ChooseRuntimeInput): Promise<{ predictor: OnnxPredictor; reason: string; exported: ArtifactBlob | null }> {
+  const { blobs, metadata, tfjs } = input;
+  let source = storedOnnx(blobs, metadata);
+  let exported: ArtifactBlob | null = null;
+  if (!source) {
     const json = blobs.find((b) => b.name === 'model.json');
     const bin = blobs.find((b) => b.name === 'weights.bin');
     if (!json || !bin) throw new OnnxError('ONNX_EXPORT_FAILED', 'the artifact has no model.json/weights.bin to export');
-    onnx = exportOnnx({ modelJson: json.bytes, weightsBin: bin.bytes }).onnx;
-    origin = `exported on load (the model predates ${ONNX_ARTIFACT})`;
+    const onnx = exportOnnx({ modelJson: json.bytes, weightsBin: bin.bytes }).onnx;
+    exported = { name: ONNX_ARTIFACT, contentType: 'application/octet-stream', bytes: onnx, sha256: sha256Hex(onnx) };
+    source = { onnx, origin: `exported on load (the model predates ${ONNX_ARTIFACT})` };
   }
-  const predictor = await onnxPredictor(onnx, { timesteps: tfjs.timesteps, features: tfjs.features });
+  const predictor = await onnxPredictor(source.onnx, { timesteps: tfjs.timesteps, features: tfjs.features });
   try {
     const windows = seededWindows(LOAD_CHECK_WINDOWS, tfjs.timesteps, tfjs.features);
     const check = requirePassed(
       compareOutputs(await tfjs.predict(windows, LOAD_CHECK_WINDOWS), await predictor.predict(windows, LOAD_CHECK_WINDOWS), LOAD_CHECK_WINDOWS, 'seeded'),
     );
-    return { predictor, reason: `${origin}; equal to tfjs on ${check.windows} seeded windows (max |diff| ${check.maxAbsDiff.toExponential(2)})` };
+    return { predictor, reason: `${source.origin}; equal to tfjs on ${check.windows} seeded windows (max |diff| ${check.maxAbsDiff.toExponential(2)})`, exported };
   } catch (err) {
     await predictor.release();
     throw err;
@@ -158,7 +173,13 @@ export async function chooseRuntime(input: ChooseRuntimeInput): Promise<ServingP
   };
   if (preference === 'tfjs') return tfjsChoice('INFERENCE_RUNTIME=tfjs');
   try {
-    const { predictor, reason } = await onnxFor(input);
+    const { predictor, reason, exported } = await onnxFor(input);
+    if (exported && input.keep) {
+      await input.keep(exported).then(
+        () => log?.info({ version, sha256: exported.sha256 }, `model ${version}: ${ONNX_ARTIFACT} exported on load and stored with its artifacts (later loads read it)`),
+        (err: unknown) => log?.warn({ err, version }, `model ${version}: the ${ONNX_ARTIFACT} exported on load could not be stored (${describeError(err)}); the next load exports it again`),
+      );
+    }
     const choice = { runtime: 'onnx' as const, preference, version, reason };
     note(choice, log);
     return { predictor, choice, release: () => predictor.release() };
