@@ -41,13 +41,11 @@ export async function openSqlClient(config: Config, log: Logger, opts: { poolSiz
       return new PgSqlClient({ url: choice.url, log: log.child({ module: 'store' }), poolSize: opts.poolSize });
     case 'embedded': {
       // The operator's alone: the data directory 0700, its files 0600 (store/private-dir.ts).
-      // PGlite's file system layer creates its files 0666 whatever the umask, so what initdb and
-      // recovery wrote is tightened once the database is open (and again at the daemon's stop).
+      // PGlite itself creates every file 0600 and directory 0700 (pglite-private-fs.ts); what an
+      // earlier version or a looser hand left open is tightened here first.
       makePrivate(config.dataDir);
       // In a worker thread: the database's CPU stays off the thread that runs the signal path.
-      const client = await PgliteWorkerClient.open(choice.dir);
-      makePrivate(config.dataDir);
-      return client;
+      return PgliteWorkerClient.open(choice.dir);
     }
     case 'supabase':
       throw new StoreError(

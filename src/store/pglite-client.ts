@@ -3,10 +3,10 @@
  * file beside it (`<dir>.lock`) keeps a second process out; without one, it lives in memory (tests).
  * PGlite runs one statement at a time, so a transaction simply holds it until COMMIT.
  */
-import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { acquireLockFile, type HeldLock } from './lock-file.ts';
 import { rethrowInTransaction, toStoreError } from './pg-errors.ts';
+import { PrivateNodeFS } from './pglite-private-fs.ts';
 import type { Row, SqlClient, SqlExecutor, SqlResult } from './sql-client.ts';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
@@ -51,8 +51,7 @@ export class PgliteSqlClient implements SqlClient {
     if (dir === undefined) return new PgliteSqlClient(await PGlite.create(), ':memory:', null);
     const lock = acquireLockFile(`${dir}.lock`, `embedded store ${dir}`);
     try {
-      mkdirSync(dir, { recursive: true });
-      const db = await PGlite.create(dir);
+      const db = await PGlite.create({ fs: new PrivateNodeFS(dir) });
       return new PgliteSqlClient(db, dir, lock);
     } catch (err) {
       lock.release();

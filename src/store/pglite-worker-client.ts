@@ -63,7 +63,7 @@ export class PgliteWorkerClient implements SqlClient {
     const lock = dir === undefined ? null : acquireLockFile(`${dir}.lock`, `embedded store ${dir}`);
     let worker: Worker | null = null;
     try {
-      if (dir !== undefined) mkdirSync(dir, { recursive: true });
+      if (dir !== undefined) mkdirSync(dir, { recursive: true, mode: 0o700 });
       worker = new Worker(WORKER_URL, { workerData: { dir } satisfies WorkerInit, execArgv: workerExecArgv() });
       await started(worker, location);
       return new PgliteWorkerClient(worker, location, lock);

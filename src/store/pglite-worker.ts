@@ -10,6 +10,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { WorkerInit, WorkerReply, WorkerRequest, WorkerStarted } from './pglite-worker-protocol.ts';
 import type { Row } from './sql-client.ts';
 import { toWireError } from './pglite-worker-protocol.ts';
+import { PrivateNodeFS } from './pglite-private-fs.ts';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -100,7 +101,8 @@ async function run(req: WorkerRequest): Promise<void> {
 }
 
 try {
-  db = await PGlite.create(dir);
+  // Its files owner-only from the first one on (pglite-private-fs.ts), not just when tightened later.
+  db = await PGlite.create(dir === undefined ? {} : { fs: new PrivateNodeFS(dir) });
   port.postMessage({ type: 'ready' } satisfies WorkerStarted);
 } catch (err) {
   port.postMessage({ type: 'failed', error: toWireError(err) } satisfies WorkerStarted);

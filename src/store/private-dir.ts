@@ -3,9 +3,11 @@
  * and everything in it (PGlite's files, the outbox journal, local artifacts, the stream key) is
  * readable and writable by the daemon's user only: directories 0700, files 0600.
  *
- * makePrivate() sets the process umask to 077 (so whatever PGlite, the journal or the artifact
- * store create afterwards is private, whatever umask the shell had), creates the directory 0700 and
- * tightens what an earlier run left more open. loosePaths() is doctor's check.
+ * makePrivate() sets the process umask to 077 (so whatever the journal or the artifact store create
+ * afterwards is private, whatever umask the shell had), creates the directory 0700 and tightens
+ * what an earlier run left more open. The umask alone does not hold PGlite: Emscripten chmods the
+ * files it creates to the mode asked for, so PGlite opens its directory through PrivateNodeFS
+ * (pglite-private-fs.ts). loosePaths() is doctor's check.
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
