@@ -1,6 +1,7 @@
 /**
  * The access limits of the configuration (README "Security"), where they take effect: the API
- * server's options (key format, sockets per key, the stream's Origin allow-list) and the store's
+ * server's options (key format, sockets per key, the stream's Origin allow-list, the proxies whose
+ * X-Forwarded-For the failure throttle believes) and the store's
  * ml_settings row that create_ml_api_key reads (SELF_SERVICE_MAX_RATE_LIMIT).
  */
 import type { Config } from '../config.ts';
@@ -17,6 +18,7 @@ export function accessOptions(config: Config, over: Partial<ApiOptions> = {}): P
   return {
     keyPattern: SIGNALBASE_KEY_PATTERN,
     streamAllowedOrigins: config.access.streamAllowedOrigins ?? null,
+    trustedProxies: config.access.trustProxy ?? null,
     ...over,
     stream: { maxSocketsPerKey: config.access.streamMaxSocketsPerKey, ...over.stream },
   };

@@ -99,6 +99,8 @@ export interface ApiOptions {
   headersTimeoutMs: number;
   /** Browsers' Origin values allowed to open the stream; null: any (non-browser clients send none and are always allowed). */
   streamAllowedOrigins: readonly string[] | null;
+  /** Reverse proxies whose X-Forwarded-For names the client for the failure throttle (TRUST_PROXY); null: none. */
+  trustedProxies: readonly string[] | null;
   stream: Partial<StreamOptions>;
 }
 
