@@ -110,6 +110,7 @@ const envSchema = z.object({
   SELF_SERVICE_MAX_RATE_LIMIT: withDefault(z.coerce.number().int().min(1).max(2_147_483_647), 10_000),
   STREAM_ALLOWED_ORIGINS: opt(origins),
   TRUST_PROXY: opt(addresses),
+  METRICS_AUTH: withDefault(z.enum(['none', 'key', 'admin']), 'none'),
   // The oanda: feed's v20 personal access token and account id (redacted in logs).
   OANDA_TOKEN: opt(z.string().min(10, { message: 'is too short to be an OANDA v20 token' })),
   OANDA_ACCOUNT: opt(z.string().regex(/^[0-9A-Za-z-]{3,40}$/, { message: 'must be a v20 account id like 101-004-1234567-001' })),
@@ -157,7 +158,7 @@ export interface Config {
   /** Over the training job's JOB_HYPER for the daemon's trainings; empty when unset. */
   trainHyper: { maxEpochs?: number; units?: number };
   /** Websocket sockets one key may hold; the highest hourly limit of a self-service key; the stream's Origin allow-list (undefined: any). */
-  access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined; trustProxy: string[] | undefined };
+  access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined; trustProxy: string[] | undefined; metricsAuth: 'none' | 'key' | 'admin' };
   /** What the live feeds that need an account are given (OANDA); never logged. */
   feedCredentials: { oandaToken?: string; oandaAccount?: string };
   /** SINKS_FILE, resolved; undefined when unset. */
@@ -218,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       selfServiceMaxRateLimit: e.SELF_SERVICE_MAX_RATE_LIMIT,
       streamAllowedOrigins: e.STREAM_ALLOWED_ORIGINS,
       trustProxy: e.TRUST_PROXY,
+      metricsAuth: e.METRICS_AUTH,
     },
     feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
     sinksFile: e.SINKS_FILE !== undefined ? resolve(e.SINKS_FILE) : undefined,

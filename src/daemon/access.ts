@@ -13,12 +13,16 @@ import type { Store } from '../store/store.ts';
 
 export const SELF_SERVICE_SETTING = 'self_service_max_rate_limit';
 
+/** METRICS_AUTH → the keys GET /metrics asks for: none (the default), any valid key (a stream key will do), an admin key. */
+const METRICS_AUTH = { none: null, key: 'any', admin: ['admin'] } as const satisfies Record<Config['access']['metricsAuth'], ApiOptions['metricsAuth']>;
+
 /** API options from the configuration; `over` (tests, the bench) wins, its stream options merged. */
 export function accessOptions(config: Config, over: Partial<ApiOptions> = {}): Partial<ApiOptions> {
   return {
     keyPattern: SIGNALBASE_KEY_PATTERN,
     streamAllowedOrigins: config.access.streamAllowedOrigins ?? null,
     trustedProxies: config.access.trustProxy ?? null,
+    metricsAuth: METRICS_AUTH[config.access.metricsAuth],
     ...over,
     stream: { maxSocketsPerKey: config.access.streamMaxSocketsPerKey, ...over.stream },
   };

@@ -44,6 +44,7 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   headersTimeoutMs: 15_000,
   streamAllowedOrigins: null,
   trustedProxies: null,
+  metricsAuth: null,
   stream: {},
 };
 
