@@ -2,6 +2,7 @@
  * The one place that reads process.env. Every variable is optional; an invalid value stops the
  * program with a ConfigError (exit code 2) whose one-line message names the variable.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
@@ -66,6 +67,11 @@ const origins = z
     message: 'must be origins like https://app.example.com,http://localhost:3000 (no path, no trailing slash)',
   });
 
+const addresses = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every((a) => isIP(a) !== 0), { message: 'must be IP addresses like 127.0.0.1,10.0.0.2 (the reverse proxies in front of the daemon)' });
+
 const envSchema = z.object({
   DATABASE_URL: opt(postgresUrl),
   SUPABASE_URL: opt(z.string().url({ message: 'must be the project URL, e.g. https://xyz.supabase.co' })),
@@ -103,6 +109,8 @@ const envSchema = z.object({
   STREAM_MAX_SOCKETS_PER_KEY: withDefault(z.coerce.number().int().min(1).max(100_000), 50),
   SELF_SERVICE_MAX_RATE_LIMIT: withDefault(z.coerce.number().int().min(1).max(2_147_483_647), 10_000),
   STREAM_ALLOWED_ORIGINS: opt(origins),
+  TRUST_PROXY: opt(addresses),
+  METRICS_AUTH: withDefault(z.enum(['none', 'key', 'admin']), 'none'),
   // The oanda: feed's v20 personal access token and account id (redacted in logs).
   OANDA_TOKEN: opt(z.string().min(10, { message: 'is too short to be an OANDA v20 token' })),
   OANDA_ACCOUNT: opt(z.string().regex(/^[0-9A-Za-z-]{3,40}$/, { message: 'must be a v20 account id like 101-004-1234567-001' })),
@@ -150,7 +158,7 @@ export interface Config {
   /** Over the training job's JOB_HYPER for the daemon's trainings; empty when unset. */
   trainHyper: { maxEpochs?: number; units?: number };
   /** Websocket sockets one key may hold; the highest hourly limit of a self-service key; the stream's Origin allow-list (undefined: any). */
-  access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined };
+  access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined; trustProxy: string[] | undefined; metricsAuth: 'none' | 'key' | 'admin' };
   /** What the live feeds that need an account are given (OANDA); never logged. */
   feedCredentials: { oandaToken?: string; oandaAccount?: string };
   /** SINKS_FILE, resolved; undefined when unset. */
@@ -210,6 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       streamMaxSocketsPerKey: e.STREAM_MAX_SOCKETS_PER_KEY,
       selfServiceMaxRateLimit: e.SELF_SERVICE_MAX_RATE_LIMIT,
       streamAllowedOrigins: e.STREAM_ALLOWED_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
+      metricsAuth: e.METRICS_AUTH,
     },
     feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
     sinksFile: e.SINKS_FILE !== undefined ? resolve(e.SINKS_FILE) : undefined,

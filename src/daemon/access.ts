@@ -1,6 +1,7 @@
 /**
  * The access limits of the configuration (README "Security"), where they take effect: the API
- * server's options (key format, sockets per key, the stream's Origin allow-list) and the store's
+ * server's options (key format, sockets per key, the stream's Origin allow-list, the proxies whose
+ * X-Forwarded-For the failure throttle believes) and the store's
  * ml_settings row that create_ml_api_key reads (SELF_SERVICE_MAX_RATE_LIMIT).
  */
 import type { Config } from '../config.ts';
@@ -12,11 +13,16 @@ import type { Store } from '../store/store.ts';
 
 export const SELF_SERVICE_SETTING = 'self_service_max_rate_limit';
 
+/** METRICS_AUTH → the keys GET /metrics asks for: none (the default), any valid key (a stream key will do), an admin key. */
+const METRICS_AUTH = { none: null, key: 'any', admin: ['admin'] } as const satisfies Record<Config['access']['metricsAuth'], ApiOptions['metricsAuth']>;
+
 /** API options from the configuration; `over` (tests, the bench) wins, its stream options merged. */
 export function accessOptions(config: Config, over: Partial<ApiOptions> = {}): Partial<ApiOptions> {
   return {
     keyPattern: SIGNALBASE_KEY_PATTERN,
     streamAllowedOrigins: config.access.streamAllowedOrigins ?? null,
+    trustedProxies: config.access.trustProxy ?? null,
+    metricsAuth: METRICS_AUTH[config.access.metricsAuth],
     ...over,
     stream: { maxSocketsPerKey: config.access.streamMaxSocketsPerKey, ...over.stream },
   };

@@ -14,7 +14,7 @@ import { WebSocketServer } from 'ws';
 import { systemClock } from '../domain/clock.ts';
 import { SignalbaseError } from '../domain/errors.ts';
 import { Authenticator, extractKey } from './auth.ts';
-import { FailureThrottle } from './failure-throttle.ts';
+import { clientAddress, FailureThrottle } from './failure-throttle.ts';
 import { StoreRateLimiter } from './key-usage.ts';
 import { discardRemainder } from './body.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
@@ -43,6 +43,8 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   shutdownDeadlineMs: 5_000,
   headersTimeoutMs: 15_000,
   streamAllowedOrigins: null,
+  trustedProxies: null,
+  metricsAuth: null,
   stream: {},
 };
 
@@ -153,7 +155,7 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
       throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${m.pattern} accepts ${m.allowed.join(', ')}`, { headers: { Allow: m.allowed.join(', ') } });
     }
     setRoute(m.route.pattern);
-    const principal = m.route.auth !== null ? await auth.authenticate(extractKey(req, null), m.route.auth, req.socket.remoteAddress ?? null) : null;
+    const principal = m.route.auth !== null ? await auth.authenticate(extractKey(req, null), m.route.auth, clientAddress(req, opts.trustedProxies)) : null;
     return m.route.handle({ req, params: m.params, principal });
   }
 
@@ -206,7 +208,7 @@ export function createApiServer(deps: ApiDeps & { hub?: StreamHub }): ApiServer 
         throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'this Origin may not open the stream (STREAM_ALLOWED_ORIGINS)');
       }
       const key = extractKey(req, url);
-      const principal = await auth.authenticate(key, 'any', req.socket.remoteAddress ?? null);
+      const principal = await auth.authenticate(key, 'any', clientAddress(req, opts.trustedProxies));
       if (!hub.acceptingKey(principal.keyId)) {
         throw new ApiError(429, 'TOO_MANY_SOCKETS', `this key already holds ${hub.options.maxSocketsPerKey} stream sockets; close one first`, {
           headers: { 'Retry-After': '5' },

@@ -104,7 +104,7 @@ export function buildRoutes(deps: ApiDeps, opts: ApiOptions): Route[] {
       method: 'GET',
       pattern: '/metrics',
       match: exact('/metrics'),
-      auth: null,
+      auth: opts.metricsAuth,
       handle: async () => ({ status: 200, text: await deps.registry.metrics(), contentType: deps.registry.contentType }),
     },
     {

@@ -10,7 +10,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { PredictionRecord } from '../domain/prediction.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../log.ts';
-import type { ApiKeyValidation, PredictionQuery } from '../store/types.ts';
+import type { ApiKeyType, ApiKeyValidation, PredictionQuery } from '../store/types.ts';
 import type { DashboardViews } from './dashboard-routes.ts';
 import type { FailureThrottleOptions } from './failure-throttle.ts';
 import type { KeyUsage } from './key-usage.ts';
@@ -99,6 +99,10 @@ export interface ApiOptions {
   headersTimeoutMs: number;
   /** Browsers' Origin values allowed to open the stream; null: any (non-browser clients send none and are always allowed). */
   streamAllowedOrigins: readonly string[] | null;
+  /** Keys /metrics asks for (METRICS_AUTH): null, none (DESIGN.md's default); 'any' valid key; or these types. */
+  metricsAuth: readonly ApiKeyType[] | 'any' | null;
+  /** Reverse proxies whose X-Forwarded-For names the client for the failure throttle (TRUST_PROXY); null: none. */
+  trustedProxies: readonly string[] | null;
   stream: Partial<StreamOptions>;
 }
 

@@ -15,7 +15,12 @@
  *   https://docs.postgrest.org/en/latest/references/auth.html): SET LOCAL ROLE <the role the
  *   bearer token stands for: anon, authenticated or service_role> and request.jwt.claims, so grants
  *   and RLS apply as on Supabase. `keys` maps each token to its role (a real JWT's `role` claim);
- *   by default only the service-role key is known.
+ *   by default only the service-role key is known. With `jwtSecret` (PostgREST's jwt-secret), a
+ *   bearer token that is an HS256 JWT signed with it and unexpired runs as its own `role` claim with
+ *   its own claims in request.jwt.claims (auth.uid() is its `sub`), as PostgREST's JWT-based user
+ *   impersonation does (https://docs.postgrest.org/en/latest/references/auth.html#jwt-based-user-impersonation;
+ *   Supabase: https://supabase.com/docs/guides/database/postgres/row-level-security#authenticated-and-unauthenticated-roles);
+ *   a bad signature, an expired token or an unknown role is 401 PGRST301/PGRST303.
  * - `in.(…)` lists follow PostgREST's reserved-character rules: an element may be double-quoted
  *   (`in.("a,b",c)`), a quoted element may escape `"` and `\` with a backslash
  *   (https://docs.postgrest.org/en/latest/references/api/url_grammar.html).
@@ -35,6 +40,7 @@
  *
  * Tests can inject failures in front of the database (failNext) to see retries and mapping.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StoreError } from '../../src/errors.ts';
@@ -47,6 +53,8 @@ export interface FakePostgrestOptions {
   serviceRoleKey: string;
   /** Further keys / JWTs and the role each stands for (e.g. the anon key: 'anon'). */
   keys?: Record<string, Role>;
+  /** PostgREST's jwt-secret: HS256 JWTs signed with it run as their `role` claim, with their claims. */
+  jwtSecret?: string;
   /** PostgREST's max-rows; Supabase's default is 1000. */
   maxRows?: number;
   /**
@@ -208,10 +216,11 @@ function sqlParam(value: unknown, type: string): unknown {
 }
 
 /** Runs `fn` as the JWT's role, in one transaction, like PostgREST. */
-function asRole<T>(db: SqlClient, schema: string, role: Role, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+function asRole<T>(db: SqlClient, schema: string, who: Identity, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  const { role } = who;
   return db.transaction(async (tx) => {
     await tx.exec(`SET LOCAL ROLE ${quoteIdent(role)}; SET LOCAL search_path TO ${quoteIdent(schema)}`);
-    const claims = role === 'authenticated' ? { role, sub: '00000000-0000-4000-8000-000000000001' } : { role };
+    const claims = who.claims ?? (role === 'authenticated' ? { role, sub: '00000000-0000-4000-8000-000000000001' } : { role });
     await tx.query(`SELECT set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
     return fn(tx);
   });
@@ -291,7 +300,7 @@ function checkContentType(req: IncomingMessage, body: string): void {
   if (type !== 'application/json') throw pgrst(415, 'PGRST107', `The Content-Type "${type}" is not acceptable; send application/json`);
 }
 
-async function callFunction(o: FakePostgrestOptions, role: Role, maxRows: number, fn: string, body: Record<string, unknown>): Promise<{ status: number; json: string | null }> {
+async function callFunction(o: FakePostgrestOptions, role: Identity, maxRows: number, fn: string, body: Record<string, unknown>): Promise<{ status: number; json: string | null }> {
   return asRole(o.db, o.schema, role, async (tx) => {
     const info = await lookupFunction(tx, o.schema, fn, Object.keys(body));
     const params: unknown[] = [];
@@ -317,7 +326,7 @@ async function callFunction(o: FakePostgrestOptions, role: Role, maxRows: number
 
 const FILTER_OPS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
-async function readTable(o: FakePostgrestOptions, role: Role, maxRows: number, table: string, query: URLSearchParams): Promise<string> {
+async function readTable(o: FakePostgrestOptions, role: Identity, maxRows: number, table: string, query: URLSearchParams): Promise<string> {
   return asRole(o.db, o.schema, role, async (tx) => {
     const { rows: found } = await tx.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [`${quoteIdent(o.schema)}.${quoteIdent(table)}`]);
     if (!found[0]?.ok) {
@@ -385,8 +394,37 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** Who a request runs as: the role, and the JWT claims when the token was a verified JWT. */
+interface Identity {
+  role: Role;
+  claims?: Record<string, unknown>;
+}
+
+const ROLES: readonly string[] = ['anon', 'authenticated', 'service_role'];
+
+/** A JWT signed with PostgREST's jwt-secret (HS256 only here), unexpired, naming a known role. */
+function verifiedJwt(token: string, secret: string): Identity {
+  const [h, p, sig] = token.split('.');
+  const bad = (code: string, message: string) => pgrst(401, code, message);
+  if (h === undefined || p === undefined || sig === undefined) throw bad('PGRST301', 'Expected 3 parts in JWT; got fewer');
+  let header: { alg?: unknown };
+  let claims: Record<string, unknown>;
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: unknown };
+    claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw bad('PGRST301', 'JWT cryptographic operation failed');
+  }
+  const want = createHmac('sha256', secret).update(`${h}.${p}`).digest();
+  const got = Buffer.from(sig, 'base64url');
+  if (header.alg !== 'HS256' || got.length !== want.length || !timingSafeEqual(got, want)) throw bad('PGRST301', 'JWT cryptographic operation failed');
+  if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) throw bad('PGRST303', 'JWT expired');
+  if (typeof claims.role !== 'string' || !ROLES.includes(claims.role)) throw bad('PGRST301', `role ${JSON.stringify(claims.role)} does not exist`);
+  return { role: claims.role as Role, claims };
+}
+
 /** The gateway's apikey check, then the role the bearer token stands for. */
-function checkKeys(req: IncomingMessage, keys: Record<string, Role>): Role {
+function checkKeys(req: IncomingMessage, keys: Record<string, Role>, jwtSecret: string | undefined): Identity {
   const apikey = req.headers.apikey;
   if (typeof apikey !== 'string' || keys[apikey] === undefined) {
     throw new HttpError(401, { code: '', message: 'Invalid API key', details: null, hint: 'Double check your Supabase `anon` or `service_role` API key.' });
@@ -394,8 +432,9 @@ function checkKeys(req: IncomingMessage, keys: Record<string, Role>): Role {
   const auth = req.headers.authorization;
   const token = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
   const role = token === undefined ? undefined : keys[token];
-  if (!role) throw pgrst(401, 'PGRST301', 'No suitable key or wrong key type');
-  return role;
+  if (role) return { role };
+  if (token !== undefined && jwtSecret !== undefined) return verifiedJwt(token, jwtSecret);
+  throw pgrst(401, 'PGRST301', 'No suitable key or wrong key type');
 }
 
 function checkProfile(req: IncomingMessage, schema: string): void {
@@ -443,7 +482,7 @@ export async function startFakePostgrest(o: FakePostgrestOptions): Promise<FakeP
     }
     try {
       if (!url.pathname.startsWith('/rest/v1/')) throw pgrst(404, 'PGRST125', `Invalid path specified in request URL`);
-      const role = checkKeys(req, keys);
+      const role = checkKeys(req, keys, o.jwtSecret);
       checkProfile(req, o.schema);
       checkContentType(req, body);
       checkPrefer(req);

@@ -50,17 +50,34 @@ function jsonPart(s: string): Record<string, unknown> {
 }
 
 let jwksCache: { url: string; at: number; keys: JsonWebKey[] } | null = null;
+/** A JWKS answer is kept this long; a kid it lacks refetches it, at most once a minute (rotation). */
+const JWKS_TTL_MS = 600_000;
+const JWKS_REFETCH_MS = 60_000;
 
-async function jwks(url: string): Promise<JsonWebKey[]> {
-  if (jwksCache && jwksCache.url === url && Date.now() - jwksCache.at < 600_000) return jwksCache.keys;
+async function jwks(url: string, kid: unknown): Promise<JsonWebKey[]> {
+  const cached = jwksCache?.url === url ? jwksCache : null;
+  const age = cached ? Date.now() - cached.at : Infinity;
+  const known = cached?.keys.some((k) => (k as { kid?: unknown }).kid === kid) ?? false;
+  if (cached && age < JWKS_TTL_MS && (known || age < JWKS_REFETCH_MS)) return cached.keys;
   const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   if (!res.ok) throw new HttpError(503, 'JWKS_UNAVAILABLE', `the project's JWKS (${new URL(url).host}) answered ${res.status}`);
-  const body = (await res.json()) as { keys?: JsonWebKey[] };
-  jwksCache = { url, at: Date.now(), keys: body.keys ?? [] };
+  const body = (await res.json()) as { keys?: unknown };
+  jwksCache = { url, at: Date.now(), keys: Array.isArray(body.keys) ? (body.keys as JsonWebKey[]) : [] };
   return jwksCache.keys;
 }
 
+/** What a JWKS key must be to verify `alg` (RFC 7517/7518): the right kty (and curve), alg and use if stated, RSA of 2048 bits or more. */
+function keyFits(jwk: JsonWebKey & { kid?: unknown }, alg: 'ES256' | 'RS256'): boolean {
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return false;
+  if (jwk.key_ops !== undefined && !jwk.key_ops.includes('verify')) return false;
+  if (alg === 'ES256') return jwk.kty === 'EC' && jwk.crv === 'P-256';
+  return jwk.kty === 'RSA' && typeof jwk.n === 'string' && Math.floor((jwk.n.replace(/=+$/, '').length * 6) / 8) >= 256;
+}
+
 async function signatureValid(alg: string, kid: unknown, data: Uint8Array<ArrayBuffer>, sig: Uint8Array<ArrayBuffer>, env: AuthEnv): Promise<boolean> {
+  // Each alg is checked only with its own kind of key: an HS256 token never meets a JWKS key (so
+  // the public RSA key cannot serve as an HMAC secret), an RS256/ES256 one never the secret.
   if (alg === 'HS256') {
     const secret = env.SB_JWT_SECRET;
     if (!secret) return false;
@@ -68,12 +85,20 @@ async function signatureValid(alg: string, kid: unknown, data: Uint8Array<ArrayB
     // crypto.subtle.verify compares in constant time.
     return crypto.subtle.verify('HMAC', key, sig, data);
   }
-  if ((alg === 'ES256' || alg === 'RS256') && env.SB_JWKS_URL) {
-    const jwk = (await jwks(env.SB_JWKS_URL)).find((k) => (k as { kid?: string }).kid === kid);
-    if (!jwk) return false;
-    const params = alg === 'ES256' ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-    const key = await crypto.subtle.importKey('jwk', jwk, params, false, ['verify']);
-    return crypto.subtle.verify(alg === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : 'RSASSA-PKCS1-v1_5', key, sig, data);
+  if ((alg === 'ES256' || alg === 'RS256') && env.SB_JWKS_URL && typeof kid === 'string') {
+    const jwk = (await jwks(env.SB_JWKS_URL, kid)).find((k) => (k as { kid?: unknown }).kid === kid);
+    if (!jwk || !keyFits(jwk, alg)) return false;
+    const { alg: _a, use: _u, key_ops: _o, ext: _e, ...material } = jwk;
+    try {
+      if (alg === 'ES256') {
+        const key = await crypto.subtle.importKey('jwk', material, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+        return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, sig, data);
+      }
+      const key = await crypto.subtle.importKey('jwk', material, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+      return await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, sig, data);
+    } catch {
+      return false; // a malformed key or signature is a token that does not verify, not a 500
+    }
   }
   return false;
 }

@@ -49,6 +49,35 @@ export async function sign(claims: Record<string, unknown>, secret = JWT_SECRET,
   return `${data}.${b64url(sig)}`;
 }
 
+/** A JWS signed with an asymmetric key, as Supabase Auth issues them with signing keys (header alg and kid). */
+export async function signWith(alg: 'ES256' | 'RS256', key: CryptoKey, claims: Record<string, unknown>, kid: string): Promise<string> {
+  const data = `${text({ alg, typ: 'JWT', kid })}.${text(claims)}`;
+  const params = alg === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' };
+  return `${data}.${b64url(new Uint8Array(await crypto.subtle.sign(params, key, new TextEncoder().encode(data))))}`;
+}
+
+/**
+ * The project's JWKS on loopback, shaped like Supabase Auth's GET /auth/v1/.well-known/jwks.json
+ * ({"keys": [JWK with kid, alg, use: "sig"]}, RFC 7517 section 5); `url` is what SB_JWKS_URL names.
+ * `close()` when done (the tests that use it turn deno's resource sanitizer off for the listener).
+ */
+export function serveJwks(keys: (JsonWebKey & { kid: string })[]): { url: string; fetches: () => number; close(): Promise<void> } {
+  const stop = new AbortController();
+  let fetches = 0;
+  const server = Deno.serve({ hostname: '127.0.0.1', port: 0, signal: stop.signal, onListen() {} }, () => {
+    fetches += 1;
+    return Response.json({ keys });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/auth/v1/.well-known/jwks.json`,
+    fetches: () => fetches,
+    async close() {
+      stop.abort();
+      await server.finished;
+    },
+  };
+}
+
 export const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 export const userClaims = (sub = USER_ID, extra: Record<string, unknown> = {}) => ({ role: 'authenticated', aud: 'authenticated', sub, exp: inAnHour(), ...extra });
 export const userToken = await sign(userClaims());
