@@ -48,20 +48,18 @@ async function runOnce(feed: string, dataDir: string): Promise<{ code: number | 
 
 describe.runIf(fs.available)('disk full under the embedded store and its journal', () => {
   const dirs: string[] = [];
-  let template: string;
-  let feed: string;
-
+  /** A migrated data directory to copy, and the replay. */
+  const given = { template: '', feed: '' };
   beforeAll(async () => {
-    template = await migratedTemplate();
-    feed = replayDir(FILES, N);
-    dirs.push(template, feed);
+    Object.assign(given, { template: await migratedTemplate(), feed: replayDir(FILES, N) });
+    dirs.push(given.template, given.feed);
   }, 240_000);
 
   /** The uninterrupted run, on a data directory of its own. */
   async function referenceRun(): Promise<Ledger> {
-    const ref = dataDirFrom(template);
+    const ref = dataDirFrom(given.template);
     dirs.push(ref);
-    const r = await runOnce(feed, ref);
+    const r = await runOnce(given.feed, ref);
     if (r.code !== 0) throw new Error(`reference run exited ${r.code}:\n${r.stderr.slice(-3000)}`);
     const ledger = await embeddedLedger(ref);
     expect(ledger.candles).toHaveLength(FILES.length * N);
@@ -73,12 +71,12 @@ describe.runIf(fs.available)('disk full under the embedded store and its journal
   });
 
   it('exit 1 naming ENOSPC and the path; with space freed the same command completes and the store equals an uninterrupted run', async () => {
-    const mb = Math.ceil(bytesUnder(template) / 2 ** 20) + 2;
+    const mb = Math.ceil(bytesUnder(given.template) / 2 ** 20) + 2;
     const tmpfs = mountTmpfs(`${mb}m`);
     try {
-      cpSync(template, tmpfs.dir, { recursive: true });
+      cpSync(given.template, tmpfs.dir, { recursive: true });
       // The uninterrupted run goes on beside the one that fills the disk (two processes, less wall time).
-      const [reference, full] = await Promise.all([referenceRun(), runOnce(feed, tmpfs.dir)]);
+      const [reference, full] = await Promise.all([referenceRun(), runOnce(given.feed, tmpfs.dir)]);
       expect(full.code, full.stderr.slice(-3000)).toBe(1);
       expect(full.stderr).toContain('ENOSPC');
       expect(full.stderr).toContain(join(tmpfs.dir, 'outbox'));
@@ -86,7 +84,7 @@ describe.runIf(fs.available)('disk full under the embedded store and its journal
       expect((await embeddedLedger(tmpfs.dir)).predictions.length).toBeLessThan(reference.predictions.length);
 
       tmpfs.resize('256m');
-      const again = await runOnce(feed, tmpfs.dir);
+      const again = await runOnce(given.feed, tmpfs.dir);
       if (again.code !== 0) throw new Error(`rerun exited ${again.code}:\n${again.stderr.slice(-3000)}`);
       expectSameLedger(await embeddedLedger(tmpfs.dir), reference);
     } finally {
