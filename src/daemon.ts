@@ -386,7 +386,7 @@ export class Daemon {
     await step('the API server', () => this.server?.stop());
     await step('the outbox', () => this.outbox?.stop(Math.max(500, left())));
     if (this.opts.once && this.fatal === undefined && this.outbox) {
-      this.fatal = unflushedError(this.outbox); // --once succeeds only when the store took every write
+      this.fatal = unflushedError(this.outbox, this.storeRef?.info.location); // --once succeeds only when the store took every write
       if (this.fatal) this.log.fatal({ err: this.fatal }, describeError(this.fatal));
     }
     await step('the store', () => this.storeRef?.close());
