@@ -24,7 +24,9 @@ import { dirname, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DaemonStatus } from '../../src/serve/dashboard-routes.ts';
+import { openStore } from '../../src/store/index.ts';
 import { keyedReplaySetup, removeDir, spawnDaemon, tempDir } from '../daemon/helpers.ts';
+import { silentLogger, testConfig } from '../helpers/pg.ts';
 import { runCli } from '../store/cli-run.ts';
 import { startDaemon, type RunningDaemon } from './helpers.ts';
 
@@ -38,6 +40,7 @@ const HISTORY = 500;
 const LIVE = 400;
 const SAMPLE = new URL('../../data/sample/', import.meta.url);
 const FINAL = ['DONE', 'FAILED', 'SKIPPED'];
+const WALK_FORWARD = JSON.parse(readFileSync(new URL('../../docs/results/walk-forward-step3d-seed1.json', import.meta.url), 'utf8')) as Record<string, unknown> & { folds: unknown[] };
 
 if (!PRESENT && !REQUIRED) {
   console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium; SIGNALBASE_TEST_BROWSER=required makes this a failure)`);
@@ -72,6 +75,15 @@ describe.skipIf(!PRESENT && !REQUIRED)('dashboard in chromium', () => {
     // (--activate): so the drift checks below always run against a serving model.
     const trained = await runCli(['train', '--activate', '--seed', '1', '--epochs', '1', '--units', '4'], { ...env, TFJS_BACKEND: 'wasm' });
     if (trained.code !== 0) throw new Error(`train --activate exited ${trained.code}:\n${trained.stderr.slice(-3000)}`);
+
+    // A recorded walk-forward run for the backtest panel: the real --json document of the README's
+    // step=3d run (four folds), recorded as `backtest --walk-forward` records it (the store is free now).
+    const store = await openStore(testConfig({ SIGNALBASE_DATA_DIR: setup.data }), silentLogger(), { migrate: true });
+    try {
+      await store.insertBacktest({ kind: 'walk_forward', feed: String(WALK_FORWARD.feed), seed: 1, result: WALK_FORWARD });
+    } finally {
+      await store.close();
+    }
 
     const live = sliceDir(HISTORY, LIVE);
     dirs.push(live);
@@ -125,6 +137,11 @@ describe.skipIf(!PRESENT && !REQUIRED)('dashboard in chromium', () => {
     // The chart holds the stored history and the markers of its signals.
     await vi.waitFor(async () => expect(Number(await page.locator('#chart').getAttribute('data-candles'))).toBeGreaterThan(HISTORY / 2), { timeout: 30_000, interval: 250 });
     expect(Number(await page.locator('#chart').getAttribute('data-markers'))).toBeGreaterThan(0);
+
+    // The newest recorded walk-forward run: a row per fold, the overall figures beside always-HOLD and the rules.
+    await vi.waitFor(async () => expect(Number(await page.locator('#backtest-folds').getAttribute('data-rows'))).toBe(WALK_FORWARD.folds.length), { timeout: 30_000, interval: 250 });
+    expect(await page.locator('#backtest-folds tbody tr').count()).toBe(WALK_FORWARD.folds.length);
+    expect(await page.locator('#backtest-overall').textContent()).toContain('Always HOLD');
 
     // The table grows from the stream.
     const rows = () => page.locator('#signals-body tr').count();
