@@ -46,19 +46,24 @@ const timestamp = z.string().transform((s, ctx) => {
   }
 });
 
-const predictionRow = z.object({
+/** What names a signal's row: the fields its signal and its outcome share. */
+const signalKey = {
   id: z.string().min(1),
   symbol: z.string().min(1),
   timeframe: z.string().min(1),
   candle_time: timestamp,
   model_version: z.string().min(1),
   predicted_direction: z.enum(['BUY', 'SELL', 'HOLD']),
+  entry_price: num,
+};
+
+const predictionRow = z.object({
+  ...signalKey,
   confidence_score: num,
   probabilities: z.object({ BUY: num, SELL: num, HOLD: num }).nullish(),
   recommendation: z.enum(['STRONG_BUY', 'BUY', 'HOLD', 'SELL', 'STRONG_SELL']).nullish(),
   signal_weight: num.nullish(),
   position_multiplier: num.nullish(),
-  entry_price: num,
   stop_loss: num.nullish(),
   take_profit: num.nullish(),
   risk_score: num.nullish(),
@@ -99,13 +104,7 @@ export function predictionRowToSignal(row: unknown): Signal {
 }
 
 const outcomeRow = z.object({
-  id: z.string().min(1),
-  symbol: z.string().min(1),
-  timeframe: z.string().min(1),
-  candle_time: timestamp,
-  model_version: z.string().min(1),
-  predicted_direction: z.enum(['BUY', 'SELL', 'HOLD']),
-  entry_price: num,
+  ...signalKey,
   actual_outcome: z.enum(['TP_HIT', 'SL_HIT', 'EXPIRED', 'NO_TRADE']),
   actual_profit_loss: num.nullish(),
   exit_price: num.nullish(),

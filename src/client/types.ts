@@ -4,6 +4,7 @@
  * no engine code is loaded), so the two cannot drift apart.
  */
 import type { Signal } from '../domain/signal.ts';
+import type { OutcomeMessage } from '../signals/resolution.ts';
 import type { SignalClientError } from './errors.ts';
 
 // The wire shape is declared once, beside the code that builds it (src/domain/signal.ts); these
@@ -26,26 +27,19 @@ export interface WeightUpdate {
 }
 
 /**
- * A signal's outcome (TP_HIT, SL_HIT, EXPIRED; NO_TRADE for a HOLD), delivered once per signal.
- * The fields both transports carry are typed; the daemon's stream adds the rest of its outcome
- * message (correct, bars_held, duration_minutes, max_profit_pct, max_loss_pct).
+ * A signal's outcome (TP_HIT, SL_HIT, EXPIRED; NO_TRADE for a HOLD), delivered once per signal:
+ * the daemon's outcome message (src/signals/resolution.ts OutcomeMessage, a type-only import like
+ * Signal's). Over Supabase it is made from the resolved ml_predictions row, which holds the fields
+ * named here (exit price, P/L and time null where the row has none); the daemon's stream adds the
+ * rest (correct, bars_held, duration_minutes, max_profit_pct, max_loss_pct).
  */
-export interface SignalOutcome {
-  /** The id of the signal it resolves. */
-  prediction_id: string;
-  symbol: string;
-  timeframe: string;
-  candle_time: string;
-  model_version: string;
-  predicted_direction: string;
-  outcome: 'TP_HIT' | 'SL_HIT' | 'EXPIRED' | 'NO_TRADE';
-  entry_price: number;
+export type SignalOutcome = Pick<OutcomeMessage, 'prediction_id' | 'symbol' | 'timeframe' | 'candle_time' | 'model_version' | 'predicted_direction' | 'outcome' | 'entry_price'> & {
   exit_price: number | null;
   profit_loss_pct: number | null;
   /** Open time of the candle that resolved it. */
   outcome_time: string | null;
   [field: string]: unknown;
-}
+};
 
 /** A `drift` message: one drift check's result. */
 export interface DriftUpdate {

@@ -59,6 +59,18 @@ describe('Listeners', () => {
     expect(l.active).toBe(false);
     expect(l.for('status')).toHaveLength(1); // status listeners outlive unsubscribe()
   });
+
+  it('an outcome subscription makes the stream carry its symbol too, and goes with it', () => {
+    const l = new Listeners();
+    l.add('outcomes', () => undefined, 'XLM/BTC');
+    l.add('predictions', () => undefined, 'LTC/BTC');
+    expect(l.symbols()).toEqual(['LTC/BTC', 'XLM/BTC']);
+    expect(l.listenedSymbols()).toEqual(['LTC/BTC', 'XLM/BTC']);
+    expect(l.for('outcomes', 'XLM/BTC')).toHaveLength(1);
+    expect(l.for('predictions', 'XLM/BTC')).toHaveLength(0);
+    l.remove('XLM/BTC');
+    expect(l.symbols()).toEqual(['LTC/BTC']);
+  });
 });
 
 describe('frames', () => {
@@ -66,6 +78,8 @@ describe('frames', () => {
     expect(parseServerFrame('{"type":"signal","data":{"id":"x","symbol":"LTC/BTC","candle_time":"2018-01-01T00:00:00.000Z"}}')).toMatchObject({ frame: { type: 'signal' } });
     expect(parseServerFrame('{"type":"error","code":"RESUME_GAP","message":"m"}')).toEqual({ frame: { type: 'error', code: 'RESUME_GAP', message: 'm' } });
     expect(parseServerFrame('{"type":"future","data":{}}')).toEqual({ frame: null });
+    expect(parseServerFrame('{"type":"outcome","data":{"prediction_id":"p","symbol":"LTC/BTC","outcome":"TP_HIT"}}')).toMatchObject({ frame: { type: 'outcome', data: { prediction_id: 'p' } } });
+    expect(parseServerFrame('{"type":"outcome","data":{"symbol":"LTC/BTC","outcome":"TP_HIT"}}')).toHaveProperty('invalid');
     expect(parseServerFrame('{"type":"signal","data":{"symbol":"LTC/BTC"}}')).toHaveProperty('invalid');
     expect(parseServerFrame('nope')).toHaveProperty('invalid');
   });
