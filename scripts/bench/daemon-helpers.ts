@@ -15,7 +15,7 @@
  *   timeOrigin + performance.now(), comparable across threads) the moment each tick's last signal
  *   arrives.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -81,8 +81,25 @@ export function trainingSeries(symbols: number, candles: number, seed: number) {
 }
 
 export function benchTemplate(): Promise<BenchTemplate> {
-  template ??= makeTemplate();
+  template ??= cachedTemplate();
   return template;
+}
+
+/**
+ * SIGNALBASE_BENCH_TEMPLATE=<dir> (profiling runs of one part, and A/B runs side by side): the
+ * template is made once into <dir> and later bench processes copy it from there instead of
+ * training and storing it again (a minute or more of CPU that would load the other runs).
+ */
+async function cachedTemplate(): Promise<BenchTemplate> {
+  const keep = process.env.SIGNALBASE_BENCH_TEMPLATE;
+  const info = keep && join(keep, 'bench-template.json');
+  if (info && existsSync(info)) return { ...(JSON.parse(readFileSync(info, 'utf8')) as BenchTemplate), dir: join(keep, 'data') };
+  const made = await makeTemplate();
+  if (keep && info) {
+    cpSync(made.dir, join(keep, 'data'), { recursive: true });
+    writeFileSync(info, JSON.stringify({ key: made.key, modelVersion: made.modelVersion }));
+  }
+  return made;
 }
 
 async function makeTemplate(): Promise<BenchTemplate> {

@@ -7,7 +7,7 @@
  * The id is an RFC 4122 version-5 UUID: sha1(namespace bytes ‖ UTF-8 name), first 16 bytes, version
  * nibble 5, variant bits 10. The namespace below is fixed for signalbase; changing it changes every id.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Timeframe } from '../domain/timeframe.ts';
 
 /** signalbase's namespace for prediction ids (a random v4 UUID chosen once; never change it). */
@@ -20,10 +20,15 @@ function uuidBytes(uuid: string): Buffer {
   return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 
+/** Namespaces parsed so far (one in practice): the tick path hashes one id per signal. */
+const namespaces = new Map<string, Buffer>();
+
 /** RFC 4122 §4.3 name-based UUID with SHA-1 (version 5). */
 export function uuidV5(name: string, namespace: string): string {
-  const hash = createHash('sha1').update(uuidBytes(namespace)).update(name, 'utf8').digest();
-  const b = hash.subarray(0, 16);
+  let ns = namespaces.get(namespace);
+  if (!ns) namespaces.set(namespace, (ns = uuidBytes(namespace)));
+  // One-shot hash of namespace ‖ name (crypto.hash: no Hash object per id).
+  const b = hash('sha1', Buffer.concat([ns, Buffer.from(name, 'utf8')]), 'buffer').subarray(0, 16);
   b[6] = (b[6]! & 0x0f) | 0x50;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const hex = b.toString('hex');

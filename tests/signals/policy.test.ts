@@ -64,6 +64,9 @@ describe('prediction ids', () => {
     const t = Date.UTC(2018, 0, 20, 10, 5);
     const id = predictionId('LTC/BTC', '5m', t, 'rules');
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Pinned: stored ids and subscribers' resume cursors depend on these exact values.
+    expect(id).toBe('df6200c5-1a6f-54e0-9813-c5fd8016d3bb');
+    expect(predictionId('ÄBC/€', '1h', 0, 'v1')).toBe('c98c2256-3327-503f-9cff-9521d67e2c17');
     expect(predictionId('LTC/BTC', '5m', t, 'rules')).toBe(id);
     const others = [
       predictionId('XLM/BTC', '5m', t, 'rules'),

@@ -13,6 +13,7 @@
  * check, stored with the version's artifacts (`keep`), so the export is done once. Either way the
  * session is checked against tfjs on seeded windows before it serves. `auto` falls back to tfjs on any failure
  * (logged with the reason); `onnx` turns the failure into an error (the daemon then serves rules).
+ * The serving session runs in a worker thread (worker.ts); the training's export check runs in-thread.
  * The choice is logged, kept for `doctor` and /v1/status (servingRuntime), and exported as the
  * gauge inference_runtime_info{runtime}.
  */
@@ -26,6 +27,7 @@ import { compareOutputs, requirePassed, seededWindows, type OnnxCheckResult } fr
 import { OnnxError } from './errors.ts';
 import { EXPORTER_VERSION, exportOnnx, ONNX_OPSET } from './export.ts';
 import { onnxPredictor, ortVersion, type OnnxPredictor } from './runtime.ts';
+import { onnxWorkerPredictor } from './worker.ts';
 
 export type InferenceRuntimePreference = 'auto' | 'onnx' | 'tfjs';
 export type InferenceRuntime = 'onnx' | 'tfjs';
@@ -150,7 +152,8 @@ async function onnxFor(input: ChooseRuntimeInput): Promise<{ predictor: OnnxPred
     exported = { name: ONNX_ARTIFACT, contentType: 'application/octet-stream', bytes: onnx, sha256: sha256Hex(onnx) };
     source = { onnx, origin: `exported on load (the model predates ${ONNX_ARTIFACT})` };
   }
-  const predictor = await onnxPredictor(source.onnx, { timesteps: tfjs.timesteps, features: tfjs.features });
+  // Serving runs the session in a worker thread (worker.ts): the tick loop's thread stays free meanwhile.
+  const predictor = await onnxWorkerPredictor(source.onnx, { timesteps: tfjs.timesteps, features: tfjs.features });
   try {
     const windows = seededWindows(LOAD_CHECK_WINDOWS, tfjs.timesteps, tfjs.features);
     const check = requirePassed(
