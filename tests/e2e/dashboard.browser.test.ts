@@ -40,7 +40,7 @@ const HISTORY = 500;
 const LIVE = 400;
 const SAMPLE = new URL('../../data/sample/', import.meta.url);
 const FINAL = ['DONE', 'FAILED', 'SKIPPED'];
-const WALK_FORWARD = JSON.parse(readFileSync(new URL('../../docs/results/walk-forward-step3d-seed1.json', import.meta.url), 'utf8')) as Record<string, unknown> & { folds: unknown[] };
+const WALK_FORWARD = JSON.parse(readFileSync(new URL('../../docs/results/walk-forward-seed1.json', import.meta.url), 'utf8')) as Record<string, unknown> & { folds: unknown[] };
 
 if (!PRESENT && !REQUIRED) {
   console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium; SIGNALBASE_TEST_BROWSER=required makes this a failure)`);
@@ -77,7 +77,7 @@ describe.skipIf(!PRESENT && !REQUIRED)('dashboard in chromium', () => {
     if (trained.code !== 0) throw new Error(`train --activate exited ${trained.code}:\n${trained.stderr.slice(-3000)}`);
 
     // A recorded walk-forward run for the backtest panel: the real --json document of the README's
-    // step=3d run (four folds), recorded as `backtest --walk-forward` records it (the store is free now).
+    // step=1d run (12 folds), recorded as `backtest --walk-forward` records it (the store is free now).
     const store = await openStore(testConfig({ SIGNALBASE_DATA_DIR: setup.data }), silentLogger(), { migrate: true });
     try {
       await store.insertBacktest({ kind: 'walk_forward', feed: String(WALK_FORWARD.feed), seed: 1, result: WALK_FORWARD });
