@@ -1,4 +1,5 @@
 import type { Bar, StreamingIndicator } from './indicator.ts';
+import { PreviousClose } from './previous-close.ts';
 import { RunningMoments } from './running.ts';
 
 /**
@@ -10,7 +11,7 @@ import { RunningMoments } from './running.ts';
 export class Volatility implements StreamingIndicator<number> {
   readonly name: string;
   readonly lookback: number;
-  private prevClose = NaN;
+  private readonly previous = new PreviousClose();
   private readonly returns: RunningMoments;
   value: number | null = null;
 
@@ -26,17 +27,16 @@ export class Volatility implements StreamingIndicator<number> {
   }
 
   update(bar: Bar): number | null {
-    const prev = this.prevClose;
-    this.prevClose = bar.close;
-    if (prev !== prev) return null;
-    this.returns.push(Math.log(bar.close / prev));
+    const ratio = this.previous.ratio(bar.close);
+    if (ratio !== ratio) return null;
+    this.returns.push(Math.log(ratio));
     if (!this.returns.full) return null;
     this.value = Math.sqrt(this.returns.variance());
     return this.value;
   }
 
   reset(): void {
-    this.prevClose = NaN;
+    this.previous.reset();
     this.returns.reset();
     this.value = null;
   }
