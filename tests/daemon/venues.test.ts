@@ -88,7 +88,7 @@ describe('the daemon on venue feeds', () => {
     const series = { 'LTC/BTC': candles('LTC_BTC-5m.json', 'LTC/BTC', start), 'XLM/BTC': candles('XLM_BTC-5m.json', 'XLM/BTC', start) };
     const fake = await FakeCcxtBinance.start({ series, timeframe: '5m', start: start + 250 * TF + 60_000 });
     try {
-      const data = await run(fake, {}, `ccxt:binance,rest=${fake.base}`, ['LTC/BTC', 'XLM/BTC'], start + 289 * TF);
+      const data = await run(fake, {}, `ccxt:binance,rest=${fake.base},ws=${fake.wsBase}`, ['LTC/BTC', 'XLM/BTC'], start + 289 * TF);
       const { predictions } = await storedState(data);
       for (const symbol of ['LTC/BTC', 'XLM/BTC']) {
         const times = predictions.filter((p) => p.symbol === symbol).map((p) => p.candleTime);

@@ -38,7 +38,7 @@ describe('ccxt feed (binance through ccxt)', () => {
     fake = await FakeCcxtBinance.start({ series, timeframe: '5m', start: t0 });
     const f = fake;
     const source = await createCcxtSource({
-      exchange: 'binance', symbols: ['LTC/BTC', 'XLM/BTC'], timeframe: '5m', restBase: f.base, requestTimeoutMs: 1_500,
+      exchange: 'binance', symbols: ['LTC/BTC', 'XLM/BTC'], timeframe: '5m', restBase: f.base, websocket: false, requestTimeoutMs: 1_500,
       clock: f.clock, log, warmupCandles: 100, settleMs: 1_000, backoff: { steps: [5, 10], jitter: 0 },
     });
     const got: Candle[] = [];
@@ -75,7 +75,7 @@ describe('ccxt feed (binance through ccxt)', () => {
 
   it('refuses what the exchange does not offer, naming what it does', async () => {
     fake = await FakeCcxtBinance.start({ series: { 'LTC/BTC': truth('LTC_BTC-5m.json', 'LTC/BTC') }, timeframe: '5m', start: Date.UTC(2018, 0, 11) });
-    const base = { exchange: 'binance', restBase: fake.base, log, timeframe: '5m' as const };
+    const base = { exchange: 'binance', restBase: fake.base, websocket: false, log, timeframe: '5m' as const };
     await expect(createCcxtSource({ ...base, symbols: ['LTC/BTCX'] })).rejects.toThrow(/does not list LTC\/BTCX.*LTC\/BTC/);
     await expect(createCcxtSource({ ...base, symbols: ['LTC/BTC'], timeframe: '2d' as never })).rejects.toThrow(/no 2d candles; it offers .*5m/);
     await expect(createCcxtSource({ ...base, exchange: 'binancee', symbols: ['LTC/BTC'] })).rejects.toThrow(/no exchange 'binancee'.*binance/);

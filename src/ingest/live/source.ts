@@ -147,6 +147,7 @@ export class LiveSource extends BaseSource {
             connectTimeoutMs: this.opts.connectTimeoutMs ?? 10_000,
             subscribeTimeoutMs: this.opts.subscribeTimeoutMs ?? 10_000,
             onFrame: (frame) => this.enqueue(frame),
+            requestResync: () => this.requestResync(),
             log: this.log,
           },
           signal,
