@@ -6,22 +6,16 @@
  * data/sample) with no gap and no duplicate, the candle forming is never delivered, and the stream
  * (not REST) delivers the candles of the quiet steps.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Candle } from '../../src/domain/candle.ts';
 import { candleGaps, candlesDelivered } from '../../src/ingest/metrics.ts';
 import { createCcxtSource } from '../../src/ingest/ccxt/source.ts';
 import type { CandleSource } from '../../src/ingest/source.ts';
 import { createLogger } from '../../src/log.ts';
 import { FakeCcxtBinance } from '../helpers/fake-ccxt-binance.ts';
+import { expectGroundTruth, pairTruth, record, TF } from './ccxt-helpers.ts';
 
-const TF = 300_000;
 const log = createLogger({ level: (process.env.TEST_LOG ?? 'silent') as 'silent' });
 
-function truth(file: string, symbol: string): Candle[] {
-  const rows = JSON.parse(readFileSync(new URL(`../../data/sample/${file}`, import.meta.url), 'utf8')) as number[][];
-  return rows.slice(0, 260).map(([t, o, h, l, c, v]) => ({ symbol, timeframe: '5m', openTime: t!, open: o!, high: h!, low: l!, close: c!, volume: v! }));
-}
 
 let fake: FakeCcxtBinance | undefined;
 let source: CandleSource | undefined;
@@ -42,7 +36,7 @@ async function unfilled(): Promise<number> {
 
 describe('ccxt feed over its websocket (binance through ccxt.pro)', () => {
   it('streams the ground truth through dropped, stalled and gappy streams and 429 backfills', async () => {
-    const series = { 'LTC/BTC': truth('LTC_BTC-5m.json', 'LTC/BTC'), 'XLM/BTC': truth('XLM_BTC-5m.json', 'XLM/BTC') };
+    const series = pairTruth(260);
     // One second after an open: the candle that just closed is not yet "surely closed" for a resync
     // (10 s tolerance), so in quiet steps only the stream can deliver it.
     const t0 = series['LTC/BTC'][150]!.openTime + 1_000;
@@ -52,14 +46,7 @@ describe('ccxt feed over its websocket (binance through ccxt.pro)', () => {
       exchange: 'binance', symbols: ['LTC/BTC', 'XLM/BTC'], timeframe: '5m', restBase: f.base, wsBase: `${f.wsBase}`, requestTimeoutMs: 1_500,
       clock: f.clock, log, warmupCandles: 100, backoff: { steps: [5, 10], jitter: 0 }, live: { heartbeatMs: 1_500, lingerMs: 50 },
     });
-    const got: Candle[] = [];
-    const early: Candle[] = [];
-    await source.start((b) => {
-      for (const c of b.candles) {
-        if (c.openTime + TF > f.clock.now()) early.push(c);
-        got.push(c);
-      }
-    });
+    const { got, early } = await record(source, f.clock);
     const last = (symbol: string) => got.filter((c) => c.symbol === symbol).at(-1)?.openTime;
     /** Waits until both series hold every candle that closed at least `behind` candles ago. */
     const caughtUp = (behind: number) =>
@@ -107,12 +94,7 @@ describe('ccxt feed over its websocket (binance through ccxt.pro)', () => {
     await caughtUp(0);
     await source.stop();
     expect(early).toEqual([]);
-    for (const symbol of ['LTC/BTC', 'XLM/BTC'] as const) {
-      const mine = got.filter((c) => c.symbol === symbol);
-      const want = series[symbol].filter((c) => c.openTime >= mine[0]!.openTime && c.openTime + TF <= f.clock.now());
-      expect(mine.length).toBeGreaterThan(190);
-      expect(mine).toEqual(want);
-    }
+    expectGroundTruth(got, series, f.clock, 190);
     expect(await unfilled()).toBe(gapsBefore);
     expect(f.failuresLeft).toBe(0); // the 429s and 503s met the backfill requests
     // Reconnected after the drop and after the stall; most candles of the run came over the stream.
