@@ -22,7 +22,7 @@ afterAll(async () => {
   await binance.close();
 });
 
-const creds = { oandaToken: 'v20-token-abcdef', oandaAccount: '101-1' };
+const creds = { OANDA_TOKEN: 'v20-token-abcdef', OANDA_ACCOUNT: '101-1' };
 
 describe('doctor feed check on venue feeds', () => {
   it('oanda: ok with a good token and offered instruments; the failures say why', async () => {
@@ -32,7 +32,7 @@ describe('doctor feed check on venue feeds', () => {
     const missing = await checkFeed({ feed, symbols: ['EUR/USD', 'USD/XYZ'], timeframe: '5m', feedCredentials: creds });
     expect(missing.ok).toBe(false);
     expect(missing.detail).toMatch(/does not offer USD\/XYZ; it offers 2 instruments, e\.g\. EUR\/USD, GBP\/USD/);
-    const badToken = await checkFeed({ feed, symbols: ['EUR/USD'], timeframe: '5m', feedCredentials: { ...creds, oandaToken: 'v20-token-wrong!' } });
+    const badToken = await checkFeed({ feed, symbols: ['EUR/USD'], timeframe: '5m', feedCredentials: { ...creds, OANDA_TOKEN: 'v20-token-wrong!' } });
     expect(badToken).toMatchObject({ ok: false, detail: expect.stringMatching(/401.*Insufficient authorization/) });
     const noCreds = await checkFeed({ feed, symbols: ['EUR/USD'], timeframe: '5m', feedCredentials: {} });
     expect(noCreds).toMatchObject({ ok: false, detail: expect.stringMatching(/OANDA_TOKEN and OANDA_ACCOUNT/) });
