@@ -101,4 +101,33 @@ describe('ccxt feed over its websocket (binance through ccxt.pro)', () => {
     expect(f.wsConnections).toBeGreaterThanOrEqual(connections + 2);
     expect((await delivered('ccxt')) - streamedBefore).toBeGreaterThan(2 * (steps - 20));
   }, 240_000);
+
+  it('watches symbol by symbol (watchOHLCV) where the batch form is not used, and closes each candle once', async () => {
+    const series = pairTruth(200);
+    const t0 = series['LTC/BTC'][150]!.openTime + 1_000;
+    fake = await FakeCcxtBinance.start({ series, timeframe: '5m', start: t0 });
+    const f = fake;
+    source = await createCcxtSource({
+      exchange: 'binance', symbols: ['LTC/BTC', 'XLM/BTC'], timeframe: '5m', restBase: f.base, wsBase: f.wsBase, perSymbol: true,
+      clock: f.clock, log, warmupCandles: 20, backoff: { steps: [5, 10], jitter: 0 }, live: { heartbeatMs: 1_500, lingerMs: 50 },
+    });
+    const { got, early } = await record(source, f.clock);
+    const streamedBefore = await delivered('ccxt');
+    // Subscribed and warmed up before the first close: the candle forming then is on the stream.
+    await vi.waitFor(() => {
+      expect(source!.status).toBe('streaming');
+      for (const s of ['LTC/BTC', 'XLM/BTC']) expect(got.filter((c) => c.symbol === s).at(-1)?.openTime).toBe(Math.floor(t0 / TF) * TF - 2 * TF);
+    }, { timeout: 30_000, interval: 20 });
+    for (let step = 0; step < 20; step++) {
+      f.advance(TF);
+      const want = Math.floor(f.clock.now() / TF) * TF - TF;
+      await vi.waitFor(() => {
+        for (const s of ['LTC/BTC', 'XLM/BTC']) expect([step, s, got.filter((c) => c.symbol === s).at(-1)?.openTime]).toEqual([step, s, want]);
+      }, { timeout: 30_000, interval: 20 });
+    }
+    await source.stop();
+    expect(early).toEqual([]);
+    expectGroundTruth(got, series, f.clock, 35);
+    expect((await delivered('ccxt')) - streamedBefore).toBeGreaterThanOrEqual(2 * 19);
+  }, 120_000);
 });

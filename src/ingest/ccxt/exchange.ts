@@ -57,6 +57,8 @@ export interface ExchangeOptions {
   requestTimeoutMs?: number;
   /** Use the exchange's websocket class (ccxt.pro) when it has one. Default true. */
   websocket?: boolean;
+  /** Watch each symbol on its own (watchOHLCV) even where the exchange has the batch form. */
+  perSymbol?: boolean;
 }
 
 let loaded: Promise<CcxtModule> | undefined;
@@ -123,8 +125,8 @@ export async function checkOffer(ex: Exchange, ccxt: CcxtModule, o: ExchangeOpti
 }
 
 /** How the exchange delivers candles live: a batch websocket, one websocket per symbol, or none. */
-export function streamingMode(ex: Exchange): 'batch' | 'per_symbol' | 'rest' {
-  if (ex.has.watchOHLCVForSymbols && typeof ex.watchOHLCVForSymbols === 'function') return 'batch';
+export function streamingMode(ex: Exchange, o: Pick<ExchangeOptions, 'perSymbol'> = {}): 'batch' | 'per_symbol' | 'rest' {
+  if (!o.perSymbol && ex.has.watchOHLCVForSymbols && typeof ex.watchOHLCVForSymbols === 'function') return 'batch';
   if (ex.has.watchOHLCV && typeof ex.watchOHLCV === 'function') return 'per_symbol';
   return 'rest';
 }

@@ -40,7 +40,7 @@ export async function createCcxtSource(o: CcxtSourceOptions): Promise<CandleSour
   const { ex, ccxt } = await openExchange(o);
   await checkOffer(ex, ccxt, o);
   const pageLimit = pageLimitOf(ex);
-  const mode = streamingMode(ex);
+  const mode = streamingMode(ex, o);
   const clock = o.clock ?? systemClock;
   let source: CandleSource;
   if (mode === 'rest') {

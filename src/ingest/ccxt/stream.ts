@@ -111,6 +111,9 @@ class CcxtSession implements LiveSession {
   private lastUpdateAt = Date.now();
   private ended = false;
   private streaming = false;
+  /** Groups that have not sent their first update yet: open() waits for all (their subscriptions are live), or a subscribe timeout after the first. */
+  private groupsToHear = 0;
+  private graceTimer: NodeJS.Timeout | undefined;
   private first!: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> };
   private readonly stale: NodeJS.Timeout;
 
@@ -135,6 +138,7 @@ class CcxtSession implements LiveSession {
     }, Math.max(50, Math.floor(req.heartbeatMs / 4)));
     this.stale.unref();
     const groups = o.mode === 'batch' ? chunk(req.symbols, SYMBOLS_PER_WATCH) : req.symbols.map((x) => [x]);
+    this.groupsToHear = groups.length;
     for (const group of groups) {
       const watch =
         o.mode === 'batch'
@@ -155,6 +159,7 @@ class CcxtSession implements LiveSession {
     this.ended = true;
     this.abort.abort();
     clearInterval(this.stale);
+    clearTimeout(this.graceTimer);
     this.first.reject(new FeedConnectError(`ccxt:${this.o.ex.id} session ended (${cause}) ${detail}`.trim()));
     void Promise.resolve(this.o.ex.close?.())
       .catch(() => undefined)
@@ -166,6 +171,7 @@ class CcxtSession implements LiveSession {
    * call resolves nothing (ccxt's futures): so every wake-up reads the whole group from ccxt's cache.
    */
   private async watchLoop(group: readonly string[], watch: () => Promise<Record<string, Record<string, number[][]>>>): Promise<void> {
+    let heard = false;
     while (!this.ended) {
       let update: Record<string, Record<string, number[][]>>;
       try {
@@ -179,10 +185,22 @@ class CcxtSession implements LiveSession {
       }
       if (this.ended) return;
       this.lastUpdateAt = Date.now();
+      if (!heard) {
+        heard = true;
+        this.groupHeard();
+      }
       for (const symbol of group) this.handOver(symbol, this.o.ex.ohlcvs?.[symbol]?.[this.req.timeframe] ?? update[symbol]?.[this.req.timeframe] ?? []);
+    }
+  }
+
+  private groupHeard(): void {
+    const open = () => {
+      clearTimeout(this.graceTimer);
       this.streaming = true;
       this.first.resolve();
-    }
+    };
+    if (--this.groupsToHear <= 0) open();
+    else this.graceTimer ??= setTimeout(open, this.req.subscribeTimeoutMs).unref();
   }
 
   /**
