@@ -128,6 +128,9 @@ export type StoreChoice =
   | { kind: 'supabase'; url: string; serviceRoleKey: string }
   | { kind: 'embedded'; dir: string };
 
+/** The variables that are a venue's account credentials: handed to the feeds as feedCredentials, never logged. A venue that needs an account adds its variables to the schema and here. */
+const FEED_CREDENTIAL_VARS = ['OANDA_TOKEN', 'OANDA_ACCOUNT'] as const;
+
 export interface Config {
   store: StoreChoice;
   schema: string;
@@ -159,8 +162,11 @@ export interface Config {
   trainHyper: { maxEpochs?: number; units?: number };
   /** Websocket sockets one key may hold; the highest hourly limit of a self-service key; the stream's Origin allow-list (undefined: any). */
   access: { streamMaxSocketsPerKey: number; selfServiceMaxRateLimit: number; streamAllowedOrigins: string[] | undefined; trustProxy: string[] | undefined; metricsAuth: 'none' | 'key' | 'admin' };
-  /** What the live feeds that need an account are given (OANDA); never logged. */
-  feedCredentials: { oandaToken?: string; oandaAccount?: string };
+  /**
+   * What the live feeds that need an account are given, by variable name (OANDA_TOKEN,
+   * OANDA_ACCOUNT); each feed kind reads the keys it declares (ingest/feed-kind.ts). Never logged.
+   */
+  feedCredentials: Readonly<Record<string, string | undefined>>;
   /** SINKS_FILE, resolved; undefined when unset. */
   sinksFile: string | undefined;
 }
@@ -221,7 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.TRUST_PROXY,
       metricsAuth: e.METRICS_AUTH,
     },
-    feedCredentials: { oandaToken: e.OANDA_TOKEN, oandaAccount: e.OANDA_ACCOUNT },
+    feedCredentials: Object.fromEntries(FEED_CREDENTIAL_VARS.map((k) => [k, e[k]])),
     sinksFile: e.SINKS_FILE !== undefined ? resolve(e.SINKS_FILE) : undefined,
   };
 }

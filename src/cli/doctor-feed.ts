@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
-import type { FeedCheck } from '../ingest/feed-kind.ts';
+import { credentialsFor, type FeedCheck } from '../ingest/feed-kind.ts';
 import { feedKindOf } from '../ingest/feed-registry.ts';
 import { DEFAULT_FEED_SPEC, parseFeedSpec } from '../ingest/feed-spec.ts';
 
@@ -16,7 +16,8 @@ export async function checkFeed(config: Pick<Config, 'feed' | 'symbols' | 'timef
   const spec = config.feed ?? DEFAULT_FEED_SPEC;
   try {
     const feed = parseFeedSpec(spec);
-    return await feedKindOf(feed).check(feed, { symbols: config.symbols, timeframe: config.timeframe, sample: config.feed === undefined, timeoutMs, credentials: config.feedCredentials });
+    const kind = feedKindOf(feed);
+    return await kind.check(feed, { symbols: config.symbols, timeframe: config.timeframe, sample: config.feed === undefined, timeoutMs, credentials: credentialsFor(kind, config.feedCredentials) });
   } catch (err) {
     return { ok: false, detail: describeError(err) };
   }

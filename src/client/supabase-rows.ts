@@ -69,6 +69,8 @@ const predictionRow = z.object({
   risk_score: num.nullish(),
   technical_indicators: jsonObject,
   prediction_timestamp: timestamp,
+  market_session: z.string().nullish(),
+  market_conditions: z.looseObject({ session: z.unknown().optional() }).nullish(),
 });
 
 function parse<T>(schema: z.ZodType<T>, row: unknown, what: string): T {
@@ -100,6 +102,7 @@ export function predictionRowToSignal(row: unknown): Signal {
     technical_indicators: r.technical_indicators as Signal['technical_indicators'],
     // The store keeps the signal's created_at as prediction_timestamp (created_at is the row's).
     created_at: r.prediction_timestamp,
+    market_session: r.market_session ?? (typeof r.market_conditions?.session === 'string' ? r.market_conditions.session : null),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Timeframe } from '../domain/timeframe.ts';
 import { ConfigError } from '../errors.ts';
 import { IndicatorSet } from '../features/indicator-set.ts';
 import { DEFAULT_WINDOW } from '../features/symbol-state.ts';
+import { credentialsFor } from '../ingest/feed-kind.ts';
 import { feedKindOf } from '../ingest/feed-registry.ts';
 import { createSource, parseFeedSpec } from '../ingest/feed-spec.ts';
 import { replayFileInfo } from '../ingest/replay-file.ts';
@@ -75,7 +76,7 @@ export async function openFeed(r: FeedRequest): Promise<FeedChoice> {
   }
   // Synthetic symbols are generated (SYN0/USD, ...): the tick loop drops those of other shards.
   const live = kind.live ? await liveResume(r.store, symbols ?? [], r.timeframe ?? '5m') : undefined;
-  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock, live, credentials: r.credentials });
+  const source = await createSource(spec, { symbols, timeframe: r.timeframe, defaultSpeed, log: r.log, clock: r.clock, live, credentials: credentialsFor(kind, r.credentials) });
   const speed = kind.live || !('speed' in spec) ? null : (spec.speed ?? defaultSpeed ?? 0);
   return { source, sample: null, fast: speed === 0, speed };
 }

@@ -24,6 +24,8 @@ export interface Signal {
   risk_score: number;
   technical_indicators: IndicatorValues;
   created_at: string;
+  /** The market's session at the candle (DESIGN.md "Feeds"): `london_new_york`, `closed`, `24h`...; null when unknown. Always set by toSignal; optional for producers of older shapes. */
+  market_session?: string | null;
 }
 
 export function toSignal(p: PredictionRecord): Signal {
@@ -45,5 +47,12 @@ export function toSignal(p: PredictionRecord): Signal {
     risk_score: p.riskScore,
     technical_indicators: p.technicalIndicators,
     created_at: new Date(p.createdAt).toISOString(),
+    market_session: marketSessionOf(p),
   };
+}
+
+/** The session the signal was made in: the store's column, kept in the record's market conditions. */
+export function marketSessionOf(p: Pick<PredictionRecord, 'marketConditions'>): string | null {
+  const s = p.marketConditions?.session;
+  return typeof s === 'string' ? s : null;
 }

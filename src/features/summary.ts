@@ -43,6 +43,27 @@ export interface SummaryContext {
   market?: MarketKind;
 }
 
+/**
+ * The session of an open time, computed once per open time: every symbol of a tick shares it, so
+ * at thousands of symbols the date arithmetic runs once a tick, not once a symbol.
+ */
+let forexMemo = { openTime: Number.NaN, session: '' as MarketSession };
+function sessionAt(openTime: number, market: MarketKind): MarketSession {
+  if (market === 'crypto') return '24h';
+  if (forexMemo.openTime !== openTime) forexMemo = { openTime, session: marketSession(openTime, 'forex') };
+  return forexMemo.session;
+}
+
+const kinds = new Map<string, MarketKind>();
+function kindOf(symbol: string): MarketKind {
+  let k = kinds.get(symbol);
+  if (k === undefined) {
+    if (kinds.size > 100_000) kinds.clear();
+    kinds.set(symbol, (k = marketKindOf(symbol)));
+  }
+  return k;
+}
+
 function level(ratio: number | null, low: number, high: number): Level {
   if (ratio === null || !Number.isFinite(ratio)) return 'normal';
   return ratio < low ? 'low' : ratio > high ? 'high' : 'normal';
@@ -71,7 +92,7 @@ export function technicalSummary(v: IndicatorValues, bar: Pick<Bar, 'openTime' |
   const volumeRatio = v.volume_ma !== null && v.volume_ma > 0 ? bar.volume / v.volume_ma : null;
   const volatility = level(volRatio, 0.7, 1.5);
   const volume = level(volumeRatio, 0.5, 1.5);
-  const session = marketSession(bar.openTime, ctx.market ?? (ctx.symbol ? marketKindOf(ctx.symbol) : 'crypto'));
+  const session = sessionAt(bar.openTime, ctx.market ?? (ctx.symbol ? kindOf(ctx.symbol) : 'crypto'));
 
   const trendText =
     adx === null

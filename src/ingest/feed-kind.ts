@@ -10,11 +10,12 @@ import type { Logger } from '../log.ts';
 import type { LiveOptions } from './live/source.ts';
 import type { CandleSource } from './source.ts';
 
-/** Account credentials of the live feeds that need them (config.ts OANDA_TOKEN, OANDA_ACCOUNT). */
-export interface FeedCredentials {
-  oandaToken?: string;
-  oandaAccount?: string;
-}
+/**
+ * Account credentials of the live feeds that need them, by configuration variable (config.ts
+ * feedCredentials: `OANDA_TOKEN`, `OANDA_ACCOUNT`). A kind reads only the keys it declares in
+ * `credentials`, so a new venue with an account adds its variables to config.ts and nothing here.
+ */
+export type FeedCredentials = Readonly<Record<string, string | undefined>>;
 
 export interface SourceDeps {
   /** SYMBOLS / --symbols: required for live feeds; filters a replay's files. */
@@ -54,6 +55,8 @@ export interface FeedKind<S extends { kind: string }> {
    * SYMBOLS, and has no speed.
    */
   readonly live: boolean;
+  /** The configuration variables (FeedCredentials keys) it needs, e.g. OANDA_TOKEN; none for public data. */
+  readonly credentials?: readonly string[];
   /** `rest` is what follows `scheme:`; a bad spec throws feedSpecError. */
   parse(spec: string, rest: string, opts: { cwd: string }): S;
   create(spec: S, deps: SourceDeps): Promise<CandleSource> | CandleSource;
@@ -84,4 +87,9 @@ export function isUrl(v: string, protocols: string[]): boolean {
 export function liveSymbols(scheme: string, deps: SourceDeps): readonly string[] {
   if (!deps.symbols || deps.symbols.length === 0) throw new ConfigError(`the ${scheme} feed needs symbols: set SYMBOLS or pass --symbols LTC/BTC,XLM/BTC`);
   return deps.symbols;
+}
+
+/** Only the credentials a kind declares: a feed never sees another venue's account. */
+export function credentialsFor(kind: Pick<FeedKind<{ kind: string }>, 'credentials'>, all: FeedCredentials | undefined): FeedCredentials {
+  return Object.fromEntries((kind.credentials ?? []).map((k) => [k, all?.[k]]));
 }

@@ -1,7 +1,9 @@
 /**
  * Feed schemes: `scheme` -> its FeedKind (feed-kind.ts). A new exchange adapter is its folder
- * (frames, symbols, REST, a LiveVenue and a FeedKind, on the live base ingest/live/) plus one line
- * here; FeedSpec follows from the map.
+ * (a LiveVenue on the websocket base ingest/live/, or a CandleVenue on the polled one
+ * ingest/polled/, and a FeedKind) plus one line here; FeedSpec follows from the map. A venue that
+ * needs an account declares its variables in its FeedKind's `credentials` and adds them to
+ * config.ts; no other shared file changes.
  */
 import { binanceFeed } from './binance/feed.ts';
 import { ccxtFeed } from './ccxt/feed.ts';

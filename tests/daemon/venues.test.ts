@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { Daemon } from '../../src/daemon.ts';
 import type { Candle } from '../../src/domain/candle.ts';
+import { toSignal, type Signal } from '../../src/domain/signal.ts';
 import { createLogger } from '../../src/log.ts';
 import { FakeCcxtBinance } from '../helpers/fake-ccxt-binance.ts';
 import { FakeOanda } from '../helpers/fake-oanda.ts';
@@ -31,9 +32,14 @@ function candles(file: string, symbol: string, start: number, scale = 1): Candle
   });
 }
 
-async function run(venue: VirtualVenue, env: Record<string, string>, feed: string, symbols: string[], lastOpen: number): Promise<string> {
+/** The daemon on `feed` until every symbol's candle `lastOpen` is signed; returns its data dir and GET /v1/signals. */
+async function run(venue: VirtualVenue, env: Record<string, string>, feed: string, symbols: string[], lastOpen: number): Promise<{ data: string; api: Signal[] }> {
   const data = dataDirFrom(await migratedTemplate());
   dirs.push(data);
+  const keyStore = await openStoreAt(data);
+  const { key } = await keyStore.createApiKey({ name: 'venues', type: 'stream' });
+  await keyStore.close();
+  let api: Signal[] = [];
   const config = loadConfig({ SIGNALBASE_DATA_DIR: data, LOG_LEVEL: 'silent', TFJS_BACKEND: 'wasm', ...env });
   const d = new Daemon(config, log, { feed, symbols, timeframe: '5m', port: 0, host: '127.0.0.1', clock: venue.clock });
   await d.start();
@@ -46,10 +52,16 @@ async function run(venue: VirtualVenue, env: Record<string, string>, feed: strin
     await vi.waitFor(() => {
       for (const s of symbols) expect(d.engine!.lastOpenTime(s, '5m') ?? 0).toBe(lastOpen);
     }, { timeout: 60_000, interval: 20 });
+    await vi.waitFor(async () => {
+      const res = await fetch(`http://127.0.0.1:${d.port}/v1/signals?limit=500`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status).toBe(200);
+      api = ((await res.json()) as { signals: Signal[] }).signals;
+      for (const s of symbols) expect(api.some((x) => x.symbol === s && Date.parse(x.candle_time) === lastOpen)).toBe(true);
+    }, { timeout: 60_000, interval: 200 });
   } finally {
     await d.stop();
   }
-  return data;
+  return { data, api };
 }
 
 describe('the daemon on venue feeds', () => {
@@ -58,7 +70,7 @@ describe('the daemon on venue feeds', () => {
     const series = { 'EUR/USD': candles('LTC_BTC-5m.json', 'EUR/USD', start, 65), 'GBP/USD': candles('DASH_BTC-5m.json', 'GBP/USD', start, 17) };
     const fake = await FakeOanda.start({ series, timeframe: '5m', token: 'v20-token-abcdef', accountId: '101-004-1-001', start: start + 250 * TF + 60_000 });
     try {
-      const data = await run(fake, { OANDA_TOKEN: 'v20-token-abcdef', OANDA_ACCOUNT: '101-004-1-001' }, `oanda:practice,rest=${fake.base},stream=${fake.base}`, ['EUR/USD', 'GBP/USD'], start + 289 * TF);
+      const { data, api } = await run(fake, { OANDA_TOKEN: 'v20-token-abcdef', OANDA_ACCOUNT: '101-004-1-001' }, `oanda:practice,rest=${fake.base},stream=${fake.base}`, ['EUR/USD', 'GBP/USD'], start + 289 * TF);
       const { predictions } = await storedState(data);
       for (const symbol of ['EUR/USD', 'GBP/USD']) {
         const mine = predictions.filter((p) => p.symbol === symbol);
@@ -71,6 +83,11 @@ describe('the daemon on venue feeds', () => {
         const at = (iso: string) => mine.find((p) => p.candleTime === Date.parse(iso))?.marketConditions?.session;
         expect(at('2026-01-13T21:40:00Z')).toBe('sydney_new_york'); // 08:40 AEDT, 16:40 EST
         expect(at('2026-01-13T22:30:00Z')).toBe('sydney'); // New York closed at 17:00 EST
+        // The signal's own market_session, stored in its column and served by /v1/signals.
+        const served = (iso: string) => api.find((x) => x.symbol === symbol && x.candle_time === new Date(iso).toISOString())?.market_session;
+        expect(served('2026-01-13T21:40:00Z')).toBe('sydney_new_york');
+        expect(served('2026-01-13T22:30:00Z')).toBe('sydney');
+        expect(mine.every((p) => toSignal(p).market_session === p.marketConditions?.session)).toBe(true);
       }
       const store = await openStoreAt(data);
       try {
@@ -88,7 +105,7 @@ describe('the daemon on venue feeds', () => {
     const series = { 'LTC/BTC': candles('LTC_BTC-5m.json', 'LTC/BTC', start), 'XLM/BTC': candles('XLM_BTC-5m.json', 'XLM/BTC', start) };
     const fake = await FakeCcxtBinance.start({ series, timeframe: '5m', start: start + 250 * TF + 60_000 });
     try {
-      const data = await run(fake, {}, `ccxt:binance,rest=${fake.base}`, ['LTC/BTC', 'XLM/BTC'], start + 289 * TF);
+      const { data, api } = await run(fake, {}, `ccxt:binance,rest=${fake.base},ws=${fake.wsBase}`, ['LTC/BTC', 'XLM/BTC'], start + 289 * TF);
       const { predictions } = await storedState(data);
       for (const symbol of ['LTC/BTC', 'XLM/BTC']) {
         const times = predictions.filter((p) => p.symbol === symbol).map((p) => p.candleTime);
@@ -97,6 +114,8 @@ describe('the daemon on venue feeds', () => {
         expect(times.at(-1)).toBe(start + 289 * TF);
       }
       expect(new Set(predictions.map((p) => p.marketConditions?.session))).toEqual(new Set(['24h']));
+      expect(api.length).toBeGreaterThan(0);
+      expect(new Set(api.map((x) => x.market_session))).toEqual(new Set(['24h']));
     } finally {
       await fake.close();
     }

@@ -6,6 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CENTRES, forexClosedThroughout, forexOpen, marketSession, utcOffsetHours, type Centre } from '../../src/domain/market-session.ts';
+import { INDICATOR_COLUMNS, type IndicatorValues } from '../../src/domain/indicators.ts';
+import { technicalSummary } from '../../src/features/summary.ts';
+
+const NO_VALUES = Object.fromEntries(INDICATOR_COLUMNS.map((c) => [c, null])) as unknown as IndicatorValues;
 
 const ZONES: Record<Centre, string> = {
   sydney: 'Australia/Sydney',
@@ -96,11 +100,84 @@ describe('market sessions', () => {
     expect(marketSession(at('2026-01-14T14:00:00Z'), 'crypto')).toBe('24h');
   });
 
-  it('never leaves an open forex instant without a session name', () => {
-    const names = new Set<string>();
-    for (let t = at('2026-01-01T00:00:00Z'); t < at('2027-01-01T00:00:00Z'); t += 300_000) names.add(marketSession(t, 'forex'));
-    for (const n of names) expect(n).toMatch(/^(closed|(sydney|tokyo|london|new_york)(_(sydney|tokyo|london|new_york))*)$/);
-    expect(names).toContain('london_new_york');
-    expect(names).toContain('closed');
+  it('pins the 2025 and 2027 changeovers too (the rules, not one year\'s dates)', () => {
+    const cases: [Centre, string, number, number][] = [
+      ['new_york', '2025-03-09T07:00:00Z', -5, -4],
+      ['new_york', '2025-11-02T06:00:00Z', -4, -5],
+      ['new_york', '2027-03-14T07:00:00Z', -5, -4],
+      ['new_york', '2027-11-07T06:00:00Z', -4, -5],
+      ['london', '2025-03-30T01:00:00Z', 0, 1],
+      ['london', '2025-10-26T01:00:00Z', 1, 0],
+      ['london', '2027-03-28T01:00:00Z', 0, 1],
+      ['london', '2027-10-31T01:00:00Z', 1, 0],
+      ['sydney', '2025-04-05T16:00:00Z', 11, 10],
+      ['sydney', '2025-10-04T16:00:00Z', 10, 11],
+      ['sydney', '2027-04-03T16:00:00Z', 11, 10],
+      ['sydney', '2027-10-02T16:00:00Z', 10, 11],
+    ];
+    for (const [centre, iso, before, after] of cases) {
+      expect(utcOffsetHours(centre, at(iso) - 60_000), `${centre} before ${iso}`).toBe(before);
+      expect(utcOffsetHours(centre, at(iso)), `${centre} at ${iso}`).toBe(after);
+    }
+  });
+
+  it('shifts the overlaps in the weeks when only one side has changed its clocks', () => {
+    // 12:30 UTC in the three weeks New York is on EDT and London still on GMT (8 to 29 March 2026).
+    expect(marketSession(at('2026-03-04T12:30:00Z'), 'forex')).toBe('london'); // 07:30 EST
+    expect(marketSession(at('2026-03-18T12:30:00Z'), 'forex')).toBe('london_new_york'); // 08:30 EDT
+    expect(marketSession(at('2026-04-01T12:30:00Z'), 'forex')).toBe('london_new_york'); // 13:30 BST, 08:30 EDT
+    // 16:30 UTC: London (GMT) still open on 18 March; closed (17:30 BST) on 1 April.
+    expect(marketSession(at('2026-03-18T16:30:00Z'), 'forex')).toBe('london_new_york');
+    expect(marketSession(at('2026-04-01T16:30:00Z'), 'forex')).toBe('new_york');
+    // 20:30 UTC: 07:30 AEDT on Thursday 2 April (Sydney opens with New York at 16:30 EDT); after
+    // Sydney's clocks go back on 5 April it is 06:30 AEST, Sydney not yet open.
+    expect(marketSession(at('2026-04-01T20:30:00Z'), 'forex')).toBe('sydney_new_york');
+    expect(marketSession(at('2026-04-07T20:30:00Z'), 'forex')).toBe('new_york');
+    // The week New York has gone back (1 November) and Sydney is on AEDT: 21:30 UTC is 16:30 EST and 08:30 AEDT.
+    expect(marketSession(at('2026-11-04T21:30:00Z'), 'forex')).toBe('sydney_new_york');
+    // The week before (EDT): 21:30 UTC is 17:30 EDT, New York closed.
+    expect(marketSession(at('2026-10-28T21:30:00Z'), 'forex')).toBe('sydney');
+  });
+
+  it('equals a session computed from Intl local times at every 5-minute step of 2026', () => {
+    // The oracle: each centre's local weekday and minute from the tz database, its hours, the forex
+    // week from New York's local clock; none of the code under test.
+    const weekday = new Map(['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].map((d, i) => [d, i]));
+    const fmts = Object.fromEntries(
+      CENTRES.map((c) => [c, new Intl.DateTimeFormat('en-US', { timeZone: ZONES[c], hourCycle: 'h23', weekday: 'short', hour: 'numeric', minute: 'numeric' })]),
+    ) as Record<Centre, Intl.DateTimeFormat>;
+    const hours: Record<Centre, [number, number]> = { sydney: [7, 16], tokyo: [9, 18], london: [8, 17], new_york: [8, 17] };
+    const localOf = (c: Centre, t: number) => {
+      const parts = fmts[c].formatToParts(new Date(t));
+      const get = (type: string) => parts.find((p) => p.type === type)!.value;
+      return { day: weekday.get(get('weekday'))!, minute: Number(get('hour')) * 60 + Number(get('minute')) };
+    };
+    const oracle = (t: number): string => {
+      const ny = localOf('new_york', t);
+      const open = ny.day === 6 ? false : ny.day === 0 ? ny.minute >= 17 * 60 : ny.day === 5 ? ny.minute < 17 * 60 : true;
+      if (!open) return 'closed';
+      const centres = CENTRES.filter((c) => {
+        const l = localOf(c, t);
+        return l.day >= 1 && l.day <= 5 && l.minute >= hours[c][0] * 60 && l.minute < hours[c][1] * 60;
+      });
+      return centres.length === 0 ? 'sydney' : centres.join('_');
+    };
+    const wrong: string[] = [];
+    const seen = new Set<string>();
+    for (let t = at('2026-01-01T00:00:00Z'); t < at('2027-01-01T00:00:00Z'); t += 300_000) {
+      const want = oracle(t);
+      seen.add(want);
+      const got = marketSession(t, 'forex');
+      if (got !== want && wrong.length < 5) wrong.push(`${new Date(t).toISOString()} ${got}, want ${want}`);
+      // The signal's summary (cached per open time) says the same, for a forex and a crypto symbol.
+      const summary = technicalSummary(NO_VALUES, { openTime: t, volume: 1 }, { symbol: 'EUR/USD' });
+      if (summary.session !== want && wrong.length < 5) wrong.push(`summary ${new Date(t).toISOString()} ${summary.session}, want ${want}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(technicalSummary(NO_VALUES, { openTime: at('2026-01-17T12:00:00Z'), volume: 1 }, { symbol: 'BTC/USDT' }).session).toBe('24h');
+    // The year covers every single centre, the overlaps the hours allow, and the weekend.
+    for (const name of ['closed', 'sydney', 'tokyo', 'london', 'new_york', 'sydney_tokyo', 'tokyo_london', 'london_new_york', 'sydney_new_york']) {
+      expect(seen, name).toContain(name);
+    }
   });
 });

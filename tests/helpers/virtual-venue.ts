@@ -63,6 +63,11 @@ export class VirtualVenue {
     for (let i = 0; i < n; i++) this.failures.push({ status, retryAfter });
   }
 
+  /** Failures set with failNext that no request has met yet. */
+  get failuresLeft(): number {
+    return this.failures.length;
+  }
+
   protected takeFailure(): { status: number; retryAfter?: string } | undefined {
     return this.failures.shift();
   }

@@ -5,21 +5,15 @@
  * data/sample), with no gap, no duplicate and never the still-open candle; symbols and timeframes
  * the exchange does not offer are refused at start naming what it offers.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Candle } from '../../src/domain/candle.ts';
 import { candleGaps } from '../../src/ingest/metrics.ts';
 import { createCcxtSource } from '../../src/ingest/ccxt/source.ts';
 import { createLogger } from '../../src/log.ts';
 import { FakeCcxtBinance } from '../helpers/fake-ccxt-binance.ts';
+import { expectGroundTruth, pairTruth, record, TF } from './ccxt-helpers.ts';
 
-const TF = 300_000;
 const log = createLogger({ level: 'silent' });
 
-function truth(file: string, symbol: string): Candle[] {
-  const rows = JSON.parse(readFileSync(new URL(`../../data/sample/${file}`, import.meta.url), 'utf8')) as number[][];
-  return rows.slice(0, 400).map(([t, o, h, l, c, v]) => ({ symbol, timeframe: '5m', openTime: t!, open: o!, high: h!, low: l!, close: c!, volume: v! }));
-}
 
 let fake: FakeCcxtBinance | undefined;
 afterEach(async () => {
@@ -33,22 +27,15 @@ async function gaps(): Promise<number> {
 
 describe('ccxt feed (binance through ccxt)', () => {
   it('delivers the ground truth through faults, never the open candle, and no gap', async () => {
-    const series = { 'LTC/BTC': truth('LTC_BTC-5m.json', 'LTC/BTC'), 'XLM/BTC': truth('XLM_BTC-5m.json', 'XLM/BTC') };
+    const series = pairTruth(400);
     const t0 = series['LTC/BTC'][150]!.openTime + 60_000;
     fake = await FakeCcxtBinance.start({ series, timeframe: '5m', start: t0 });
     const f = fake;
     const source = await createCcxtSource({
-      exchange: 'binance', symbols: ['LTC/BTC', 'XLM/BTC'], timeframe: '5m', restBase: f.base, requestTimeoutMs: 1_500,
+      exchange: 'binance', symbols: ['LTC/BTC', 'XLM/BTC'], timeframe: '5m', restBase: f.base, websocket: false, requestTimeoutMs: 1_500,
       clock: f.clock, log, warmupCandles: 100, settleMs: 1_000, backoff: { steps: [5, 10], jitter: 0 },
     });
-    const got: Candle[] = [];
-    const early: Candle[] = [];
-    await source.start((b) => {
-      for (const c of b.candles) {
-        if (c.openTime + TF > f.clock.now()) early.push(c);
-        got.push(c);
-      }
-    });
+    const { got, early } = await record(source, f.clock);
     const gapsBefore = await gaps();
     expect(await f.untilFeedWaits()).toBe(true);
     expect(source.status).toBe('streaming');
@@ -64,18 +51,13 @@ describe('ccxt feed (binance through ccxt)', () => {
     }
     await source.stop();
     expect(early).toEqual([]);
-    for (const symbol of ['LTC/BTC', 'XLM/BTC'] as const) {
-      const mine = got.filter((c) => c.symbol === symbol);
-      const want = series[symbol].filter((c) => c.openTime >= mine[0]!.openTime && c.openTime + TF <= f.clock.now());
-      expect(mine.length).toBeGreaterThan(300);
-      expect(mine).toEqual(want);
-    }
+    expectGroundTruth(got, series, f.clock, 300);
     expect(await gaps()).toBe(gapsBefore);
   }, 120_000);
 
   it('refuses what the exchange does not offer, naming what it does', async () => {
-    fake = await FakeCcxtBinance.start({ series: { 'LTC/BTC': truth('LTC_BTC-5m.json', 'LTC/BTC') }, timeframe: '5m', start: Date.UTC(2018, 0, 11) });
-    const base = { exchange: 'binance', restBase: fake.base, log, timeframe: '5m' as const };
+    fake = await FakeCcxtBinance.start({ series: { 'LTC/BTC': pairTruth(400)['LTC/BTC'] }, timeframe: '5m', start: Date.UTC(2018, 0, 11) });
+    const base = { exchange: 'binance', restBase: fake.base, websocket: false, log, timeframe: '5m' as const };
     await expect(createCcxtSource({ ...base, symbols: ['LTC/BTCX'] })).rejects.toThrow(/does not list LTC\/BTCX.*LTC\/BTC/);
     await expect(createCcxtSource({ ...base, symbols: ['LTC/BTC'], timeframe: '2d' as never })).rejects.toThrow(/no 2d candles; it offers .*5m/);
     await expect(createCcxtSource({ ...base, exchange: 'binancee', symbols: ['LTC/BTC'] })).rejects.toThrow(/no exchange 'binancee'.*binance/);

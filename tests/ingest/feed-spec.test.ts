@@ -3,6 +3,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, exitCodeFor } from '../../src/errors.ts';
 import { BinanceSource } from '../../src/ingest/binance/source.ts';
+import { credentialsFor } from '../../src/ingest/feed-kind.ts';
+import { feedKindOf } from '../../src/ingest/feed-registry.ts';
 import { DEFAULT_FEED_SPEC, SAMPLE_DATA_DIR, createSource, parseFeedSpec } from '../../src/ingest/feed-spec.ts';
 import { ReplaySource } from '../../src/ingest/replay.ts';
 import { SYNTHETIC_DEFAULTS, SyntheticSource } from '../../src/ingest/synthetic.ts';
@@ -88,5 +90,14 @@ describe('createSource', () => {
     await expect(createSource('binance:ws://127.0.0.1:1', { log })).rejects.toThrow(/needs symbols/);
     await expect(createSource(`replay:${SAMPLE_DATA_DIR}`, { log, symbols: ['ETH/BTC'] })).rejects.toThrow(/no file for symbol\(s\) ETH\/BTC/);
     await expect(createSource(`replay:${SAMPLE_DATA_DIR}`, { log, timeframe: '1m' })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('feed credentials', () => {
+  it('hands each kind only the credentials it declares', () => {
+    const all = { OANDA_TOKEN: 'v20-token-abcdef', OANDA_ACCOUNT: '101-1', OTHER_VENUE_KEY: 'secret' };
+    expect(credentialsFor(feedKindOf(parseFeedSpec('oanda:practice')), all)).toEqual({ OANDA_TOKEN: 'v20-token-abcdef', OANDA_ACCOUNT: '101-1' });
+    expect(credentialsFor(feedKindOf(parseFeedSpec('ccxt:binance')), all)).toEqual({});
+    expect(credentialsFor(feedKindOf(parseFeedSpec('oanda:practice')), undefined)).toEqual({ OANDA_TOKEN: undefined, OANDA_ACCOUNT: undefined });
   });
 });

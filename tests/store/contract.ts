@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDICATOR_COLUMNS } from '../../src/domain/indicators.ts';
 import { compareCursors, cursorOf } from '../../src/domain/prediction.ts';
+import { toSignal } from '../../src/domain/signal.ts';
 import { StoreError } from '../../src/errors.ts';
 import type { SqlExecutor } from '../../src/store/sql-client.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -187,6 +188,20 @@ export function storeContract(label: string, open: () => Promise<ContractTarget>
         const stillOpen = (await store.openPredictions()).filter((p) => p.symbol === 'OPEN/BTC');
         expect(stillOpen.map((p) => p.id)).toEqual([hold.id]);
       });
+    });
+
+    it('keeps each signal\'s market session in its own column, and reads it back on the record', async () => {
+      const forex = prediction({ symbol: 'EUR/USD', candleTime: T0 + 400 * MIN5, marketConditions: { session: 'london_new_york', trend: 'up' } });
+      const crypto = prediction({ symbol: 'SES/BTC', candleTime: T0 + 400 * MIN5, marketConditions: { session: '24h' } });
+      const none = prediction({ symbol: 'SES/BTC', candleTime: T0 + 401 * MIN5, marketConditions: null });
+      expect(await store.insertPredictions([forex, crypto, none])).toBe(3);
+      const { rows } = await t.sql.query<{ id: string; market_session: string | null }>(
+        `SELECT id, market_session FROM "${store.info.schema}".ml_predictions WHERE id = ANY($1::uuid[])`,
+        [[forex.id, crypto.id, none.id]],
+      );
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.market_session]))).toEqual({ [forex.id]: 'london_new_york', [crypto.id]: '24h', [none.id]: null });
+      expect(toSignal((await store.getPrediction(forex.id))!).market_session).toBe('london_new_york');
+      expect(toSignal((await store.getPrediction(none.id))!).market_session).toBeNull();
     });
 
     it('stores training samples once per prediction', async () => {

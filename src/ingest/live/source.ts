@@ -14,17 +14,15 @@
  * its series and is backfilled then, so the policy at the bound loses time, never data.
  */
 import type { Candle } from '../../domain/candle.ts';
-import { systemClock, type Clock } from '../../domain/clock.ts';
-import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
-import { DEFAULT_BACKOFF, backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
-import { rootLogger, type Logger } from '../../log.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
+import { backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
+import type { Logger } from '../../log.ts';
 import { mergeTicks } from '../merge.ts';
 import { backfillCandles, candleGaps, candlesDelivered, feedConnected, feedFramesDropped, feedReconnects } from '../metrics.ts';
 import { BoundedQueue } from '../queue.ts';
-import { RejectionReporter } from '../rejections.ts';
-import { SeriesTracker } from '../series.ts';
-import { BaseSource, type CandleBatch, type CandleSink, type SeriesInfo } from '../source.ts';
-import { DEFAULT_FUTURE_TOLERANCE_MS } from '../validate.ts';
+import type { CandleBatch, CandleSink } from '../source.ts';
+import { VenueSeriesSource } from '../venue-series.ts';
 import { backfillRange, type BackfillDeps, type GapRange } from './backfill.ts';
 import { KlineValidator } from './kline-candle.ts';
 import { SymbolMap } from './symbols.ts';
@@ -58,22 +56,11 @@ export interface LiveOptions {
 
 type Inbound = { kind: 'frame'; frame: IncomingFrame } | { kind: 'resync' };
 
-export class LiveSource extends BaseSource {
-  readonly kind: string;
-  readonly series: readonly SeriesInfo[];
-  readonly symbols: readonly string[];
-  readonly timeframe: Timeframe;
-
-  private readonly tf: number;
-  private readonly clock: Clock;
+export class LiveSource extends VenueSeriesSource {
   private readonly validator: KlineValidator;
   private readonly backfillDeps: BackfillDeps;
-  private readonly tracker = new SeriesTracker();
-  private readonly reporter: RejectionReporter;
   private readonly inbound: BoundedQueue<Inbound>;
   private readonly assembler: TickAssembler;
-  private readonly backoff: StepBackoff;
-  private readonly tolerance: number;
   private session: LiveSession | undefined;
   private connected = false;
   private everConnected = false;
@@ -85,18 +72,9 @@ export class LiveSource extends BaseSource {
     private readonly venue: LiveVenue,
     private readonly opts: LiveOptions,
   ) {
-    super((opts.log ?? rootLogger()).child({ module: venue.name }));
-    this.kind = venue.name;
-    this.symbols = [...opts.symbols];
-    this.timeframe = opts.timeframe;
-    this.series = this.symbols.map((symbol) => ({ symbol, timeframe: opts.timeframe }));
-    this.tf = timeframeMs(opts.timeframe);
-    this.clock = opts.clock ?? systemClock;
-    this.reporter = new RejectionReporter(this.log);
+    super({ ...opts, kind: venue.name, module: venue.name });
     this.inbound = new BoundedQueue(opts.queueCapacity ?? 10_000);
     this.assembler = new TickAssembler(this.symbols.length, opts.lingerMs ?? 250);
-    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
-    this.tolerance = opts.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
     this.validator = new KlineValidator(new SymbolMap(this.symbols, venue), this.timeframe, this.clock, this.tolerance);
     this.backfillDeps = {
       venue,
@@ -108,7 +86,6 @@ export class LiveSource extends BaseSource {
       log: this.log,
       maxCandles: opts.maxBackfillCandles ?? 10_000,
     };
-    for (const [symbol, openTime] of opts.resume ?? []) if (this.symbols.includes(symbol)) this.tracker.seed(symbol, this.timeframe, openTime);
   }
 
   protected async run(sink: CandleSink, signal: AbortSignal): Promise<void> {
@@ -147,6 +124,7 @@ export class LiveSource extends BaseSource {
             connectTimeoutMs: this.opts.connectTimeoutMs ?? 10_000,
             subscribeTimeoutMs: this.opts.subscribeTimeoutMs ?? 10_000,
             onFrame: (frame) => this.enqueue(frame),
+            requestResync: () => this.requestResync(),
             log: this.log,
           },
           signal,

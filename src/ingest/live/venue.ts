@@ -56,6 +56,11 @@ export interface SessionRequest {
   connectTimeoutMs: number;
   subscribeTimeoutMs: number;
   onFrame: (frame: IncomingFrame) => void;
+  /**
+   * Asks the base to backfill every series from its last candle to the last surely closed one (a
+   * session whose stream cannot say a candle closed, ccxt's, asks at each candle close).
+   */
+  requestResync?: () => void;
   log: Logger;
 }
 

@@ -21,12 +21,13 @@ export const oandaFeed: FeedKind<OandaSpec> = {
   scheme: 'oanda',
   usage: 'oanda:practice|live[,price=M|B|A]',
   live: true,
+  credentials: ['OANDA_TOKEN', 'OANDA_ACCOUNT'],
   parse: (spec, rest) => parseOanda(spec, rest),
   create: (feed, deps) =>
     createOandaSource({
       environment: feed.environment,
-      token: deps.credentials?.oandaToken,
-      accountId: deps.credentials?.oandaAccount,
+      token: deps.credentials?.OANDA_TOKEN,
+      accountId: deps.credentials?.OANDA_ACCOUNT,
       symbols: liveSymbols('oanda', deps),
       timeframe: deps.timeframe ?? '5m',
       price: feed.price,
@@ -43,7 +44,7 @@ export const oandaFeed: FeedKind<OandaSpec> = {
     if (symbols.length === 0) return { ok: false, detail: 'oanda: SYMBOLS is not set (e.g. SYMBOLS=EUR/USD,GBP/USD)' };
     try {
       const detail = await checkOanda(
-        { environment: feed.environment, token: ctx.credentials?.oandaToken, accountId: ctx.credentials?.oandaAccount, symbols, timeframe: ctx.timeframe ?? '5m', restBase: feed.restBase },
+        { environment: feed.environment, token: ctx.credentials?.OANDA_TOKEN, accountId: ctx.credentials?.OANDA_ACCOUNT, symbols, timeframe: ctx.timeframe ?? '5m', restBase: feed.restBase },
         AbortSignal.timeout(ctx.timeoutMs),
       );
       return { ok: true, detail };

@@ -17,17 +17,16 @@
  * - An optional liveness monitor (OANDA's pricing-stream heartbeats) tells a dead connection from a
  *   quiet market: while it reports down, the status is `reconnecting`.
  */
-import { rootLogger, type Logger } from '../../log.ts';
+import type { Logger } from '../../log.ts';
 import type { Candle } from '../../domain/candle.ts';
-import { systemClock, type Clock } from '../../domain/clock.ts';
+import type { Clock } from '../../domain/clock.ts';
 import { mergeTicks } from '../merge.ts';
 import { backfillCandles, candleGaps, candlesDelivered, feedConnected, feedReconnects } from '../metrics.ts';
-import { RejectionReporter } from '../rejections.ts';
-import { SeriesTracker } from '../series.ts';
-import { BaseSource, type CandleSink, type SeriesInfo, type SourceKind } from '../source.ts';
-import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
-import { DEFAULT_BACKOFF, backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
-import { DEFAULT_FUTURE_TOLERANCE_MS, checkRules } from '../validate.ts';
+import type { CandleSink, SourceKind } from '../source.ts';
+import type { Timeframe } from '../../domain/timeframe.ts';
+import { backoffDelay, sleep, type StepBackoff } from '../../domain/timing.ts';
+import { checkRules } from '../validate.ts';
+import { VenueSeriesSource } from '../venue-series.ts';
 import type { CandleVenue, VenueCandle, VenueFailure } from './venue.ts';
 
 /** Tells a dead connection from a quiet market (OANDA: heartbeats on the pricing stream). */
@@ -62,37 +61,16 @@ function failureOf(err: unknown): VenueFailure {
   return { retryable: e?.retryable ?? true, retryAfterMs: e?.retryAfterMs };
 }
 
-export class PolledSource extends BaseSource {
-  readonly kind: SourceKind;
-  readonly series: readonly SeriesInfo[];
-  readonly symbols: readonly string[];
-  readonly timeframe: Timeframe;
-
+export class PolledSource extends VenueSeriesSource {
   private readonly venue: CandleVenue;
-  private readonly tf: number;
-  private readonly clock: Clock;
-  private readonly tracker = new SeriesTracker();
-  private readonly reporter: RejectionReporter;
-  private readonly backoff: StepBackoff;
-  private readonly tolerance: number;
   private readonly gapLogged = new Set<string>();
   private healthy = false;
   private everPolled = false;
   private backfilling = false;
 
   constructor(private readonly opts: PolledSourceOptions) {
-    super((opts.log ?? rootLogger()).child({ module: opts.venue.name }));
-    this.kind = opts.kind;
+    super({ ...opts, module: opts.venue.name });
     this.venue = opts.venue;
-    this.symbols = [...opts.symbols];
-    this.timeframe = opts.timeframe;
-    this.series = this.symbols.map((symbol) => ({ symbol, timeframe: opts.timeframe }));
-    this.tf = timeframeMs(opts.timeframe);
-    this.clock = opts.clock ?? systemClock;
-    this.reporter = new RejectionReporter(this.log);
-    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
-    this.tolerance = opts.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
-    for (const [symbol, openTime] of opts.resume ?? []) if (this.symbols.includes(symbol)) this.tracker.seed(symbol, this.timeframe, openTime);
   }
 
   protected async run(sink: CandleSink, signal: AbortSignal): Promise<void> {

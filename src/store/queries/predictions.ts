@@ -36,6 +36,8 @@ export interface PredictionRow {
   technical_indicators: IndicatorValues;
   input_features: Record<string, unknown>;
   market_conditions: Record<string, unknown> | null;
+  /** Filled on insert from market_conditions.session (sql/20261206000600); null on older rows. */
+  market_session?: string | null;
   risk_assessment: Record<string, unknown> | null;
   processing_time_ms: number | null;
   prediction_timestamp: Date | string;
@@ -51,7 +53,7 @@ export const PREDICTION_COLUMNS = `id, symbol, timeframe, candle_time, model_ver
   confidence_score, probabilities, recommendation, signal_weight, position_multiplier, entry_price,
   stop_loss, take_profit, risk_score, technical_indicators, input_features, market_conditions,
   risk_assessment, processing_time_ms, prediction_timestamp, actual_outcome, actual_profit_loss,
-  exit_price, outcome_timestamp, requested_by, api_key_id`;
+  exit_price, outcome_timestamp, requested_by, api_key_id, market_session`;
 
 export const toRecord = (r: PredictionRow): PredictionRecord => ({
   id: r.id,
@@ -72,7 +74,8 @@ export const toRecord = (r: PredictionRow): PredictionRecord => ({
   riskScore: r.risk_score ?? 0,
   technicalIndicators: r.technical_indicators,
   inputFeatures: r.input_features,
-  marketConditions: r.market_conditions,
+  // Rows from before the column have it in market_conditions only: the record reads as one shape.
+  marketConditions: r.market_session && r.market_conditions?.session === undefined ? { ...r.market_conditions, session: r.market_session } : r.market_conditions,
   riskAssessment: r.risk_assessment,
   processingTimeMs: r.processing_time_ms ?? 0,
   createdAt: toMs(r.prediction_timestamp),
