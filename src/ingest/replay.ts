@@ -6,7 +6,7 @@
 import type { Candle } from '../domain/candle.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { marketKindOf, marketShutThroughout } from '../domain/market-session.ts';
-import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { timeframeMs } from '../domain/timeframe.ts';
 import { sleep, yieldToEventLoop } from '../domain/timing.ts';
 import { rootLogger, type Logger } from '../log.ts';
 import { mergeTicks } from './merge.ts';
@@ -28,9 +28,6 @@ export interface ReplayOptions {
 
 export class ReplaySource extends BaseSource {
   readonly kind = 'replay' as const;
-  readonly series: readonly SeriesInfo[];
-  readonly symbols: readonly string[];
-  readonly timeframe: Timeframe;
   readonly speed: number;
   private readonly clock: Clock;
   private readonly yieldEveryMs: number;
@@ -54,12 +51,7 @@ export class ReplaySource extends BaseSource {
     private readonly data: readonly (readonly Candle[])[],
     opts: ReplayOptions & { log: Logger },
   ) {
-    super(opts.log);
-    const byKey = new Map<string, SeriesInfo>();
-    for (const { symbol, timeframe } of infos) byKey.set(`${symbol}|${timeframe}`, { symbol, timeframe });
-    this.series = [...byKey.values()];
-    this.symbols = [...new Set(this.series.map((s) => s.symbol))];
-    this.timeframe = [...this.series].sort((a, b) => timeframeMs(a.timeframe) - timeframeMs(b.timeframe))[0]?.timeframe ?? '5m';
+    super(opts.log, infos);
     this.speed = opts.speed ?? 0;
     this.clock = opts.clock ?? systemClock;
     this.yieldEveryMs = opts.yieldEveryMs ?? 10;

@@ -21,7 +21,7 @@
  */
 import type { Candle } from '../domain/candle.ts';
 import { SignalbaseError } from '../domain/errors.ts';
-import type { Timeframe } from '../domain/timeframe.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 import type { Logger } from '../log.ts';
 
 export type SourceStatus = 'idle' | 'connecting' | 'streaming' | 'backfilling' | 'reconnecting' | 'ended' | 'stopped' | 'failed';
@@ -76,9 +76,12 @@ export class SourceStateError extends SignalbaseError {
  */
 export abstract class BaseSource implements CandleSource {
   abstract readonly kind: SourceKind;
-  abstract readonly series: readonly SeriesInfo[];
-  abstract readonly symbols: readonly string[];
-  abstract readonly timeframe: Timeframe;
+  /** The series delivered, each once. */
+  readonly series: readonly SeriesInfo[];
+  /** Their symbols, each once, in the series' order. */
+  readonly symbols: readonly string[];
+  /** The shortest of their timeframes (the tick's step). */
+  readonly timeframe: Timeframe;
   readonly finished: Promise<void>;
 
   protected readonly abort = new AbortController();
@@ -89,7 +92,15 @@ export abstract class BaseSource implements CandleSource {
   private stopping: Promise<void> | undefined;
   private settle!: { resolve: () => void; reject: (err: Error) => void };
 
-  constructor(protected readonly log: Logger) {
+  constructor(
+    protected readonly log: Logger,
+    series: readonly SeriesInfo[],
+  ) {
+    const byKey = new Map<string, SeriesInfo>();
+    for (const { symbol, timeframe } of series) byKey.set(`${symbol}|${timeframe}`, { symbol, timeframe });
+    this.series = [...byKey.values()];
+    this.symbols = [...new Set(this.series.map((s) => s.symbol))];
+    this.timeframe = [...this.series].sort((a, b) => timeframeMs(a.timeframe) - timeframeMs(b.timeframe))[0]?.timeframe ?? '5m';
     this.finished = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });

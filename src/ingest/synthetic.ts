@@ -15,7 +15,7 @@ import { sleep, yieldToEventLoop } from '../domain/timing.ts';
 import { rootLogger, type Logger } from '../log.ts';
 import { candlesDelivered } from './metrics.ts';
 import { hash32, mulberry32, normals } from './prng.ts';
-import { BaseSource, type CandleSink, type SeriesInfo } from './source.ts';
+import { BaseSource, type CandleSink } from './source.ts';
 import { checkRules } from './validate.ts';
 
 export interface SyntheticParams {
@@ -100,19 +100,16 @@ export interface SyntheticOptions {
 
 export class SyntheticSource extends BaseSource {
   readonly kind = 'synthetic' as const;
-  readonly series: readonly SeriesInfo[];
-  readonly symbols: readonly string[];
-  readonly timeframe: Timeframe;
   private readonly speed: number;
 
   constructor(
     readonly params: SyntheticParams,
     opts: SyntheticOptions = {},
   ) {
-    super((opts.log ?? rootLogger()).child({ module: 'synthetic' }));
-    this.symbols = Array.from({ length: params.symbols }, (_, i) => syntheticSymbol(i));
-    this.timeframe = params.timeframe;
-    this.series = this.symbols.map((symbol) => ({ symbol, timeframe: params.timeframe }));
+    super(
+      (opts.log ?? rootLogger()).child({ module: 'synthetic' }),
+      Array.from({ length: params.symbols }, (_, i) => ({ symbol: syntheticSymbol(i), timeframe: params.timeframe })),
+    );
     this.speed = opts.speed ?? 0;
   }
 

@@ -10,7 +10,7 @@ import { DEFAULT_BACKOFF, type StepBackoff } from '../domain/timing.ts';
 import { rootLogger, type Logger } from '../log.ts';
 import { RejectionReporter } from './rejections.ts';
 import { SeriesTracker } from './series.ts';
-import { BaseSource, type SeriesInfo, type SourceKind } from './source.ts';
+import { BaseSource, type SourceKind } from './source.ts';
 import { DEFAULT_FUTURE_TOLERANCE_MS } from './validate.ts';
 
 export interface VenueSeriesOptions {
@@ -29,9 +29,6 @@ export interface VenueSeriesOptions {
 
 export abstract class VenueSeriesSource extends BaseSource {
   readonly kind: SourceKind;
-  readonly series: readonly SeriesInfo[];
-  readonly symbols: readonly string[];
-  readonly timeframe: Timeframe;
 
   protected readonly tf: number;
   protected readonly clock: Clock;
@@ -41,11 +38,11 @@ export abstract class VenueSeriesSource extends BaseSource {
   protected readonly tolerance: number;
 
   constructor(o: VenueSeriesOptions) {
-    super((o.log ?? rootLogger()).child({ module: o.module }));
+    super(
+      (o.log ?? rootLogger()).child({ module: o.module }),
+      o.symbols.map((symbol) => ({ symbol, timeframe: o.timeframe })),
+    );
     this.kind = o.kind;
-    this.symbols = [...o.symbols];
-    this.timeframe = o.timeframe;
-    this.series = this.symbols.map((symbol) => ({ symbol, timeframe: o.timeframe }));
     this.tf = timeframeMs(o.timeframe);
     this.clock = o.clock ?? systemClock;
     this.reporter = new RejectionReporter(this.log);
