@@ -51,7 +51,7 @@ export async function fileFirstModel(
   if (trained) {
     log.info(
       { model: trained.version, status: trained.status },
-      `model ${trained.version} was trained before and is not active (${trained.status}); not training a first model (the rules serve until a retrain passes the gate)`,
+      `model ${trained.version} was trained before and is not active (${trained.status}); no other first model is filed (the rules serve until a retrain passes the gate)`,
     );
     return null;
   }
